@@ -1,0 +1,51 @@
+"""Make torchvision importable on a CPU-only torch whose torchvision has no loadable C extension.
+
+torchvision 0.28.0 is published only as a CUDA build; on CPU torch its extension fails to load
+and its Python side then registers fake kernels for ``torchvision::nms``/``qnms``, operators that
+were never defined, so ``import torchvision`` (and open_clip, timm, pyiqa) raise
+``RuntimeError: operator torchvision::nms does not exist``. Defining the two schemas first lets
+the pure-Python parts (transforms, models) work; ``torchvision.ops`` stays unusable, so culler
+decodes with Pillow/OpenCV. ``ensure()`` must run before anything imports torchvision.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+
+_library = None  # keeps the torch.library.Library alive: dropping it would undefine the ops
+
+
+def _extension_loads() -> bool:
+    spec = importlib.util.find_spec("torchvision")
+    if spec is None or not spec.submodule_search_locations:
+        return True  # no torchvision: nothing to fix
+    import torch
+
+    from pathlib import Path
+
+    for folder in spec.submodule_search_locations:
+        for lib in Path(folder).glob("_C*.so"):
+            try:
+                torch.ops.load_library(str(lib))
+                return True
+            except (OSError, RuntimeError):
+                return False
+        for lib in Path(folder).glob("_C*.pyd"):
+            return True
+    return False
+
+
+def ensure() -> None:
+    """Define torchvision's operator schemas when its compiled extension cannot provide them."""
+    global _library
+    if _library is not None or "torchvision" in sys.modules:
+        return
+    if _extension_loads():
+        return
+    import torch
+
+    lib = torch.library.Library("torchvision", "DEF")
+    lib.define("nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
+    lib.define("qnms(Tensor qdets, Tensor scores, float iou_threshold) -> Tensor")
+    _library = lib
