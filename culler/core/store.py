@@ -1,0 +1,440 @@
+"""The album session: photos, decisions with undo/redo, analysis results, groups and settings.
+
+One SQLite database per album (see store_files.py for where it lives and how a locked or damaged
+file is handled, store_schema.py for the tables). Every decision is committed (WAL,
+synchronous=FULL) and written to the fsync'd decision log before `decide()` returns, so a
+killed process or a power cut loses nothing, and a damaged database is rebuilt from the log.
+
+Thread-safety: one connection behind a re-entrant lock. Every write is a short transaction
+(the analysis writes one photo at a time), so a decision from the GUI thread waits at most one
+such transaction. Observers are called after the commit, outside the lock, on the caller's thread.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import threading
+import time
+from contextlib import contextmanager
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from culler.core.decision_log import DecisionLog
+from culler.core.records import Decision, Photo, PhotoMeta
+from culler.core.store_analysis import AnalysisTables
+from culler.core.store_files import (CorruptStoreError, StoreError, StoreLockedError, connect,
+                                     is_lock_error, locate_session, move_aside)
+from culler.core.store_schema import migrate
+
+__all__ = ["Store", "StoreError", "StoreLockedError", "UNSET"]
+
+log = logging.getLogger(__name__)
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET = _Unset()  # "leave the label as it is" (label=None clears it)
+
+_PHOTO_COLUMNS = ("path, kind, size, mtime_ns, companions, status, error, captured_at, orientation, "
+                  "width, height, camera, lens, exposure_time, f_number, iso, focal_length, exposure_bias")
+_CHUNK = 900  # stays under SQLite's host-parameter limit
+_FLAG_WORDS = {"pick": "Pick", "reject": "Reject", "none": "Unflag"}
+
+
+@lru_cache(maxsize=None)
+def _decision(flag: str, rating: int, label: str | None) -> Decision:
+    """Decisions are immutable and few distinct ones exist: share them (fast bulk reads)."""
+    return Decision(flag, rating, label)
+
+
+_NO_DECISION = _decision("none", 0, None)
+
+
+def _chunks(items: list, size: int = _CHUNK) -> Iterator[list]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+class Store(AnalysisTables):
+    """An album's session store. Open with `Store.open(album_root, data_dir)`."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path, album_root: Path, album_writable: bool,
+                 decision_log: DecisionLog, lock_timeout: float):
+        self._conn = conn
+        self._lock = threading.RLock()
+        self._log = decision_log
+        self._observers: list[Callable[[list[int]], None]] = []
+        self._lock_timeout = lock_timeout
+        self.path = path
+        self.album_root = album_root
+        self.album_writable = album_writable
+        self.log_path = decision_log.path
+        self.recovered_from: Path | None = None  # the damaged database set aside at open, if any
+        self.recovered_decisions = 0  # decisions restored from the log at open
+
+    # ----------------------------------------------------------------- opening and closing
+    @classmethod
+    def open(cls, album_root: Path, data_dir: Path, *, lock_timeout: float = 5.0,
+             writable_probe: Callable[[Path], bool] | None = None) -> "Store":
+        """Open (or create) the album's session.
+
+        Raises StoreLockedError when another program holds the database for `lock_timeout`
+        seconds, StoreError when the album folder is missing or the session needs a newer culler.
+        A damaged database is moved aside (`recovered_from`) and its decisions replayed.
+        """
+        album_root = Path(album_root).absolute()
+        if not album_root.is_dir():
+            raise StoreError(f"The album folder {album_root} does not exist or is not a folder.")
+        where = locate_session(album_root, Path(data_dir), writable_probe)
+        recovered_from = None
+        try:
+            conn = connect(where.db_path, lock_timeout)
+        except CorruptStoreError as exc:
+            log.warning("%s; rebuilding it from %s", exc, where.log_path)
+            recovered_from = move_aside(where.db_path)
+            conn = connect(where.db_path, lock_timeout)
+        try:
+            migrate(conn, where.db_path)
+        except BaseException:
+            conn.close()
+            raise
+        store = cls(conn, where.db_path, album_root, where.album_writable, DecisionLog(where.log_path),
+                    lock_timeout)
+        store.recovered_from = recovered_from
+        store._replay_log_if_database_lost_it()
+        return store
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+            self._log.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _replay_log_if_database_lost_it(self) -> None:
+        """A log with lines next to a database without a single decision means the database
+        was lost (damaged, deleted, truncated): put every logged decision back. Photos not
+        known yet are added as missing placeholders keyed by path; sync_photos revives them."""
+        if not self._log.has_entries():
+            return
+        with self._lock:
+            if self._conn.execute("SELECT 1 FROM decisions LIMIT 1").fetchone():
+                return
+        latest = self._log.latest()
+        if not latest:
+            return
+        now = time.time()
+        with self._write() as conn:
+            conn.executemany("INSERT OR IGNORE INTO photos (path, missing) VALUES (?, 1)",
+                             [(p,) for p in latest])
+            ids = dict(conn.execute("SELECT path, id FROM photos"))
+            conn.executemany(
+                "INSERT OR REPLACE INTO decisions (photo_id, flag, rating, label, updated) VALUES (?, ?, ?, ?, ?)",
+                [(ids[p], d.flag, d.rating, d.label, now) for p, d in latest.items()])
+        self.recovered_decisions = len(latest)
+        log.warning("Recovered %d decision(s) for %s from %s", len(latest), self.album_root, self.log_path)
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One short write transaction under the lock; a lock held too long elsewhere becomes
+        StoreLockedError, anything else rolls back and propagates."""
+        with self._lock:
+            conn = self._conn
+            if conn is None:
+                raise StoreError(f"The session {self.path} is closed.")
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException as exc:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                if is_lock_error(exc):
+                    raise StoreLockedError(self.path, self._lock_timeout) from exc
+                raise
+
+    def _read(self, sql: str, params: Iterable = ()) -> list[tuple]:
+        with self._lock:
+            if self._conn is None:
+                raise StoreError(f"The session {self.path} is closed.")
+            return self._conn.execute(sql, tuple(params)).fetchall()
+
+    # ----------------------------------------------------------------- photos
+    def sync_photos(self, photos: list[Photo]) -> list[Photo]:
+        """Record the latest scan: upsert by path (ids stay stable), mark the rest missing,
+        import sidecar decisions for photos that have none yet. Sets `.id` on each photo."""
+        rows = [_photo_row(p) for p in photos]
+        with self._write() as conn:
+            conn.execute("UPDATE photos SET missing = 1 WHERE missing = 0")
+            conn.executemany(
+                f"INSERT INTO photos ({_PHOTO_COLUMNS}, missing) VALUES ({', '.join('?' * 18)}, 0) "
+                "ON CONFLICT (path) DO UPDATE SET kind = excluded.kind, size = excluded.size, "
+                "mtime_ns = excluded.mtime_ns, companions = excluded.companions, "
+                "status = excluded.status, error = excluded.error, "
+                "captured_at = excluded.captured_at, orientation = excluded.orientation, "
+                "width = excluded.width, height = excluded.height, camera = excluded.camera, "
+                "lens = excluded.lens, exposure_time = excluded.exposure_time, "
+                "f_number = excluded.f_number, iso = excluded.iso, "
+                "focal_length = excluded.focal_length, exposure_bias = excluded.exposure_bias, "
+                "missing = 0", rows)
+            ids = dict(conn.execute("SELECT path, id FROM photos WHERE missing = 0"))
+            for p in photos:
+                p.id = ids[p.path]
+            self._import_sidecars(conn, photos)
+        return photos
+
+    def _import_sidecars(self, conn: sqlite3.Connection, photos: list[Photo]) -> None:
+        offered = {p.id: p for p in photos if p.sidecar_decision is not None}
+        if not offered:
+            return
+        decided = {row[0] for row in conn.execute("SELECT photo_id FROM decisions")}
+        new = [p for pid, p in offered.items() if pid not in decided]
+        if not new:
+            return
+        now = time.time()
+        self._log.append("import", None, [(p.path, p.sidecar_decision) for p in new])
+        conn.executemany(
+            "INSERT INTO decisions (photo_id, flag, rating, label, updated) VALUES (?, ?, ?, ?, ?)",
+            [(p.id, p.sidecar_decision.flag, p.sidecar_decision.rating, p.sidecar_decision.label, now)
+             for p in new])
+
+    def photos(self) -> list[Photo]:
+        """Photos present in the last scan, by capture time (unknown times last), then path."""
+        rows = self._read(f"SELECT id, {_PHOTO_COLUMNS} FROM photos WHERE missing = 0 "
+                          "ORDER BY captured_at IS NULL, captured_at, path")
+        return [_photo_from_row(r) for r in rows]
+
+    def photo(self, photo_id: int) -> Photo:
+        rows = self._read(f"SELECT id, {_PHOTO_COLUMNS} FROM photos WHERE id = ?", (photo_id,))
+        if not rows:
+            raise KeyError(f"no photo with id {photo_id} in {self.path}")
+        return _photo_from_row(rows[0])
+
+    # ----------------------------------------------------------------- decisions
+    def decision(self, photo_id: int) -> Decision:
+        rows = self._read("SELECT d.flag, d.rating, d.label FROM photos p LEFT JOIN decisions d "
+                          "ON d.photo_id = p.id WHERE p.id = ?", (photo_id,))
+        if not rows:
+            raise KeyError(f"no photo with id {photo_id} in {self.path}")
+        flag, rating, label = rows[0]
+        return _NO_DECISION if flag is None else _decision(flag, rating, label)
+
+    def decisions(self) -> dict[int, Decision]:
+        """Every present photo's decision (an empty Decision when never decided)."""
+        rows = self._read("SELECT p.id, d.flag, d.rating, d.label FROM photos p "
+                          "LEFT JOIN decisions d ON d.photo_id = p.id WHERE p.missing = 0")
+        return {pid: _NO_DECISION if flag is None else _decision(flag, rating, label)
+                for pid, flag, rating, label in rows}
+
+    def decide(self, ids: list[int], *, flag: str | None = None, rating: int | None = None,
+               label=UNSET, description: str = "") -> list[int]:
+        """Change the given fields of every photo in `ids` as one undoable step, committed
+        before returning. Returns the ids whose decision actually changed."""
+        if flag is None and rating is None and label is UNSET:
+            return []
+        Decision(flag or "none", 0 if rating is None else rating,
+                 None if label is UNSET else label)  # validates the values before touching anything
+        fields = {}
+        if flag is not None:
+            fields["flag"] = flag
+        if rating is not None:
+            fields["rating"] = rating
+        if label is not UNSET:
+            fields["label"] = label
+        unique = list(dict.fromkeys(ids))
+        with self._lock:
+            current = self._current(unique)
+            changes = {}
+            for pid in unique:
+                path, before = current[pid]
+                after = _decision(fields.get("flag", before.flag), fields.get("rating", before.rating),
+                                  fields.get("label", before.label))
+                if after != before:
+                    changes[pid] = (path, before, after)
+            changed = self._record_step(description or _describe(fields, len(unique)), changes)
+        self._notify(changed)
+        return changed
+
+    def set_decisions(self, changes: dict[int, Decision], description: str) -> list[int]:
+        """Replace whole decisions (e.g. "accept suggestions") as one undoable step."""
+        with self._lock:
+            current = self._current(list(changes))
+            diff = {pid: (current[pid][0], current[pid][1], _decision(d.flag, d.rating, d.label))
+                    for pid, d in changes.items() if current[pid][1] != d}
+            changed = self._record_step(description, diff)
+        self._notify(changed)
+        return changed
+
+    def _current(self, ids: list[int]) -> dict[int, tuple[str, Decision]]:
+        found: dict[int, tuple[str, Decision]] = {}
+        for chunk in _chunks(ids):
+            rows = self._read(
+                "SELECT p.id, p.path, d.flag, d.rating, d.label FROM photos p LEFT JOIN decisions d "
+                f"ON d.photo_id = p.id WHERE p.id IN ({', '.join('?' * len(chunk))})", chunk)
+            for pid, path, flag, rating, label in rows:
+                found[pid] = (path, _NO_DECISION if flag is None else _decision(flag, rating, label))
+        unknown = [i for i in ids if i not in found]
+        if unknown:
+            raise KeyError(f"no photo with id {unknown[0]} in {self.path}")
+        return found
+
+    def _record_step(self, description: str,
+                     changes: dict[int, tuple[str, Decision, Decision]]) -> list[int]:
+        if not changes:
+            return []
+        with self._write() as conn:
+            self._drop_redo_tail(conn)
+            step = conn.execute("INSERT INTO steps (description, created) VALUES (?, ?)",
+                                (description, time.time())).lastrowid
+            conn.executemany(
+                "INSERT INTO step_changes VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(step, pid, b.flag, b.rating, b.label, a.flag, a.rating, a.label)
+                 for pid, (_path, b, a) in changes.items()])
+            self._apply(conn, {pid: a for pid, (_path, _b, a) in changes.items()})
+            self._log.append("decide", step, [(path, a) for path, _b, a in changes.values()])
+        return list(changes)
+
+    @staticmethod
+    def _drop_redo_tail(conn: sqlite3.Connection) -> None:
+        tail = conn.execute("SELECT id FROM steps WHERE undone = 1").fetchall()
+        if tail:
+            conn.executemany("DELETE FROM step_changes WHERE step_id = ?", tail)
+            conn.executemany("DELETE FROM steps WHERE id = ?", tail)
+
+    @staticmethod
+    def _apply(conn: sqlite3.Connection, decisions: dict[int, Decision]) -> None:
+        now = time.time()
+        conn.executemany(
+            "INSERT INTO decisions (photo_id, flag, rating, label, updated) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (photo_id) DO UPDATE SET flag = excluded.flag, rating = excluded.rating, "
+            "label = excluded.label, updated = excluded.updated",
+            [(pid, d.flag, d.rating, d.label, now) for pid, d in decisions.items()])
+
+    # ----------------------------------------------------------------- undo / redo
+    def undo(self) -> list[int]:
+        """Revert the newest step; returns the photo ids it touched ([] when nothing to undo)."""
+        return self._travel(undo=True)
+
+    def redo(self) -> list[int]:
+        return self._travel(undo=False)
+
+    def _travel(self, undo: bool) -> list[int]:
+        with self._write() as conn:
+            row = conn.execute(
+                "SELECT id FROM steps WHERE undone = 0 ORDER BY id DESC LIMIT 1" if undo else
+                "SELECT id FROM steps WHERE undone = 1 ORDER BY id LIMIT 1").fetchone()
+            if row is None:
+                return []
+            step = row[0]
+            side = "before" if undo else "after"
+            rows = conn.execute(
+                f"SELECT c.photo_id, p.path, c.{side}_flag, c.{side}_rating, c.{side}_label "
+                "FROM step_changes c JOIN photos p ON p.id = c.photo_id WHERE c.step_id = ?",
+                (step,)).fetchall()
+            target = {pid: _decision(f, r, lab) for pid, _path, f, r, lab in rows}
+            self._apply(conn, target)
+            conn.execute("UPDATE steps SET undone = ? WHERE id = ?", (1 if undo else 0, step))
+            self._log.append("undo" if undo else "redo", step,
+                             [(path, target[pid]) for pid, path, *_ in rows])
+        changed = list(target)
+        self._notify(changed)
+        return changed
+
+    def can_undo(self) -> bool:
+        return bool(self._read("SELECT 1 FROM steps WHERE undone = 0 LIMIT 1"))
+
+    def can_redo(self) -> bool:
+        return bool(self._read("SELECT 1 FROM steps WHERE undone = 1 LIMIT 1"))
+
+    def undo_description(self) -> str | None:
+        rows = self._read("SELECT description FROM steps WHERE undone = 0 ORDER BY id DESC LIMIT 1")
+        return rows[0][0] if rows else None
+
+    def redo_description(self) -> str | None:
+        rows = self._read("SELECT description FROM steps WHERE undone = 1 ORDER BY id LIMIT 1")
+        return rows[0][0] if rows else None
+
+    # ----------------------------------------------------------------- observers
+    def add_observer(self, fn: Callable[[list[int]], None]) -> None:
+        """fn(ids) runs after every decision change (decide, set_decisions, undo, redo)."""
+        self._observers.append(fn)
+
+    def remove_observer(self, fn: Callable[[list[int]], None]) -> None:
+        if fn in self._observers:
+            self._observers.remove(fn)
+
+    def _notify(self, ids: list[int]) -> None:
+        if not ids:
+            return
+        for fn in list(self._observers):
+            try:
+                fn(list(ids))
+            except Exception:  # the decision is saved; one broken view must not hide it from others
+                log.exception("decision observer %r failed", fn)
+
+    # ----------------------------------------------------------------- settings and reviews
+    def get(self, key: str, default=None):
+        rows = self._read("SELECT value FROM settings WHERE key = ?", (key,))
+        return json.loads(rows[0][0]) if rows else default
+
+    def set(self, key: str, value) -> None:
+        text = json.dumps(value, ensure_ascii=False)
+        with self._write() as conn:
+            conn.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", (key, text))
+
+    def add_review_summary(self, summary: dict) -> None:
+        text = json.dumps(summary, ensure_ascii=False)
+        with self._write() as conn:
+            conn.execute("INSERT INTO review_summaries (created, summary) VALUES (?, ?)",
+                         (time.time(), text))
+
+    def review_summaries(self) -> list[dict]:
+        return [json.loads(t) for (t,) in self._read(
+            "SELECT summary FROM review_summaries ORDER BY created, id")]
+
+
+# --------------------------------------------------------------------- row conversions
+def _photo_row(p: Photo) -> tuple:
+    m = p.meta
+    return (p.path, p.kind, int(p.size), int(p.mtime_ns),
+            json.dumps(list(p.companions), ensure_ascii=False) if p.companions else "",
+            p.status, p.error,
+            m.captured_at.isoformat(timespec="microseconds") if m.captured_at else None,
+            m.orientation, m.width, m.height, m.camera, m.lens, m.exposure_time, m.f_number, m.iso,
+            m.focal_length, m.exposure_bias)
+
+
+def _photo_from_row(r: tuple) -> Photo:
+    (pid, path, kind, size, mtime_ns, companions, status, error, captured_at, orientation, width,
+     height, camera, lens, exposure_time, f_number, iso, focal_length, exposure_bias) = r
+    meta = PhotoMeta(datetime.fromisoformat(captured_at) if captured_at else None, orientation,
+                     width, height, camera, lens, exposure_time, f_number, iso, focal_length,
+                     exposure_bias)
+    return Photo(path, kind, size, mtime_ns, json.loads(companions) if companions else [], meta,
+                 status, error, None, pid)
+
+
+def _describe(fields: dict, count: int) -> str:
+    parts = []
+    if "flag" in fields:
+        parts.append(_FLAG_WORDS[fields["flag"]])
+    if "rating" in fields:
+        parts.append(f"Rate {fields['rating']} star{'s' if fields['rating'] != 1 else ''}"
+                     if fields["rating"] else "Clear rating")
+    if "label" in fields:
+        parts.append(f"Label {fields['label']}" if fields["label"] else "Clear label")
+    text = ", ".join(parts)
+    return f"{text} ({count} photos)" if count > 1 else text
