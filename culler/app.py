@@ -1,0 +1,114 @@
+"""The window's composition root: QApplication, theme, main window, and the --screenshot mode.
+
+`run_gui(ctx, args)` opens `args.album` (or the demo album with --demo, or an empty window with
+"Open folder…"). With `--screenshot OUT.png` it waits until the first analysis pass is idle
+(at most 120 s) and the first screen of thumbnails is painted, saves the window and exits 0.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+SCREENSHOT_TIMEOUT_S = 120.0
+SCREENSHOT_SIZE = (1440, 900)
+
+
+def create_application(argv: list[str] | None = None):
+    """The QApplication with culler's theme (one per process; reused when it exists)."""
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
+    app.setApplicationName("culler")
+    app.setOrganizationName("culler")
+    apply_theme(app)
+    return app
+
+
+def apply_theme(app) -> None:
+    from PySide6.QtGui import QColor, QPalette
+
+    from culler.context import resources_dir
+
+    app.setStyle("Fusion")
+    palette = QPalette()
+    greys = {QPalette.ColorRole.Window: "#1e1e1e", QPalette.ColorRole.WindowText: "#d6d6d6",
+             QPalette.ColorRole.Base: "#1e1e1e", QPalette.ColorRole.AlternateBase: "#262626",
+             QPalette.ColorRole.Text: "#d6d6d6", QPalette.ColorRole.Button: "#2c2c2c",
+             QPalette.ColorRole.ButtonText: "#d6d6d6", QPalette.ColorRole.Highlight: "#4a4a4a",
+             QPalette.ColorRole.HighlightedText: "#ffffff", QPalette.ColorRole.ToolTipBase: "#2c2c2c",
+             QPalette.ColorRole.ToolTipText: "#e6e6e6", QPalette.ColorRole.PlaceholderText: "#7a7a7a"}
+    for role, colour in greys.items():
+        palette.setColor(role, QColor(colour))
+    app.setPalette(palette)
+    qss = resources_dir() / "style.qss"
+    try:
+        app.setStyleSheet(qss.read_text(encoding="utf-8"))
+    except OSError as exc:
+        log.warning("style sheet %s not loaded: %s", qss, exc)
+
+
+def run_gui(ctx, args) -> int:
+    app = create_application()
+    from culler.ui.main_window import MainWindow
+
+    album = _album_to_open(ctx, args)
+    keymaps = [Path(args.keymap)] if getattr(args, "keymap", None) else []
+    screenshot = getattr(args, "screenshot", None)
+    window = MainWindow(ctx, signals=getattr(args, "signals", "all"), keymap_files=keymaps,
+                        recursive=getattr(args, "recursive", False), analyse=True if screenshot else None)
+    if getattr(args, "demo", False) and album is None:
+        window.notice.show_notice(f"The demo album is not installed (looked in <code>{ctx.demo_album}</code>). "
+                                  "Open any folder of photos instead.")
+    if screenshot:
+        return take_screenshot(app, window, album, Path(screenshot))
+    window.show()
+    if album is not None:
+        window.open_album(album)
+    return app.exec()
+
+
+def _album_to_open(ctx, args) -> Path | None:
+    if getattr(args, "album", None):
+        return Path(args.album)
+    if getattr(args, "demo", False):
+        demo = Path(ctx.demo_album)
+        return demo if demo.is_dir() else None
+    return None
+
+
+def take_screenshot(app, window, album: Path | None, out: Path, timeout_s: float = SCREENSHOT_TIMEOUT_S) -> int:
+    """Open `album`, wait for the analysis to be idle and the thumbnails painted, save a PNG."""
+    from PySide6.QtCore import QEventLoop
+
+    waiting = {"analysis": album is not None, "thumbnails": album is not None}
+    window.analysis_idle.connect(lambda: waiting.__setitem__("analysis", False))
+    window.first_screen_painted.connect(lambda: waiting.__setitem__("thumbnails", False))
+    window.resize(*SCREENSHOT_SIZE)
+    window.show()
+    if album is not None:
+        window.open_album(album)
+    deadline = time.monotonic() + timeout_s
+    while any(waiting.values()) and time.monotonic() < deadline:
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        time.sleep(0.01)
+    if waiting["analysis"]:
+        log.warning("the analysis was not idle after %.0f s; taking the screenshot anyway", timeout_s)
+    # let thumbnails re-requested after the final refresh arrive and paint
+    settle = time.monotonic() + 3.0
+    while time.monotonic() < settle and not window.pool.is_idle():
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        time.sleep(0.01)
+    for _ in range(5):
+        app.processEvents()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    ok = window.grab().save(str(out), "PNG")
+    window.close()
+    if not ok:
+        print(f"culler: could not write the screenshot {out}", file=sys.stderr)
+        return 1
+    print(f"culler: screenshot saved to {out}", file=sys.stderr)
+    return 0

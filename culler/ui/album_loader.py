@@ -1,0 +1,45 @@
+"""Opens an album off the GUI thread: the session store first (the grid shows what it already
+knows at once), then a scan of the folder (only when files were added, removed or changed)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QThread, Signal
+
+log = logging.getLogger(__name__)
+
+
+class AlbumLoader(QThread):
+    opened = Signal(object, list)  # store, photos it already knew (empty on a first visit)
+    synced = Signal(list, bool)  # photos after the scan, whether the folder differed from the store
+    failed = Signal(str)  # a sentence for the user
+
+    def __init__(self, root: Path, data_dir: Path, recursive: bool = False, parent=None) -> None:
+        super().__init__(parent)
+        self.root = Path(root)
+        self.data_dir = Path(data_dir)
+        self.recursive = recursive
+        self.store = None
+
+    def run(self) -> None:
+        from culler.core.store import Store
+
+        try:
+            self.store = Store.open(self.root, self.data_dir)
+            known = self.store.photos()
+        except Exception as exc:  # noqa: BLE001 - shown to the user, the window stays usable
+            log.exception("opening %s failed", self.root)
+            self.failed.emit(f"Could not open {self.root}: {exc}")
+            return
+        self.opened.emit(self.store, known)
+        try:
+            from culler.pipeline_scan import refresh_photos
+
+            photos, rescanned = refresh_photos(self.root, self.store, self.recursive)
+        except Exception as exc:  # noqa: BLE001
+            log.exception("scanning %s failed", self.root)
+            self.failed.emit(f"Could not read the folder {self.root}: {exc}")
+            return
+        self.synced.emit(photos, rescanned or len(photos) != len(known))

@@ -1,0 +1,73 @@
+"""What the window shows about one open album, read from the Store: photos, decisions, scores,
+groups, analysis errors. The store stays the single source of truth; this is its GUI-thread copy,
+refreshed when the store says decisions changed or the analysis wrote results.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from culler.core.records import Decision, GroupRow, Photo
+
+_EMPTY = Decision()
+
+
+class AlbumState:
+    def __init__(self, root: Path, store) -> None:
+        self.root = Path(root)
+        self.store = store
+        self.order: list[int] = []  # photo ids in capture-time order
+        self.photos: dict[int, Photo] = {}
+        self.decisions: dict[int, Decision] = {}
+        self.scores: dict[int, tuple[float | None, float | None]] = {}
+        self.groups: dict[int, GroupRow] = {}
+        self.analysis_errors: dict[int, str] = {}
+
+    def set_photos(self, photos: list[Photo]) -> None:
+        self.order = [p.id for p in photos if p.id is not None]
+        self.photos = {p.id: p for p in photos if p.id is not None}
+        self.decisions = dict(self.store.decisions())
+
+    def refresh_decisions(self, ids: list[int] | None = None) -> None:
+        if ids is None or len(ids) > 200:
+            self.decisions = dict(self.store.decisions())
+            return
+        for i in ids:
+            self.decisions[i] = self.store.decision(i)
+
+    def refresh_analysis(self) -> None:
+        """Re-read scores, groups and analysis errors (cheap enough to do a few times a second)."""
+        store = self.store
+        self.scores = dict(_safe(store.scores, {}))
+        self.groups = dict(_safe(store.groups, {}))
+        self.analysis_errors = dict(_safe(store.analysis_errors, {}))
+
+    # -- per photo
+    def decision(self, photo_id: int) -> Decision:
+        return self.decisions.get(photo_id) or _EMPTY
+
+    def score(self, photo_id: int) -> float | None:
+        return (self.scores.get(photo_id) or (None, None))[0]
+
+    def error(self, photo_id: int) -> str | None:
+        """Why this photo cannot be shown or analysed, in the user's words; None when all is well."""
+        photo = self.photos.get(photo_id)
+        if photo is not None and photo.status == "error":
+            return photo.error or "unreadable file"
+        return self.analysis_errors.get(photo_id)
+
+    def name(self, photo_id: int) -> str:
+        photo = self.photos.get(photo_id)
+        return photo.path.rsplit("/", 1)[-1] if photo else f"#{photo_id}"
+
+    def describe(self, ids: list[int]) -> str:
+        """"IMG_0001.jpg" for one photo, "12 photos" for several (for undo descriptions)."""
+        return self.name(ids[0]) if len(ids) == 1 else f"{len(ids)} photos"
+
+
+def _safe(fn, default):
+    """Analysis tables may not exist yet in an older store; the window must still open."""
+    try:
+        return fn()
+    except Exception:  # noqa: BLE001 - shown as "no scores yet", the window goes on
+        return default

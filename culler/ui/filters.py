@@ -1,0 +1,64 @@
+"""Which photos the grid and loupe show: all, picks, rejects, unflagged, rated >= N, one colour label.
+
+Plain Python (no Qt) so the counts shown next to each filter are cheap and testable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from culler.core.records import LABELS, Decision
+
+FLAG_FILTERS = ("all", "picks", "rejects", "unflagged")
+_FLAG_OF = {"picks": "pick", "rejects": "reject", "unflagged": "none"}
+_EMPTY = Decision()
+
+
+@dataclass(frozen=True)
+class PhotoFilter:
+    flag: str = "all"  # one of FLAG_FILTERS
+    min_rating: int = 0  # 0 = any rating
+    label: str | None = None  # one of LABELS, or None for any
+
+    def __post_init__(self) -> None:
+        if self.flag not in FLAG_FILTERS:
+            raise ValueError(f"unknown filter {self.flag!r}")
+        if self.label is not None and self.label not in LABELS:
+            raise ValueError(f"unknown label {self.label!r}")
+
+    def with_(self, **changes) -> "PhotoFilter":
+        return replace(self, **changes)
+
+    @property
+    def is_all(self) -> bool:
+        return self == PhotoFilter()
+
+    def accepts(self, decision: Decision | None) -> bool:
+        d = decision or _EMPTY
+        if self.flag != "all" and d.flag != _FLAG_OF[self.flag]:
+            return False
+        if d.rating < self.min_rating:
+            return False
+        return self.label is None or d.label == self.label
+
+    def apply(self, ids: list[int], decisions: dict[int, Decision]) -> list[int]:
+        if self.is_all:
+            return list(ids)
+        return [i for i in ids if self.accepts(decisions.get(i))]
+
+    def describe(self) -> str:
+        parts = [] if self.flag == "all" else [self.flag]
+        if self.min_rating:
+            parts.append(f"rated {self.min_rating}+")
+        if self.label:
+            parts.append(f"{self.label.lower()} label")
+        return ", ".join(parts) or "all photos"
+
+
+def flag_counts(ids: list[int], decisions: dict[int, Decision]) -> dict[str, int]:
+    """How many photos each flag filter would show: {"all": n, "picks": n, ...}."""
+    counts = {"all": len(ids), "picks": 0, "rejects": 0, "unflagged": 0}
+    for i in ids:
+        flag = (decisions.get(i) or _EMPTY).flag
+        counts["picks" if flag == "pick" else "rejects" if flag == "reject" else "unflagged"] += 1
+    return counts
