@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import operator
 import sqlite3
 import threading
 import time
@@ -45,6 +46,7 @@ UNSET = _Unset()  # "leave the label as it is" (label=None clears it)
 _PHOTO_COLUMNS = ("path, kind, size, mtime_ns, companions, status, error, captured_at, orientation, "
                   "width, height, camera, lens, exposure_time, f_number, iso, focal_length, exposure_bias")
 _CHUNK = 900  # stays under SQLite's host-parameter limit
+MAX_UNDO_STEPS = 10_000  # older steps are forgotten (checked every 500 steps)
 _FLAG_WORDS = {"pick": "Pick", "reject": "Reject", "none": "Unflag"}
 
 
@@ -245,6 +247,8 @@ class Store(AnalysisTables):
         before returning. Returns the ids whose decision actually changed."""
         if flag is None and rating is None and label is UNSET:
             return []
+        if rating is not None:
+            rating = operator.index(rating)  # numpy ints are fine, 3.5 stars is not
         Decision(flag or "none", 0 if rating is None else rating,
                  None if label is UNSET else label)  # validates the values before touching anything
         fields = {}
@@ -304,6 +308,8 @@ class Store(AnalysisTables):
                 [(step, pid, b.flag, b.rating, b.label, a.flag, a.rating, a.label)
                  for pid, (_path, b, a) in changes.items()])
             self._apply(conn, {pid: a for pid, (_path, _b, a) in changes.items()})
+            if step % 500 == 0:
+                self._forget_steps_before(conn, step - MAX_UNDO_STEPS + 1)
             self._log.append("decide", step, [(path, a) for path, _b, a in changes.values()])
         return list(changes)
 
@@ -313,6 +319,11 @@ class Store(AnalysisTables):
         if tail:
             conn.executemany("DELETE FROM step_changes WHERE step_id = ?", tail)
             conn.executemany("DELETE FROM steps WHERE id = ?", tail)
+
+    @staticmethod
+    def _forget_steps_before(conn: sqlite3.Connection, oldest_kept: int) -> None:
+        conn.execute("DELETE FROM step_changes WHERE step_id < ?", (oldest_kept,))
+        conn.execute("DELETE FROM steps WHERE id < ?", (oldest_kept,))
 
     @staticmethod
     def _apply(conn: sqlite3.Connection, decisions: dict[int, Decision]) -> None:

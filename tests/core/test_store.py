@@ -408,3 +408,19 @@ def test_an_older_session_is_migrated_keeping_decisions_and_a_backup(album, data
     monkeypatch.setattr(store_schema, "MIGRATIONS", store_schema.MIGRATIONS[:1])
     with pytest.raises(StoreError, match="newer culler"):
         Store.open(album, data_dir)
+
+
+def test_a_long_session_keeps_a_bounded_undo_history(album, data_dir, monkeypatch):
+    from culler.core import store as store_module
+
+    monkeypatch.setattr(store_module, "MAX_UNDO_STEPS", 100)
+    store, ids = open_synced(album, data_dir)
+    a = ids["IMG_0000.JPG"]
+    for i in range(500):
+        store.decide([a], rating=np.int64(i % 5 + 1))  # numpy ints from a model are accepted
+    undone = 0
+    while store.undo():
+        undone += 1
+    assert undone == 100
+    assert store.decision(a).rating == 5  # as step 400 left it
+    store.close()
