@@ -259,7 +259,7 @@ def _mkdirs(folder: Path, journal: Journal) -> None:
         journal.add({"kind": "mkdir", "target": str(d)})
 
 
-def _write_xmp(op: Operation, journal: Journal) -> None:
+def _write_xmp(op: Operation, journal: Journal, result: ExportResult) -> None:
     from culler.core import xmp  # the album helper's module
 
     backup = op.target.read_bytes() if op.target.exists() else None
@@ -267,6 +267,9 @@ def _write_xmp(op: Operation, journal: Journal) -> None:
         xmp.write_sidecar(op.target, op.decision)
     except OSError as e:
         raise DestinationProblem(_dest_message(op.target, e)) from None
+    except Exception as e:  # an existing sidecar culler must not merge into: left as it is
+        result.notes.append(f"{op.target} was not updated: {e}")
+        return
     journal.add({"kind": "xmp", "target": str(op.target),
                  "backup": None if backup is None else base64.b64encode(backup).decode("ascii")})
 
@@ -274,7 +277,7 @@ def _write_xmp(op: Operation, journal: Journal) -> None:
 def _run_one(op: Operation, journal: Journal, write, verify: bool, result: ExportResult) -> None:
     _mkdirs(op.target.parent, journal)
     if op.kind == "xmp":
-        _write_xmp(op, journal)
+        _write_xmp(op, journal, result)
         return
     note = None
     if op.kind == "copy":

@@ -250,6 +250,8 @@ def make_plan(album_root: Path, photos: list[Photo], decisions: dict[int, Decisi
     options.validate()
     album_root = Path(album_root)
     dest = Path(options.dest).absolute()
+    if os.path.realpath(dest) == os.path.realpath(album_root):
+        raise ValueError(f"the destination {dest} is the album folder itself; choose another folder")
     chosen = select_photos(photos, decisions, groups or {}, options.select)
     taken: set[str] = set()  # casefolded targets already in this plan
     ops: list[Operation] = []

@@ -329,3 +329,9 @@ def test_trash_needs_explicit_confirmation(album):
     result = export.trash_rejects(root, photos, [4], confirmed=True)
     assert result.trashed == [str(root / "IMG_0004.JPG")] and not result.errors
     assert not (root / "IMG_0004.JPG").exists()
+
+
+def test_the_album_itself_is_not_a_destination(album):
+    root, photos = album
+    with pytest.raises(ValueError, match="album folder itself"):
+        make_plan(root, photos, all_picks(photos), ExportOptions(dest=root, mode="move"))

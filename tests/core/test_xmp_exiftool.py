@@ -125,3 +125,18 @@ def test_sync_sidecars_follows_decisions_and_clears_them(tmp_path):
     export.sync_sidecars(root, photos, {1: Decision()})  # the user cleared the decision
     info = exiftool(root / "IMG_0001.xmp")[0]
     assert int(info.get("Rating", 0)) == 0 and "Label" not in info
+
+
+def test_an_unsafe_sidecar_is_carried_untouched_and_reported(tmp_path):
+    root = tmp_path / "album"
+    photos = album_with_sidecar(root)
+    hostile = ('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">]>'
+               '<x:xmpmeta xmlns:x="adobe:ns:meta/">&a;</x:xmpmeta>')
+    (root / "IMG_0001.xmp").write_text(hostile)
+    dest = tmp_path / "out"
+    result = execute(make_plan(root, photos, {1: Decision("pick", 5), 2: Decision("pick")},
+                               ExportOptions(dest=dest, xmp=True)))
+    assert result.ok and result.photos == 2
+    assert (dest / "IMG_0001.xmp").read_text() == hostile  # copied as it was, never rewritten
+    assert any("IMG_0001.xmp" in note and "not updated" in note for note in result.notes)
+    assert int(exiftool(dest / "IMG_0002.xmp")[0]["Rating"]) == 0
