@@ -1,0 +1,195 @@
+"""The main window driven by real key presses on a real album, with the real Store."""
+
+from __future__ import annotations
+
+import json
+
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QKeyEvent, QTextDocument
+from PySide6.QtWidgets import QApplication
+
+from culler.core.records import GroupRow
+from tests.ui.album_factory import BROKEN, open_window
+
+
+def key(qtbot, window, k, modifier=Qt.KeyboardModifier.NoModifier):
+    target = QApplication.focusWidget() or window.current_view() or window
+    qtbot.keyClick(target, k, modifier)
+
+
+def plain_text(html):
+    doc = QTextDocument()
+    doc.setHtml(html)
+    return doc.toPlainText()
+
+
+def names(window, ids):
+    return [window.model.state.name(i) for i in ids]
+
+
+def current_name(window):
+    return window.model.state.name(window.current_id())
+
+
+def decision_of(window, name):
+    store = window.session.store
+    pid = next(p.id for p in store.photos() if p.path == name)
+    return store.decision(pid)
+
+
+def test_grid_lists_the_album_with_the_unreadable_file_and_its_reason(window):
+    assert window.current_view_id() == "grid"
+    assert window.model.rowCount() == 9
+    broken = next(i for i in window.model.ids if window.model.state.name(i) == BROKEN)
+    index = window.model.index_of(broken)
+    tooltip = index.data(Qt.ItemDataRole.ToolTipRole)
+    assert "Unreadable:" in tooltip and "truncated" in tooltip
+    assert window.filter_bar.buttons["all"].text().endswith("9")
+
+
+def test_decision_keys_apply_to_every_selected_photo_as_one_undo_step(qtbot, window):
+    key(qtbot, window, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)  # the view's own selection keys
+    key(qtbot, window, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
+    assert names(window, window.grid.target_ids()) == ["IMG_0001.jpg", "IMG_0002.jpg", "IMG_0003.jpg"]
+    key(qtbot, window, Qt.Key.Key_X)
+    assert all(decision_of(window, f"IMG_000{i}.jpg").flag == "reject" for i in (1, 2, 3))
+    assert decision_of(window, "IMG_0004.jpg").flag == "none"
+    assert window.filter_bar.buttons["rejects"].text().endswith("3")
+    key(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert all(decision_of(window, f"IMG_000{i}.jpg").flag == "none" for i in (1, 2, 3))
+    assert "Undid" in window.statusBar().currentMessage()
+
+
+def test_auto_advance_moves_on_after_each_decision(qtbot, window):
+    key(qtbot, window, Qt.Key.Key_CapsLock)
+    assert window.settings.auto_advance and window.auto_label.isVisible()
+    key(qtbot, window, Qt.Key.Key_P)
+    key(qtbot, window, Qt.Key.Key_4)
+    assert decision_of(window, "IMG_0001.jpg").flag == "pick"
+    assert decision_of(window, "IMG_0002.jpg").rating == 4
+    assert current_name(window) == "IMG_0003.jpg"
+    key(qtbot, window, Qt.Key.Key_CapsLock)
+    key(qtbot, window, Qt.Key.Key_X)
+    assert current_name(window) == "IMG_0003.jpg"
+
+
+def test_held_down_reject_key_rejects_one_photo(qtbot, window):
+    key(qtbot, window, Qt.Key.Key_CapsLock)  # auto-advance on: repeats would reject a run of photos
+    target = window.current_view()
+    QApplication.sendEvent(target, QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_X, Qt.KeyboardModifier.NoModifier, "x"))
+    for _ in range(4):
+        QApplication.sendEvent(target, QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_X,
+                                                 Qt.KeyboardModifier.NoModifier, "x", True))
+    flags = [decision_of(window, f"IMG_000{i}.jpg").flag for i in range(1, 6)]
+    assert flags == ["reject", "none", "none", "none", "none"]
+    assert current_name(window) == "IMG_0002.jpg"
+
+
+def test_label_keys_toggle_and_filters_show_counts(qtbot, window):
+    key(qtbot, window, Qt.Key.Key_6)
+    assert decision_of(window, "IMG_0001.jpg").label == "Red"
+    key(qtbot, window, Qt.Key.Key_Right)
+    key(qtbot, window, Qt.Key.Key_9)
+    key(qtbot, window, Qt.Key.Key_3)
+    key(qtbot, window, Qt.Key.Key_Right)
+    key(qtbot, window, Qt.Key.Key_9)
+    key(qtbot, window, Qt.Key.Key_9)  # again: clears it
+    assert decision_of(window, "IMG_0002.jpg").label == "Blue"
+    assert decision_of(window, "IMG_0003.jpg").label is None
+    window.filter_bar.label.setCurrentText("Blue")
+    assert names(window, window.model.ids) == ["IMG_0002.jpg"]
+    window.filter_bar.label.setCurrentText("any")
+    window.filter_bar.rating.setCurrentIndex(3)
+    assert names(window, window.model.ids) == ["IMG_0002.jpg"]
+    assert "rated 3+" in window.filter_bar.summary.text()
+
+
+def test_help_overlay_lists_every_registered_action(qtbot, window):
+    key(qtbot, window, "?")
+    assert window.help.isVisible()
+    text = plain_text(window.help.text.text())
+    for action in window.registry.actions():
+        assert action.label in text
+    assert "Compare" in text and "(coming)" in text  # hooks for views other helpers add
+    key(qtbot, window, Qt.Key.Key_P)  # keys do not act behind the overlay
+    assert decision_of(window, "IMG_0001.jpg").flag == "none"
+    key(qtbot, window, Qt.Key.Key_Escape)
+    assert not window.help.isVisible()
+
+
+def test_user_keymap_overrides_default_keys(qtbot, ctx, album, tmp_path):
+    (tmp_path / "home" / "config").mkdir(parents=True)
+    (tmp_path / "home" / "config" / "keymap.json").write_text(json.dumps({"flag.reject": "D"}))
+    override = tmp_path / "mine.json"
+    override.write_text(json.dumps({"flag.pick": ["K"]}))
+    window = open_window(qtbot, ctx, album, keymap_files=[override])
+    try:
+        key(qtbot, window, Qt.Key.Key_P)
+        assert decision_of(window, "IMG_0001.jpg").flag == "none"
+        key(qtbot, window, Qt.Key.Key_K)
+        assert decision_of(window, "IMG_0001.jpg").flag == "pick"
+        key(qtbot, window, Qt.Key.Key_D)
+        assert decision_of(window, "IMG_0001.jpg").flag == "reject"
+        key(qtbot, window, "?")
+        assert "K\nPick\nD\nReject" in plain_text(window.help.text.text())
+    finally:
+        window.close()
+
+
+def test_scores_and_suggestions_show_as_advice_not_decisions(qtbot, window):
+    store = window.session.store
+    ids = [p.id for p in store.photos()][:3]
+    store.put_scores({ids[0]: (0.91, 0.8), ids[1]: (0.42, 0.7), ids[2]: (0.2, 0.5)})
+    store.put_groups([GroupRow(ids[0], "g1", 3, 1, "pick", ["sharpest of 3"], "burst"),
+                      GroupRow(ids[1], "g1", 3, 2, None, [], "burst"),
+                      GroupRow(ids[2], "g1", 3, 3, "reject", ["eyes closed (1 of 1 faces)"], "burst")])
+    window.session.refresh_analysis()
+    tip = window.model.index_of(ids[0]).data(Qt.ItemDataRole.ToolTipRole)
+    assert "Score 91" in tip and "Suggested pick: sharpest of 3" in tip and "#1 of 3" in tip
+    assert store.decision(ids[0]).flag == "none"  # a suggestion is not a decision
+    window.filter_bar.buttons["picks"].click()
+    assert window.model.rowCount() == 0
+
+
+def test_loupe_shows_the_photo_its_shooting_data_and_zooms(qtbot, window):
+    key(qtbot, window, Qt.Key.Key_E)
+    assert window.current_view_id() == "loupe"
+    with qtbot.waitSignal(window.loupe.canvas.painted, timeout=10_000):
+        window.loupe.canvas.update()
+    assert window.loupe.canvas.fitted is not None
+    assert "Culler Test Camera" in window.loupe.exif_label.text()
+    assert "1 of 9" in window.loupe.name_label.text()
+    key(qtbot, window, Qt.Key.Key_Right)
+    key(qtbot, window, Qt.Key.Key_P)  # in the loupe a decision applies to the photo shown
+    assert decision_of(window, "IMG_0002.jpg").flag == "pick"
+    assert decision_of(window, "IMG_0001.jpg").flag == "none"
+    key(qtbot, window, Qt.Key.Key_Z)
+    assert window.loupe.canvas.zoomed
+    qtbot.waitUntil(lambda: window.loupe.canvas.full is not None, timeout=10_000)
+    key(qtbot, window, Qt.Key.Key_Escape)
+    assert not window.loupe.canvas.zoomed
+    key(qtbot, window, Qt.Key.Key_Space)
+    assert window.current_view_id() == "grid"
+    assert current_name(window) == "IMG_0002.jpg"
+
+
+def test_loupe_names_an_unreadable_photo_instead_of_stopping(qtbot, window):
+    key(qtbot, window, Qt.Key.Key_End)
+    assert current_name(window) == BROKEN
+    key(qtbot, window, Qt.Key.Key_E)
+    assert "Unreadable" in window.loupe.canvas.message and "truncated" in window.loupe.canvas.message
+    key(qtbot, window, Qt.Key.Key_Left)
+    qtbot.waitUntil(lambda: window.loupe.canvas.fitted is not None, timeout=10_000)
+    assert window.loupe.canvas.message == ""
+
+
+def test_empty_state_when_no_album(qtbot, ctx):
+    window = open_window(qtbot, ctx, None)
+    try:
+        assert window.current_view() is None
+        assert window.empty.open_button.isVisible()
+        key(qtbot, window, Qt.Key.Key_P)  # nothing to decide on: no error
+        key(qtbot, window, Qt.Key.Key_E)
+        assert window.current_view() is None
+    finally:
+        window.close()
