@@ -104,8 +104,10 @@ class Store(AnalysisTables):
             conn = connect(where.db_path, lock_timeout)
         try:
             migrate(conn, where.db_path)
-        except BaseException:
+        except BaseException as exc:
             conn.close()
+            if is_lock_error(exc):
+                raise StoreLockedError(where.db_path, lock_timeout) from exc
             raise
         store = cls(conn, where.db_path, album_root, where.album_writable, DecisionLog(where.log_path),
                     lock_timeout)
