@@ -34,8 +34,8 @@ from datetime import datetime
 
 from culler.core.records import Decision, GroupRow, Photo
 
-W_MIN = 0.08  # weight of the worst photo relative to the best (before floor and cap)
-GAMMA = 2.0  # > 1: time goes mostly to the top of the album
+W_MIN = 0.05  # weight of the worst photo relative to the best (before floor and cap)
+GAMMA = 3.0  # > 1: time goes mostly to the top; the tail is swept in a grid, which is cheap
 DEFAULT_FLOOR_S = 0.5
 DEFAULT_CAP_S = 20.0
 DEFAULT_GLANCE_S = 1.5
@@ -184,10 +184,14 @@ def plan(items: list[BudgetItem], total_seconds: float | None = None, best_secon
 
 def _solve_scale(w: list[float], lo: float, hi: float, total: float) -> float:
     """k with sum(clamp(k*w_i, lo, hi)) == total; the sum is continuous and non-decreasing in k."""
-    def spent(k: float) -> float:
-        return sum(min(max(k * wi, lo), hi) for wi in w)
+    import numpy as np
 
-    low, high = 0.0, total / min(w)  # at `high` every photo gets >= total: the sum is >= total
+    weights_ = np.asarray(w, dtype=np.float64)
+
+    def spent(k: float) -> float:
+        return float(np.clip(k * weights_, lo, hi).sum())
+
+    low, high = 0.0, total / float(weights_.min())  # at `high` every photo gets >= total
     for _ in range(200):
         mid = (low + high) / 2.0
         if spent(mid) < total:
