@@ -152,10 +152,9 @@ def copy_file(source: Path, target: Path, write=_default_write, verify: bool = T
                 pass
 
 
-def move_file(source: Path, target: Path, write=_default_write) -> str | None:
-    """Move without overwriting; across disks a verified copy, then the source goes.
-
-    Returns a note when the move had to copy, else None."""
+def move_file(source: Path, target: Path, write=_default_write) -> None:
+    """Move without overwriting: a hard link then unlink on one disk; across disks (or where
+    links are impossible) a verified copy, and only then is the source removed."""
     try:
         os.link(source, target)
     except FileExistsError:
@@ -173,13 +172,12 @@ def move_file(source: Path, target: Path, write=_default_write) -> str | None:
         except OSError as e2:
             os.unlink(target)
             raise SourceProblem(f"cannot remove {source} after copying it: {e2.strerror or e2}") from None
-        return None
+        return
     try:
         os.unlink(source)
     except OSError as e:
         os.unlink(target)
         raise SourceProblem(f"cannot move {source}: {e.strerror or e}") from None
-    return None
 
 
 def link_file(source: Path, target: Path, write=_default_write) -> str | None:
@@ -284,7 +282,7 @@ def _run_one(op: Operation, journal: Journal, write, verify: bool, result: Expor
         size, _ = copy_file(op.source, op.target, write=write, verify=verify)
         result.bytes_copied += size
     elif op.kind == "move":
-        note = move_file(op.source, op.target, write=write)
+        move_file(op.source, op.target, write=write)
     elif op.kind == "link":
         note = link_file(op.source, op.target, write=write)
     else:
