@@ -1,0 +1,187 @@
+"""culler analyze ALBUM --json OUT.json: analyse, group and rank an album without a window.
+
+A progress line goes to stderr (updated in place on a terminal, a plain line every few seconds
+otherwise). The JSON lists every photo with its signals, score, group, suggestion and the user's
+decision (DESIGN.md, Contracts). Unreadable files are listed with status "error" and the command
+still exits 0. Without model files it computes the technical signals and says which models are
+missing. Interrupted (Ctrl+C), it keeps what it analysed; the next run resumes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+from pathlib import Path
+
+HELP = "analyse an album headlessly and write the results as JSON"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("album", type=Path, help="folder of photos")
+    parser.add_argument("--json", dest="json_out", metavar="OUT.json",
+                        help="write the results here ('-' = standard output)")
+    # SUPPRESS: keep the value given before the subcommand (`culler --signals technical analyze`).
+    parser.add_argument("--signals", choices=("all", "technical"), default=argparse.SUPPRESS,
+                        help="all (default) or technical (no model files needed)")
+    parser.add_argument("--recursive", "-r", action="store_true", default=argparse.SUPPRESS,
+                        help="include subfolders")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="CPU threads for the deep models (default: all cores)")
+
+
+def run(ctx, args) -> int:
+    from culler.core.store import Store
+    from culler.pipeline import Pipeline
+
+    album = Path(args.album).expanduser()
+    if not album.is_dir():
+        print(f"culler analyze: {album} is not a folder", file=sys.stderr)
+        return 2
+    album = album.resolve()
+    signals = getattr(args, "signals", None) or "all"
+    store = Store.open(album, Path(ctx.data_dir))
+    try:
+        pipeline = Pipeline(album, store, ctx, signals=signals, threads=args.threads,
+                            recursive=bool(getattr(args, "recursive", False)))
+        line = ProgressLine(sys.stderr)
+        last = None
+        try:
+            for progress in pipeline.run():
+                last = progress
+                line.show(progress)
+                if progress.stage == "models" and progress.done == 1:
+                    _say_missing_models(pipeline.model_status, signals)
+        except KeyboardInterrupt:
+            line.finish()
+            print("culler analyze: interrupted; what was analysed is kept, run again to resume",
+                  file=sys.stderr)
+            return 130
+        line.finish()
+        if signals == "all" and not any(v == "ok" for v in pipeline.model_status.values()):
+            _say_missing_models(pipeline.model_status, signals)
+        for path, error in pipeline.errors.items():
+            print(f"culler analyze: {error}" if path in error else f"culler analyze: {path}: {error}",
+                  file=sys.stderr)
+        for path in pipeline.vanished:
+            print(f"culler analyze: {path} vanished during the analysis; skipped", file=sys.stderr)
+        if last is not None and last.message:
+            print(f"culler analyze: {last.message}", file=sys.stderr)
+        if args.json_out:
+            report = album_report(store, album, pipeline.model_status)
+            _write_json(report, args.json_out)
+        return 0
+    finally:
+        store.close()
+
+
+def _say_missing_models(status: dict[str, str], signals: str) -> None:
+    if signals != "all":
+        return
+    missing = [f"{name} ({state})" for name, state in status.items() if state != "ok"]
+    if missing:
+        print("culler analyze: models not available: " + ", ".join(missing)
+              + " -- their signals are left out; `culler models download` or "
+              "`culler models import DIR` adds them", file=sys.stderr)
+
+
+def album_report(store, album: Path, model_status: dict[str, str]) -> dict:
+    """The contract JSON (DESIGN.md, Contracts) built from the album's store."""
+    errors = store.analysis_errors()
+    signals = store.all_signals()
+    scores = store.scores()
+    groups = store.groups()
+    decisions = store.decisions()
+    photos = []
+    for p in store.photos():
+        error = p.error if p.status != "ok" else errors.get(p.id)
+        g = groups.get(p.id)
+        score = scores.get(p.id, (None, None))[0]
+        decision = decisions.get(p.id)
+        photos.append({
+            "path": p.path,
+            "companions": list(p.companions),
+            "status": "error" if error else "ok",
+            "error": error,
+            "captured_at": p.meta.captured_at.isoformat() if p.meta.captured_at else None,
+            "signals": {k: _number(v) for k, v in (signals.get(p.id) or {}).items()} if not error else {},
+            "score": _number(score),
+            "group": g.group if g else f"p{p.id}",
+            "group_size": g.group_size if g else 1,
+            "group_rank": g.group_rank if g else 1,
+            "suggestion": g.suggestion if g else None,
+            "reasons": list(g.reasons) if g else [],
+            "decision": decision.to_json() if decision else {"flag": "none", "rating": 0, "label": None},
+        })
+    return {"album": str(album), "models": dict(model_status), "photos": photos}
+
+
+def _number(v) -> float | None:
+    if v is None:
+        return None
+    f = float(v)
+    return f if math.isfinite(f) else None
+
+
+def _write_json(report: dict, out: str) -> None:
+    text = json.dumps(report, indent=1, ensure_ascii=False)
+    if out == "-":
+        sys.stdout.write(text + "\n")
+        return
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_text(text + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+class ProgressLine:
+    """One progress line on stderr: rewritten in place on a terminal, a plain line every
+    `interval` seconds (and at each stage change) when stderr is a file or a pipe."""
+
+    def __init__(self, stream, interval: float = 2.0) -> None:
+        self.stream = stream
+        self.tty = bool(getattr(stream, "isatty", lambda: False)())
+        self.interval = interval
+        self._last_time = 0.0
+        self._last_stage = None
+        self._width = 0
+
+    def show(self, p) -> None:
+        now = time.monotonic()
+        stage_changed = p.stage != self._last_stage
+        if not stage_changed and now - self._last_time < (0.1 if self.tty else self.interval):
+            return
+        self._last_time, self._last_stage = now, p.stage
+        text = format_progress(p)
+        if self.tty:
+            pad = max(0, self._width - len(text))
+            self.stream.write("\r" + text + " " * pad)
+            self._width = len(text)
+        else:
+            self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def finish(self) -> None:
+        if self.tty and self._width:
+            self.stream.write("\n")
+            self.stream.flush()
+            self._width = 0
+
+
+def format_progress(p) -> str:
+    parts = [f"{p.stage:8s}"]
+    if p.total:
+        parts.append(f"{p.done}/{p.total}")
+    if p.photos_per_second:
+        parts.append(f"{p.photos_per_second:.1f} photos/s")
+    if p.eta_seconds is not None and p.stage == "analyse" and p.done < p.total:
+        m, s = divmod(int(round(p.eta_seconds)), 60)
+        parts.append(f"ETA {m}:{s:02d}")
+    tail = p.message or (p.current_path or "")
+    if tail:
+        parts.append(tail)
+    return "  ".join(parts)

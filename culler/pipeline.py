@@ -1,0 +1,395 @@
+"""The analysis of an album as a generator of progress reports: scan, analyse, group, rank.
+
+    pipeline = Pipeline(album_root, store, ctx)
+    for progress in pipeline.run():      # e.g. inside the UI's analysis QThread
+        ...                              # pipeline.pause()/resume()/cancel() from any thread
+
+Stages
+1. scan: sync the album folder into the store (cheap re-check when the store already knows it).
+2. analyse, per photo that changed since its last analysis (store.analysed_keys()):
+   decode ONCE at ~1000 px (reduced-size JPEG decode, see analysis_long_edge) -> technical signals ->
+   a 32x32 grey thumbnail for the grouping's pixel check; the decoded image then waits for the
+   deep models, which run on batches of `batch_size` images. Results are written to the store as
+   they arrive, so a cancelled or crashed run resumes where it stopped.
+   Decoding + technical measures run in a small prefetch pool *while* the deep models run on
+   the previous batch (see docs of `PREFETCH_WORKERS`), which is where most of the speed comes from.
+3. group + rank: fused scores (analysis.score.fuse), bursts/duplicates (core.grouping) and
+   best-of-group suggestions (core.ranking) are recomputed and stored.
+
+Every photo gets every requested signal; a photo analysed without the deep models (technical run,
+models missing then, cancelled mid-batch) is analysed again once those models are available.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+import numpy as np
+
+from culler.pipeline_progress import Progress, RateMeter, RunControl
+
+__all__ = ["Pipeline", "Progress", "ANALYSIS_LONG_EDGE"]
+
+# Technical measures want ~1000 px (see analysis_long_edge for the exact choice per photo).
+ANALYSIS_LONG_EDGE = 1024
+ANALYSIS_MIN_EDGE = 900
+ANALYSIS_DEFAULT_EDGE = 1000
+# Decode + technical of one photo (~70 ms) is a third of the deep models' time per photo (~200 ms);
+# one prefetch worker hides it behind the inference; on bigger machines a second one helps.
+PREFETCH_WORKERS = 1 if (os.cpu_count() or 1) <= 2 else 2
+
+
+@dataclass
+class _Prepared:
+    """One photo after decode + technical measures, waiting for the deep models."""
+
+    photo: object
+    rgb: np.ndarray | None = None
+    signals: dict = field(default_factory=dict)
+    tiny: np.ndarray | None = None
+    error: str | None = None
+    vanished: bool = False
+
+
+def analysis_long_edge(width: int | None, height: int | None) -> int:
+    """The long edge to analyse a photo at: ~1000 px, chosen so a JPEG decodes straight to it.
+
+    libjpeg decodes at 1/2, 1/4 or 1/8 scale almost for free; asking for 1024 px from a 4000 px
+    JPEG makes it decode at 1/2 (2000 px) and resize, twice the work of taking its 1/4 (1000 px).
+    """
+    long = max(width or 0, height or 0)
+    for k in (8, 4, 2):
+        native = -(-long // k)  # libjpeg rounds scaled sizes up
+        if ANALYSIS_MIN_EDGE <= native <= ANALYSIS_LONG_EDGE:
+            return native
+    return ANALYSIS_DEFAULT_EDGE
+
+
+def _clean_signals(signals: dict) -> dict[str, float | None]:
+    out: dict[str, float | None] = {}
+    for k, v in signals.items():
+        if v is None:
+            out[k] = None
+            continue
+        f = float(v)
+        out[k] = f if np.isfinite(f) else None
+    return out
+
+
+class Pipeline:
+    """Analyses one album into its store. Thread-safe controls: pause(), resume(), cancel()."""
+
+    def __init__(self, album_root: Path, store, ctx, signals: str = "all",
+                 on_progress: Callable[[Progress], None] | None = None, threads: int | None = None,
+                 recursive: bool = False, batch_size: int = 8, prefetch_workers: int | None = None):
+        if signals not in ("all", "technical"):
+            raise ValueError(f"signals must be 'all' or 'technical', not {signals!r}")
+        self.album_root = Path(album_root)
+        self.store = store
+        self.ctx = ctx
+        self.signals = signals
+        self.on_progress = on_progress
+        # torch threads for the deep models; None = DeepAnalyzer's default (all cores but one,
+        # which keeps the window responsive); headless runs pass os.cpu_count().
+        self.threads = threads
+        self.recursive = recursive
+        self.batch_size = max(1, batch_size)
+        self.prefetch_workers = prefetch_workers or PREFETCH_WORKERS
+        self.control = RunControl()
+        self.model_status: dict[str, str] = {}  # model name -> 'ok' | 'missing' | 'failed: ...'
+        self.vanished: list[str] = []  # paths that disappeared during the run
+        self.errors: dict[str, str] = {}  # path -> why it could not be analysed (this run)
+        self.analysed = 0  # photos analysed by this run (errors included)
+        self.scanned = False  # whether this run did a full scan of the folder
+        self._deep = None
+        self._models_loaded = False
+
+    # -- controls (any thread) ---------------------------------------------------------------
+    def pause(self) -> None:
+        self.control.pause()
+
+    def resume(self) -> None:
+        self.control.resume()
+
+    def cancel(self) -> None:
+        self.control.cancel()
+
+    @property
+    def cancelled(self) -> bool:
+        return self.control.cancelled
+
+    # -- the run ---------------------------------------------------------------------------
+    def run(self) -> Iterator[Progress]:
+        """Run every stage, yielding Progress; ends with stage 'done' or 'cancelled'."""
+        t_start = time.monotonic()
+        yield self._report("scan", 0, 1, message=f"reading {self.album_root}")
+        photos = self._scan()
+        yield self._report("scan", 1, 1, message=f"{len(photos)} photos")
+        if self.cancelled:
+            yield self._report("cancelled", 0, 0, message="cancelled")
+            return
+
+        todo = self._photos_to_analyse(photos, self._plan_models())
+        yield from self._analyse(todo)
+        if self.cancelled:
+            yield self._report("cancelled", self.analysed, len(todo),
+                               message=f"cancelled after {self.analysed} of {len(todo)} photos")
+            return
+        if self._deep is not None and self._models_loaded:
+            self.model_status.update(self._deep.status())  # a model may have failed mid-run
+        if self.vanished:
+            self._forget_vanished()
+        yield self._report("group", 0, 1, message="grouping bursts and ranking")
+        n_groups = self._group_and_rank()
+        secs = time.monotonic() - t_start
+        rate = self.analysed / secs if secs > 0 and self.analysed else None
+        yield self._report("done", self.analysed, len(todo), photos_per_second=rate, eta_seconds=0.0,
+                           message=self._summary(len(todo), n_groups, secs))
+
+    def run_to_end(self) -> Progress:
+        """Consume run() and return its last report (headless callers, tests)."""
+        last = None
+        for last in self.run():
+            pass
+        return last
+
+    # -- stages ----------------------------------------------------------------------------
+    def _scan(self) -> list:
+        from culler.pipeline_scan import refresh_photos
+
+        photos, self.scanned = refresh_photos(self.album_root, self.store, self.recursive)
+        return photos
+
+    def _plan_models(self) -> list[str]:
+        """Which deep models this run will use, from their files (cheap: nothing is loaded yet)."""
+        from culler.analysis import model_files
+
+        try:
+            self.model_status = dict(model_files.status(Path(self.ctx.models_dir)))
+        except Exception as e:  # noqa: BLE001 - a broken models folder must not stop the analysis
+            self.model_status = {name: f"failed: {e}" for name in ("clipiqa", "nima", "clip")}
+        planned = [name for name, state in self.model_status.items() if state == "ok"]
+        if self.signals != "all" or not planned:
+            return []
+        from culler.analysis.deep import DeepAnalyzer
+
+        self._deep = DeepAnalyzer(Path(self.ctx.models_dir), names=tuple(planned), threads=self.threads)
+        return planned
+
+    def _load_models(self) -> Iterator[Progress]:
+        """Build the deep models (seconds; the prefetch pool decodes the first photos meanwhile)."""
+        yield self._report("models", 0, 1, message="loading models")
+        self._models_loaded = True
+        try:
+            self.model_status.update(self._deep.status())
+            ready = self._deep.available()
+        except Exception as e:  # noqa: BLE001
+            self.model_status = {k: (f"failed: {e}" if v == "ok" else v) for k, v in self.model_status.items()}
+            ready = []
+        if not ready:
+            self._deep = None
+        yield self._report("models", 1, 1, message=self._models_message())
+
+    def _models_message(self) -> str:
+        ok = [k for k, v in self.model_status.items() if v == "ok"]
+        other = [f"{k} {v}" for k, v in self.model_status.items() if v != "ok"]
+        return f"models ready: {', '.join(ok) or 'none'}" + (f"; {', '.join(other)}" if other else "")
+
+    def _photos_to_analyse(self, photos: list, deep_names: list[str]) -> list:
+        analysed = self.store.analysed_keys()
+        errors = self.store.analysis_errors()
+        expected_signals = _deep_signal_names(deep_names)
+        needs_embedding = "clip" in deep_names
+        all_signals = self.store.all_signals() if expected_signals else {}
+        embedded = set(self.store.embeddings("clip")) if needs_embedding else set()
+        todo = []
+        for p in photos:
+            if analysed.get(p.id) != (p.size, p.mtime_ns):
+                todo.append(p)
+            elif p.status == "ok" and p.id not in errors:
+                have = all_signals.get(p.id, {})
+                if any(have.get(n) is None for n in expected_signals) or (needs_embedding and p.id not in embedded):
+                    todo.append(p)  # analysed before without models that are now available
+        return todo
+
+    def _prepare(self, photo) -> _Prepared:
+        """Decode + technical measures + tiny grey; runs in the prefetch pool."""
+        from culler.core import decode
+
+        item = _Prepared(photo)
+        if photo.status != "ok":
+            item.error = photo.error or "could not be read"
+            return item
+        rel = photo.display_path
+        path = self.album_root / rel
+        orientation = photo.meta.orientation if rel == photo.path else None
+        try:
+            long_edge = analysis_long_edge(photo.meta.width, photo.meta.height)
+            item.rgb = decode.load_image(path, long_edge, orientation)
+        except FileNotFoundError:
+            item.vanished = True
+            return item
+        except Exception as e:  # noqa: BLE001 - DecodeError and anything a broken file throws
+            if not path.exists():
+                item.vanished = True
+            else:
+                item.error = _user_message(e, rel)
+            return item
+        try:
+            from culler.analysis import technical
+            from culler.core.grouping import tiny_image
+
+            item.signals = _clean_signals(technical.measure(item.rgb))
+            item.tiny = tiny_image(item.rgb)
+        except Exception as e:  # noqa: BLE001 - one odd image must not stop the album
+            item.error = f"{rel}: could not be measured ({type(e).__name__}: {e})"
+            item.rgb = None
+        if self._deep is None:
+            item.rgb = None  # nothing else needs the pixels
+        return item
+
+    def _analyse(self, todo: list) -> Iterator[Progress]:
+        total = len(todo)
+        meter = RateMeter()
+        meter.start(0)
+        self.analysed = 0
+        if not total:
+            yield self._report("analyse", 0, 0, message="every photo is up to date")
+            return
+        yield self._report("analyse", 0, total, message=f"analysing {total} photos")
+        pending: list[_Prepared] = []  # decoded, waiting for the next deep batch
+        lookahead = max(2, self.batch_size + self.prefetch_workers)
+        queue: deque[Future] = deque()
+        source = iter(todo)
+        pool = ThreadPoolExecutor(max_workers=self.prefetch_workers, thread_name_prefix="culler-decode")
+        try:
+            def fill() -> None:
+                while len(queue) < lookahead:
+                    photo = next(source, None)
+                    if photo is None:
+                        return
+                    queue.append(pool.submit(self._prepare, photo))
+
+            fill()
+            if self._deep is not None:
+                yield from self._load_models()
+                meter.start(0)  # loading the models is not part of the throughput
+            while queue:
+                if self.control.paused:
+                    yield self._report("paused", self.analysed, total, message="paused")
+                    self.control.wait_while_paused()
+                    meter.start(self.analysed)  # the pause is not part of the throughput
+                if self.cancelled:
+                    break
+                item = queue.popleft().result()
+                fill()
+                rel = item.photo.path
+                if item.vanished:
+                    self.vanished.append(rel)
+                    yield self._report("analyse", self.analysed, total, meter, rel,
+                                       message=f"{rel} vanished during analysis; skipped")
+                    total -= 1
+                    continue
+                if item.error is not None or self._deep is None:
+                    self._store(item)
+                    meter.add(self.analysed)
+                    yield self._report("analyse", self.analysed, total, meter, rel,
+                                       message=f"{rel}: {item.error}" if item.error else "")
+                    continue
+                pending.append(item)
+                if len(pending) >= self.batch_size:
+                    yield from self._run_batch(pending, meter, total)
+                    pending = []
+            if pending:
+                if self.cancelled:
+                    # Keep the technical results now; the deep signals come on the next run.
+                    for it in pending:
+                        self._store(it)
+                else:
+                    yield from self._run_batch(pending, meter, total)
+        finally:
+            for f in queue:
+                f.cancel()
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _run_batch(self, batch: list[_Prepared], meter: RateMeter, total: int) -> Iterator[Progress]:
+        try:
+            results = self._deep.run([it.rgb for it in batch])
+        except Exception as e:  # noqa: BLE001 - keep technical results, retry deep next run
+            results = [({}, {})] * len(batch)
+            message = f"deep models failed on a batch: {type(e).__name__}: {e}"
+        else:
+            message = ""
+        for it, (deep_signals, embeddings) in zip(batch, results):
+            it.signals.update(_clean_signals(deep_signals))
+            self._store(it, embeddings)
+            meter.add(self.analysed)
+            yield self._report("analyse", self.analysed, total, meter, it.photo.path, message=message)
+
+    def _store(self, item: _Prepared, embeddings: dict | None = None) -> None:
+        p = item.photo
+        key = (p.size, p.mtime_ns)
+        if item.error is not None:
+            self.store.put_analysis(p.id, key, {}, error=item.error)
+            self.errors[p.path] = item.error
+        else:
+            emb = {k: np.asarray(v, dtype=np.float32) for k, v in (embeddings or {}).items()}
+            self.store.put_analysis(p.id, key, item.signals, embeddings=emb or None, tiny=item.tiny)
+        item.rgb = None
+        self.analysed += 1
+
+    def _forget_vanished(self) -> None:
+        """Tell the store the vanished files are gone (their decisions stay in the store)."""
+        gone = set(self.vanished)
+        present = [p for p in self.store.photos() if p.path not in gone]
+        self.store.sync_photos(present)
+
+    def _group_and_rank(self) -> int:
+        from culler.pipeline_grouping import group_and_rank
+
+        return group_and_rank(self.store)
+
+    # -- reporting -------------------------------------------------------------------------
+    def _report(self, stage: str, done: int, total: int, meter: RateMeter | None = None,
+                current_path: str | None = None, message: str = "",
+                photos_per_second: float | None = None, eta_seconds: float | None = None) -> Progress:
+        if meter is not None:
+            photos_per_second = meter.rate()
+            eta_seconds = meter.eta(total - done)
+        p = Progress(stage, done, total, photos_per_second, eta_seconds, current_path, message)
+        if self.on_progress is not None:
+            self.on_progress(p)
+        return p
+
+    def _summary(self, total: int, n_groups: int, secs: float) -> str:
+        parts = [f"analysed {self.analysed} of {total} photos in {secs:.1f} s"]
+        if self.errors:
+            parts.append(f"{len(self.errors)} unreadable")
+        if self.vanished:
+            parts.append(f"{len(self.vanished)} vanished")
+        parts.append(f"{n_groups} groups")
+        return ", ".join(parts)
+
+
+def _deep_signal_names(model_names: list[str]) -> list[str]:
+    """Signals the given deep models produce (registry when present; the built-in names else)."""
+    if not model_names:
+        return []
+    try:
+        from culler.analysis import registry
+
+        return [s.name for s in registry.SIGNALS.values()
+                if s.kind == "deep" and s.models and set(s.models) <= set(model_names)]
+    except Exception:  # noqa: BLE001
+        return [n for n in ("clipiqa", "nima") if n in model_names]
+
+
+def _user_message(e: Exception, rel: str) -> str:
+    text = str(e) or type(e).__name__
+    return text if rel in text else f"{rel}: {text}"

@@ -1,0 +1,78 @@
+"""The pipeline's last stage: fused scores, groups of near-duplicates and best-of-group suggestions.
+
+Everything is read back from the store (signals, CLIP embeddings, 32x32 greys, capture times),
+so this stage can also run on its own after the user moves the grouping thresholds
+(settings 'grouping.params' and 'grouping.keep_n' of the album's store).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from culler.core.records import GroupRow
+
+
+def fused_scores(store, photos: list, errors: dict[int, str]) -> dict[int, tuple[float | None, float | None]]:
+    from culler.analysis import score
+
+    signals = store.all_signals()
+    scores: dict[int, tuple[float | None, float | None]] = {}
+    for p in photos:
+        if p.status != "ok" or p.id in errors or p.id not in signals:
+            scores[p.id] = (None, None)
+        else:
+            scores[p.id] = score.fuse(signals[p.id])
+    return scores
+
+
+def grouping_params(store):
+    """GroupingParams from the album's settings (unknown keys ignored), defaults otherwise."""
+    from culler.core import grouping
+
+    saved = store.get("grouping.params") or {}
+    if not isinstance(saved, dict):
+        saved = {}
+    names = {f.name for f in dataclasses.fields(grouping.GroupingParams)}
+    return grouping.GroupingParams(**{k: v for k, v in saved.items() if k in names})
+
+
+def group_inputs(store, photos: list) -> list:
+    from culler.core import grouping
+
+    embeddings = store.embeddings("clip")
+    tiny = store.tiny_images()
+    fields = {f.name for f in dataclasses.fields(grouping.GroupInput)}
+    by_name = {p.id: i for i, p in enumerate(sorted(photos, key=lambda p: p.path))}
+    items = []
+    for p in photos:
+        values = {"photo_id": p.id, "captured_at": p.meta.captured_at, "embedding": embeddings.get(p.id),
+                  "tiny": tiny.get(p.id), "exposure_bias": p.meta.exposure_bias, "order": by_name[p.id]}
+        # Optional extras the grouping may use (panorama/bracket detection), when it asks for them.
+        extras = {"width": p.meta.width, "height": p.meta.height, "focal_length": p.meta.focal_length,
+                  "exposure_time": p.meta.exposure_time, "path": p.path, "camera": p.meta.camera}
+        values.update({k: v for k, v in extras.items() if k in fields})
+        items.append(grouping.GroupInput(**values))
+    return items
+
+
+def group_and_rank(store) -> int:
+    """Recompute and store scores and groups for every present photo; returns the group count."""
+    from culler.core import grouping, ranking
+
+    photos = store.photos()
+    errors = store.analysis_errors()
+    scores = fused_scores(store, photos, errors)
+    store.put_scores(scores)
+
+    usable = [p for p in photos if p.status == "ok" and p.id not in errors]
+    groups = grouping.group(group_inputs(store, usable), grouping_params(store)) if usable else []
+    keep_n = store.get("grouping.keep_n", 1)
+    keep_n = keep_n if isinstance(keep_n, int) and keep_n >= 1 else 1
+    rows = list(ranking.rank_groups(groups, store.all_signals(), scores, keep_n=keep_n)) if groups else []
+    # Unreadable photos stand alone and get no suggestion: nothing is known about them.
+    for p in photos:
+        if p.status != "ok" or p.id in errors:
+            rows.append(GroupRow(photo_id=p.id, group=f"e{p.id}", group_size=1, group_rank=1,
+                                 suggestion=None, reasons=["could not be read"], kind="single"))
+    store.put_groups(rows)
+    return len(groups) + (len(photos) - len(usable))

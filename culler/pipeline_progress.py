@@ -1,0 +1,110 @@
+"""Progress reports, throughput/ETA measurement and the pause/resume/cancel switch of the pipeline.
+
+Kept apart from culler/pipeline.py so the UI and the CLI can use these small pieces without the
+stages. No Qt, no heavy imports.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+
+# The stages a Progress can report, in the order a run goes through them.
+STAGES = ("scan", "models", "analyse", "paused", "group", "done", "cancelled")
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One report from a running pipeline; `done`/`total` count photos of the current stage."""
+
+    stage: str  # one of STAGES
+    done: int
+    total: int
+    photos_per_second: float | None = None  # over a moving window; None until measurable
+    eta_seconds: float | None = None  # for the current stage; None until measurable
+    current_path: str | None = None  # album-relative path of the photo just handled
+    message: str = ""  # one line a user can read ("3 of 5 models ready", "IMG_1.JPG vanished")
+
+    @property
+    def fraction(self) -> float:
+        return self.done / self.total if self.total else 1.0
+
+    @property
+    def finished(self) -> bool:
+        return self.stage in ("done", "cancelled")
+
+
+class RateMeter:
+    """Photos per second over a moving time window, and the ETA that follows from it.
+
+    Results of the deep models arrive in batches, so `done` moves in steps; measuring from the
+    oldest sample in the window to *now* keeps the rate from jumping after every batch.
+    """
+
+    def __init__(self, window_s: float = 20.0, clock=time.monotonic) -> None:
+        self.window_s = window_s
+        self._clock = clock
+        self._samples: deque[tuple[float, int]] = deque()
+
+    def start(self, done: int = 0) -> None:
+        self._samples.clear()
+        self._samples.append((self._clock(), done))
+
+    def add(self, done: int) -> None:
+        now = self._clock()
+        if not self._samples:
+            self._samples.append((now, 0))
+        self._samples.append((now, done))
+        # Keep one sample at or beyond the window's edge as the anchor of the measurement.
+        while len(self._samples) > 2 and now - self._samples[1][0] >= self.window_s:
+            self._samples.popleft()
+
+    def rate(self) -> float | None:
+        if len(self._samples) < 2:
+            return None
+        t0, d0 = self._samples[0]
+        d1 = self._samples[-1][1]
+        span = self._clock() - t0
+        if d1 <= d0 or span <= 0:
+            return None
+        return (d1 - d0) / span
+
+    def eta(self, remaining: int) -> float | None:
+        if remaining <= 0:
+            return 0.0
+        r = self.rate()
+        return remaining / r if r else None
+
+
+class RunControl:
+    """Thread-safe pause/resume/cancel flags, read by the pipeline between photos."""
+
+    def __init__(self) -> None:
+        self._cancelled = threading.Event()
+        self._running = threading.Event()
+        self._running.set()
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    def cancel(self) -> None:
+        self._cancelled.set()
+        self._running.set()  # wake a paused run so it can stop
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled.is_set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set() and not self._cancelled.is_set()
+
+    def wait_while_paused(self, timeout: float | None = None) -> bool:
+        """Block while paused (up to `timeout`); True when the run may go on, False if cancelled."""
+        self._running.wait(timeout)
+        return not self._cancelled.is_set()

@@ -1,0 +1,67 @@
+"""The pipeline's first stage: bring the store's photo list up to date with the album folder.
+
+A first visit scans the album (culler.core.album.scan reads every file's EXIF) and stores it.
+On later visits a cheap listing (one stat per file, no file opened) is compared with what the
+store holds; only when a file was added, removed or changed is the full scan done again.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def list_image_files(root: Path, recursive: bool) -> dict[str, tuple[int, int]]:
+    """Album-relative posix path -> (size, mtime_ns) of every photo file, by the album's own rules
+    (hidden files and `.culler` folders skipped, symlinked folders not followed)."""
+    from culler.core import album
+
+    extensions = tuple(album.IMAGE_EXTENSIONS) + tuple(album.RAW_EXTENSIONS)
+    found: dict[str, tuple[int, int]] = {}
+    pending = [Path(root)]
+    while pending:
+        folder = pending.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for e in entries:
+            if e.name.startswith("."):
+                continue
+            try:
+                if e.is_dir(follow_symlinks=False):
+                    if recursive:
+                        pending.append(Path(e.path))
+                    continue
+                if not e.name.lower().endswith(extensions):
+                    continue
+                st = e.stat()
+            except OSError:
+                continue
+            rel = Path(e.path).relative_to(root).as_posix()
+            found[rel] = (st.st_size, st.st_mtime_ns)
+    return found
+
+
+def stored_matches_folder(root: Path, stored: list, recursive: bool) -> bool:
+    """True when the folder holds exactly the stored photos' files, with unchanged primaries."""
+    files = list_image_files(root, recursive)
+    expected: set[str] = set()
+    for p in stored:
+        expected.add(p.path)
+        expected.update(p.companions)
+        if files.get(p.path) != (p.size, p.mtime_ns):
+            return False
+    return expected == set(files)
+
+
+def refresh_photos(root: Path, store, recursive: bool = False, on_error=None) -> tuple[list, bool]:
+    """The album's photos, synced to the store; (photos with ids, whether a full scan ran)."""
+    stored = store.photos()
+    if stored and stored_matches_folder(root, stored, recursive):
+        return stored, False
+    from culler.core import album
+
+    photos = album.scan(Path(root), recursive=recursive, on_error=on_error)
+    store.sync_photos(photos)
+    return store.photos(), True
