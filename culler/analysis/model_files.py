@@ -1,0 +1,318 @@
+"""Which model files the deep signals need, where they are found, and how they get there.
+
+Layout of a models folder (`CULLER_MODELS_DIR`, else `ctx.models_dir`): `<dir>/<model>/<file>`,
+e.g. `models/clipiqa/RN50.pt`, plus `<dir>/<model>/manifest.json` recording each installed
+file's size and SHA-256. Files the libraries already downloaded into their own caches are used in
+place (looked up on disk only, never over the network): `$TORCH_HOME/hub/clip` and `~/.cache/clip`
+(CLIP RN50), `$TORCH_HOME/hub/pyiqa` (NIMA), the Hugging Face hub cache (open_clip weights).
+
+Hashes. CLIP RN50: OpenAI publishes its SHA-256 as a path segment of the download URL (openai/CLIP
+`clip/clip.py` `_MODELS`, the same URL pyiqa's `clip_model.py` uses). NIMA: the Git LFS object id of
+the file in the Hugging Face repo chaofengc/IQA-PyTorch-Weights (commit c753dca; the file name ends
+with its first 8 hex digits, BasicSR's naming convention). open_clip ViT-B-32 (LAION-2B): no hash
+found in any source at hand, so it is not invented: the download checks the hash Hugging Face
+declares for the file (its LFS SHA-256, sent as X-Linked-Etag), and otherwise trusts the first
+download, records size and SHA-256 in the manifest and checks the size from then on (trust on
+first use). Hashes guard integrity; safety does not depend on them because no file is ever
+unpickled with arbitrary code (see deep_clipiqa.py for the TorchScript file).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Mapping
+
+from culler.analysis.download import DownloadError, FetchResult, fetch, part_path, sha256_of
+
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class ModelFile:
+    name: str
+    url: str
+    size: int | None = None
+    sha256: str | None = None
+    # (cache root, glob relative to it) where a library keeps this file; roots: 'torch_hub', 'home', 'hf_hub'
+    library_paths: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str
+    files: tuple[ModelFile, ...]
+    description: str
+    licence: str
+    signals: tuple[str, ...]  # what it produces: signal names, or 'embedding:clip'
+    python_modules: tuple[str, ...]  # modules that must be importable to build it
+    hash_note: str = ""
+
+
+_RN50_SHA256 = "afeb0e10f9e5a86da6080e35cf09123aca3b358a0c3e3b6c78a7b63bc04b6762"
+_NIMA_FILE = "NIMA_InceptionV2_ava-b0c77c00.pth"
+_LAION_REPO = "laion/CLIP-ViT-B-32-laion2B-s34B-b79K"
+
+MODELS: dict[str, ModelSpec] = {
+    "clipiqa": ModelSpec(
+        name="clipiqa",
+        files=(ModelFile(
+            name="RN50.pt",
+            url=f"https://openaipublic.azureedge.net/clip/models/{_RN50_SHA256}/RN50.pt",
+            sha256=_RN50_SHA256,
+            library_paths=(("torch_hub", "clip/RN50.pt"), ("home", ".cache/clip/RN50.pt")),
+        ),),
+        description="CLIP-IQA image quality, 0-1 (pyiqa 'clipiqa' on OpenAI CLIP RN50)",
+        licence="CLIP RN50 weights: OpenAI, MIT licence (github.com/openai/CLIP). The scoring code comes "
+                "from pyiqa (PolyForm Noncommercial 1.0.0 as of pyiqa 0.1.16).",
+        signals=("clipiqa",),
+        python_modules=("torch", "pyiqa", "clip", "pkg_resources"),
+        hash_note="SHA-256 published by OpenAI in the download URL",
+    ),
+    "nima": ModelSpec(
+        name="nima",
+        files=(ModelFile(
+            name=_NIMA_FILE,
+            url=f"https://huggingface.co/chaofengc/IQA-PyTorch-Weights/resolve/main/{_NIMA_FILE}",
+            size=218027161,
+            sha256="b0c77c00c789565be8e6af96c1641bbad716c1592bff1cdc749c6006b95bd34e",
+            library_paths=(("torch_hub", f"pyiqa/{_NIMA_FILE}"),),
+        ),),
+        description="NIMA aesthetic score, 1-10 (pyiqa 'nima', InceptionResNetV2 trained on AVA)",
+        licence="Weights: Hugging Face chaofengc/IQA-PyTorch-Weights, CC BY-NC-SA 4.0 (non-commercial use). "
+                "Code: pyiqa (PolyForm Noncommercial 1.0.0 as of 0.1.16), timm (Apache-2.0).",
+        signals=("nima",),
+        python_modules=("torch", "pyiqa", "timm"),
+        hash_note="size and SHA-256 from the Git LFS pointer on Hugging Face",
+    ),
+    "clip": ModelSpec(
+        name="clip",
+        files=(ModelFile(
+            name="open_clip_model.safetensors",
+            url=f"https://huggingface.co/{_LAION_REPO}/resolve/main/open_clip_model.safetensors",
+            library_paths=(("hf_hub", "models--laion--CLIP-ViT-B-32-laion2B-s34B-b79K/snapshots/*/"
+                                      "open_clip_model.safetensors"),),
+        ),),
+        description="Image embedding for grouping similar frames (open_clip ViT-B-32, LAION-2B)",
+        licence=f"Weights: Hugging Face {_LAION_REPO}, MIT licence; trained on LAION-2B. Code: open_clip (MIT).",
+        signals=("embedding:clip",),
+        python_modules=("torch", "open_clip"),
+        hash_note="no published SHA-256 at hand: checked against the hash Hugging Face declares, "
+                  "else recorded at first download (trust on first use)",
+    ),
+}
+
+_MODULE_HINTS = {
+    "pkg_resources": "pkg_resources is missing (setuptools >= 81 removed it, and the `clip` package "
+                     "CLIP-IQA needs imports it): pip install 'setuptools<81'",
+}
+
+
+# ---------------------------------------------------------------- where files are
+def library_cache_roots(environ: Mapping[str, str] | None = None) -> dict[str, Path]:
+    """The libraries' own cache folders, computed the way torch and huggingface_hub do (no imports)."""
+    env = os.environ if environ is None else environ
+    home = Path(env["HOME"]) if env.get("HOME") else Path.home()
+    xdg_cache = Path(env["XDG_CACHE_HOME"]) if env.get("XDG_CACHE_HOME") else home / ".cache"
+    torch_home = Path(env["TORCH_HOME"]) if env.get("TORCH_HOME") else xdg_cache / "torch"
+    hf_home = Path(env["HF_HOME"]) if env.get("HF_HOME") else xdg_cache / "huggingface"
+    hf_hub = env.get("HF_HUB_CACHE") or env.get("HUGGINGFACE_HUB_CACHE")
+    return {"torch_hub": torch_home / "hub", "home": home,
+            "hf_hub": Path(hf_hub) if hf_hub else hf_home / "hub"}
+
+
+def installed_path(models_dir: Path, model: str, file: ModelFile) -> Path:
+    return Path(models_dir) / model / file.name
+
+
+def _library_candidates(file: ModelFile, environ) -> list[Path]:
+    roots = library_cache_roots(environ)
+    found: list[Path] = []
+    for root_name, pattern in file.library_paths:
+        root = roots[root_name]
+        found += sorted(root.glob(pattern)) if "*" in pattern else [root / pattern]
+    return [p for p in found if p.is_file()]
+
+
+def read_manifest(models_dir: Path, model: str) -> dict:
+    path = Path(models_dir) / model / MANIFEST
+    try:
+        data = json.loads(path.read_text())
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def record_installed(models_dir: Path, model: str, file: ModelFile, size: int, sha256: str | None, source: str,
+                     verified_by: str) -> None:
+    """Note an installed file's size and SHA-256 in `<models_dir>/<model>/manifest.json`."""
+    manifest = read_manifest(models_dir, model)
+    manifest[file.name] = {"size": size, "sha256": sha256, "source": source, "verified_by": verified_by}
+    path = Path(models_dir) / model / MANIFEST
+    tmp = path.with_name(MANIFEST + ".tmp")
+    tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True))
+    os.replace(tmp, path)
+
+
+def _size_problem(path: Path, file: ModelFile, recorded: dict | None) -> str | None:
+    """The size recorded when the file was installed wins (random weights record theirs), else the known size."""
+    want = (recorded or {}).get("size", file.size)
+    size = path.stat().st_size
+    if want is not None and size != want:
+        return f"{path} has {size} bytes, expected {want} (download or import it again)"
+    return None
+
+
+def _file_status(models_dir: Path, model: str, file: ModelFile, environ) -> tuple[Path | None, str | None]:
+    """(usable path or None, problem or None) for one file; a missing file gives (None, None)."""
+    own = installed_path(models_dir, model, file)
+    if own.is_file():
+        problem = _size_problem(own, file, read_manifest(models_dir, model).get(file.name))
+        return (None, problem) if problem else (own, None)
+    problem = None
+    for candidate in _library_candidates(file, environ):
+        problem = _size_problem(candidate, file, None)
+        if problem is None:
+            return candidate, None
+    return None, problem
+
+
+def locate(name: str, models_dir: Path, environ: Mapping[str, str] | None = None) -> dict[str, Path] | None:
+    """Paths of every file `name` needs ({file name: path}), or None when any is missing or damaged."""
+    paths = {}
+    for file in MODELS[name].files:
+        path, _ = _file_status(Path(models_dir), name, file, environ)
+        if path is None:
+            return None
+        paths[file.name] = path
+    return paths
+
+
+def missing_python_modules(name: str) -> list[str]:
+    return [m for m in MODELS[name].python_modules if importlib.util.find_spec(m) is None]
+
+
+def status(models_dir: Path, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """{'clipiqa': 'ok'|'missing'|'failed: reason', ...} from files on disk only (no network, no torch)."""
+    result = {}
+    for name, spec in MODELS.items():
+        missing_modules = missing_python_modules(name)
+        if missing_modules:
+            hints = [_MODULE_HINTS.get(m, f"python package '{m}' is not installed") for m in missing_modules]
+            result[name] = "failed: " + "; ".join(hints)
+            continue
+        state = "ok"
+        for file in spec.files:
+            path, problem = _file_status(Path(models_dir), name, file, environ)
+            if problem:
+                state = f"failed: {problem}"
+                break
+            if path is None:
+                state = "missing"
+        result[name] = state
+    return result
+
+
+# ---------------------------------------------------------------- getting files
+def download(name: str, models_dir: Path, progress: Callable[[int, int | None], None] | None = None,
+             timeout: float = 30.0, environ: Mapping[str, str] | None = None) -> list[Path]:
+    """Download the files of model `name` into `<models_dir>/<name>/` (resumable, verified).
+
+    Files already present (here or in a library cache) are not downloaded again. Raises
+    DownloadError with a message for the user; KeyError for an unknown model name.
+    """
+    spec = MODELS[name]
+    installed = []
+    for file in spec.files:
+        path, _ = _file_status(Path(models_dir), name, file, environ)
+        if path is not None:
+            installed.append(path)
+            continue
+        target = installed_path(models_dir, name, file)
+        recorded = read_manifest(models_dir, name).get(file.name, {})
+        result: FetchResult = fetch(file.url, target, expected_size=file.size or recorded.get("size"),
+                                    expected_sha256=file.sha256 or recorded.get("sha256"),
+                                    progress=progress, timeout=timeout)
+        record_installed(models_dir, name, file, result.size, result.sha256, file.url, result.verified_by)
+        installed.append(result.path)
+    return installed
+
+
+def _find_in(src: Path, model: str, file: ModelFile, max_depth: int = 6) -> list[Path]:
+    preferred = [src / model / file.name, src / file.name]
+    found = [p for p in preferred if p.is_file()]
+    base_depth = len(src.parts)
+    for folder, dirs, files in os.walk(src):  # does not follow symlinked folders: no loops
+        if len(Path(folder).parts) - base_depth >= max_depth:
+            dirs[:] = []
+        if file.name in files:
+            path = Path(folder) / file.name
+            if path.is_file() and path not in found:
+                found.append(path)
+    return found
+
+
+def _copy_verified(src: Path, target: Path, file: ModelFile, recorded: dict) -> tuple[int, str]:
+    want_size = file.size if file.size is not None else recorded.get("size")
+    want_sha = file.sha256 or recorded.get("sha256")
+    size = src.stat().st_size
+    if want_size is not None and size != want_size:
+        raise DownloadError(f"{src} has {size} bytes, expected {want_size}; not imported")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    part = part_path(target)
+    shutil.copyfile(src, part)
+    sha = sha256_of(part)
+    if want_sha is not None and sha != want_sha:
+        part.unlink(missing_ok=True)
+        raise DownloadError(f"{src} does not match the expected SHA-256 (got {sha[:12]}…, "
+                            f"expected {want_sha[:12]}…); not imported")
+    os.replace(part, target)
+    return size, sha
+
+
+def import_dir(src: Path, models_dir: Path, names: tuple[str, ...] | None = None) -> dict[str, str]:
+    """Copy model files from `src` into `models_dir`, verified like a download.
+
+    Accepts the models-folder layout (`<src>/<model>/<file>`) and loose files matched by name anywhere
+    below `src` (e.g. a copied `~/.cache/torch/hub`). Returns {model: 'imported' | 'already present' |
+    'not found' | 'failed: reason'}.
+    """
+    src, models_dir = Path(src), Path(models_dir)
+    if not src.is_dir():
+        raise NotADirectoryError(f"{src} is not a folder")
+    results = {}
+    for name in names or tuple(MODELS):
+        outcome = "imported"
+        for file in MODELS[name].files:
+            target = installed_path(models_dir, name, file)
+            candidates = [c for c in _find_in(src, name, file) if c.resolve() != target.resolve()]
+            if not candidates:
+                outcome = "already present" if target.is_file() else "not found"
+                if outcome == "not found":
+                    break
+                continue
+            recorded = read_manifest(models_dir, name).get(file.name, {}) if target.is_file() else {}
+            errors = []
+            for candidate in candidates:
+                try:
+                    size, sha = _copy_verified(candidate, target, file, recorded)
+                except (DownloadError, OSError) as exc:
+                    errors.append(str(exc))
+                    continue
+                verified_by = "known" if file.sha256 else ("recorded" if recorded.get("sha256") else "first-use")
+                record_installed(models_dir, name, file, size, sha, f"import:{candidate}", verified_by)
+                errors = []
+                break
+            if errors:
+                outcome = "failed: " + "; ".join(errors)
+                break
+        results[name] = outcome
+    return results
+
+
+__all__ = ["MODELS", "ModelFile", "ModelSpec", "DownloadError", "status", "locate", "download", "import_dir",
+           "library_cache_roots", "read_manifest", "record_installed", "missing_python_modules", "installed_path"]
