@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from culler.core.export_exec import (ExportResult, UndoResult, check_space, execute, read_journal,
-                                     undo_export)
+from culler.core.export_exec import ExportResult, check_space, execute
+from culler.core.export_journal import UndoResult, read_journal, undo_export
 from culler.core.export_plan import (LAYOUTS, MODES, TEMPLATE_FIELDS, XMP_STYLES, ExportOptions,
                                      Operation, describe_plan, make_plan, parse_select, select_photos)
 from culler.core.records import Decision, Photo

@@ -1,0 +1,173 @@
+"""Safe file primitives for exports: copy, move and hard link that never overwrite.
+
+- copy: into a temp file next to the target, fsync, then link/rename into place (never over an
+  existing file), modification time kept, size and SHA-256 verified;
+- move: a same-disk move is a hard link plus unlink (atomic, never overwrites); across disks it is
+  a verified copy, and the source is removed only after the copy's size and SHA-256 match;
+- link: a hard link; across disks (or on file systems without links) a copy, with a note saying so.
+
+Errors come out as SourceProblem (the photo's own file: skip that photo) or DestinationProblem
+(the destination cannot take it: stop the export), with messages naming the file.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import secrets
+from pathlib import Path
+
+CHUNK = 1 << 20
+_NO_LINK = {errno.EXDEV, errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK, errno.ENOSYS}
+
+
+class SourceProblem(Exception):
+    """A photo's own file cannot be read or removed: skip that photo, go on with the others."""
+
+
+class DestinationProblem(Exception):
+    """The destination cannot take the file: stop and roll back the whole export."""
+
+
+def default_write(fd: int, data: memoryview) -> int:
+    return os.write(fd, data)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(CHUNK), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def dest_message(path: Path, e: OSError) -> str:
+    if e.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"The destination is full: no space left while writing {path}"
+    if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"The destination cannot be written: {path} ({e.strerror or e})"
+    return f"Could not write {path}: {e.strerror or e}"
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _place(tmp: Path, target: Path) -> None:
+    """Put tmp at target without ever replacing an existing file."""
+    try:
+        os.link(tmp, target)
+    except FileExistsError:
+        raise DestinationProblem(f"{target} appeared during the export; not overwritten") from None
+    except OSError as e:
+        if e.errno not in _NO_LINK:
+            raise
+        if os.path.lexists(target):  # no hard links here (e.g. exFAT): check, then rename
+            raise DestinationProblem(f"{target} appeared during the export; not overwritten") from None
+        os.rename(tmp, target)
+        return
+    os.unlink(tmp)
+
+
+def copy_file(source: Path, target: Path, write=default_write, verify: bool = True) -> tuple[int, str]:
+    """Copy via temp file + fsync + no-overwrite placement. Returns (size, sha256)."""
+    try:
+        src = open(source, "rb")
+        st = os.fstat(src.fileno())
+    except OSError as e:
+        raise SourceProblem(f"cannot read {source}: {e.strerror or e}") from None
+    tmp = target.parent / f".{target.name}.{secrets.token_hex(4)}.culler-part"
+    h = hashlib.sha256()
+    size = 0
+    try:
+        with src:
+            try:
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            except OSError as e:
+                raise DestinationProblem(dest_message(target, e)) from None
+            try:
+                while True:
+                    try:
+                        chunk = src.read(CHUNK)
+                    except OSError as e:
+                        raise SourceProblem(f"cannot read {source}: {e.strerror or e}") from None
+                    if not chunk:
+                        break
+                    h.update(chunk)
+                    view = memoryview(chunk)
+                    while view:
+                        view = view[write(fd, view):]
+                    size += len(chunk)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        os.utime(tmp, ns=(st.st_atime_ns, st.st_mtime_ns))
+        digest = h.hexdigest()
+        if verify and (os.path.getsize(tmp) != size or size != st.st_size or _sha256(tmp) != digest):
+            raise DestinationProblem(f"the copy of {source} at {target} does not match the original")
+        _place(tmp, target)
+        _fsync_dir(target.parent)
+        return size, digest
+    except OSError as e:
+        raise DestinationProblem(dest_message(target, e)) from None
+    finally:
+        if os.path.lexists(tmp):
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+
+
+def move_file(source: Path, target: Path, write=default_write) -> None:
+    """Move without overwriting: a hard link then unlink on one disk; across disks (or where
+    links are impossible) a verified copy, and only then is the source removed."""
+    try:
+        os.link(source, target)
+    except FileExistsError:
+        raise DestinationProblem(f"{target} appeared during the export; not overwritten") from None
+    except FileNotFoundError:
+        if not os.path.lexists(source):
+            raise SourceProblem(f"{source} is missing") from None
+        raise DestinationProblem(f"The destination folder of {target} is missing") from None
+    except OSError as e:
+        if e.errno not in _NO_LINK:
+            raise DestinationProblem(dest_message(target, e)) from None
+        copy_file(source, target, write=write, verify=True)
+        try:
+            os.unlink(source)
+        except OSError as e2:
+            os.unlink(target)
+            raise SourceProblem(f"cannot remove {source} after copying it: {e2.strerror or e2}") from None
+        return
+    try:
+        os.unlink(source)
+    except OSError as e:
+        os.unlink(target)
+        raise SourceProblem(f"cannot move {source}: {e.strerror or e}") from None
+
+
+def link_file(source: Path, target: Path, write=default_write) -> str | None:
+    """Hard link; a copy (with a note) where links are impossible."""
+    try:
+        os.link(source, target)
+        return None
+    except FileExistsError:
+        raise DestinationProblem(f"{target} appeared during the export; not overwritten") from None
+    except FileNotFoundError:
+        raise SourceProblem(f"{source} is missing") from None
+    except OSError as e:
+        if e.errno not in _NO_LINK:
+            raise DestinationProblem(dest_message(target, e)) from None
+        copy_file(source, target, write=write)
+        why = "across devices" if e.errno == errno.EXDEV else "on this file system"
+        return f"{source.name}: a hard link is impossible {why}, so it was copied instead"
