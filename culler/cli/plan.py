@@ -53,10 +53,8 @@ def schedule(store, minutes: float, scope: str = "all") -> tuple[object, dict]:
     """(budget.Plan, photo id -> Photo) from the store's scores, groups and decisions."""
     from culler.core import budget
 
-    photos = store.photos()
-    by_id = {p.id: p for p in photos}
-    items = budget.build_items(photos, store.scores(), store.groups(), store.decisions(), scope)
-    return budget.plan(items, total_seconds=minutes * 60.0), by_id
+    by_id = {p.id: p for p in store.photos()}
+    return budget.plan_from_store(store, minutes * 60.0, scope), by_id
 
 
 def plan_json(album: Path, minutes: float, scope: str, signals: str, the_plan, by_id: dict) -> dict:

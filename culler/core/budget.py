@@ -245,6 +245,14 @@ def build_items(photos: list[Photo], scores: dict[int, tuple[float | None, float
     return items
 
 
+def plan_from_store(store, total_seconds: float | None = None, scope: str | list[int] = "all",
+                    **kwargs) -> Plan:
+    """`plan` over an album's session store (anything with photos(), scores(), groups(),
+    decisions()); kwargs go to `plan` (best_seconds, floor_s, cap_s, glance_s)."""
+    items = build_items(store.photos(), store.scores(), store.groups(), store.decisions(), scope)
+    return plan(items, total_seconds=total_seconds, **kwargs)
+
+
 def _unreviewed(d: Decision | None) -> bool:
     return d is None or (d.flag == "none" and d.rating == 0)
 
