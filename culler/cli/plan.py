@@ -44,8 +44,16 @@ def ensure_scored(album: Path, store, ctx, signals: str, recursive: bool, stream
     from culler.pipeline import Pipeline
 
     line = ProgressLine(stream or sys.stderr)
-    for progress in Pipeline(album, store, ctx, signals=signals, recursive=recursive).run():
-        line.show(progress)
+    try:
+        for progress in Pipeline(album, store, ctx, signals=signals, recursive=recursive).run():
+            line.show(progress)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as e:  # the schedule still covers every photo; unscored ones share time
+        line.finish()
+        print(f"culler plan: the analysis failed ({e}); photos without a score get equal time",
+              file=stream or sys.stderr)
+        return
     line.finish()
 
 

@@ -176,3 +176,25 @@ def test_export_writes_a_report(tmp_path, ctx):
     assert export_cli.run(ctx, parse(export_cli, argv)) == 0
     lines = report.read_text().splitlines()
     assert len(lines) == 3 and "IMG_0001.CR3" in lines[1] and ",pick," in lines[1]
+
+
+def test_plan_still_covers_every_photo_when_the_analysis_fails(tmp_path, ctx, capsys, monkeypatch):
+    import culler.pipeline
+
+    class BrokenPipeline:
+        def __init__(self, *a, **k):
+            pass
+
+        def run(self):
+            raise RuntimeError("no analysis today")
+            yield
+
+    monkeypatch.setattr(culler.pipeline, "Pipeline", BrokenPipeline)
+    album = make_album(tmp_path / "album", n=3)
+    out = tmp_path / "plan.json"
+    assert plan_cli.run(ctx, parse(plan_cli, [str(album), "--minutes", "1", "--json", str(out)])) == 0
+    assert "no analysis today" in capsys.readouterr().err
+    rows = json.loads(out.read_text())["photos"]
+    assert len(rows) == 3 and all(r["score"] is None for r in rows)
+    assert [r["seconds"] for r in rows] == pytest.approx([20.0] * 3)
+    assert [r["path"] for r in rows] == ["IMG_0001.CR3", "IMG_0002.JPG", "IMG_0003.JPG"]  # capture order
