@@ -7,9 +7,10 @@ Measures, on a 12 MP (4000x3000) JPEG made from a real photograph: Pillow full d
 a warm disk cache, a RAW preview from a minimal DNG, and album.scan over N JPEGs (hard links of
 one 12 MP file, so the page cache is warm: the "warm" scan time).
 
-Also home of `write_dng`, a minimal valid DNG (a tiny CFA raw image plus a full-size JPEG
-preview in IFD0, the way cameras and Adobe's converter store it) that LibRaw opens and
-`rawpy.extract_thumb` reads: no real RAW file can be downloaded here, and tests use this one.
+Also home of two test-file makers: `write_png_bomb` (a tiny PNG claiming a huge size) and
+`write_dng`, a minimal valid DNG (a tiny CFA raw image plus a full-size JPEG preview in IFD0,
+the way cameras and Adobe's converter store it) that LibRaw opens and `rawpy.extract_thumb`
+reads: no real RAW file can be downloaded here, and the tests use this one.
 """
 
 from __future__ import annotations
@@ -114,6 +115,19 @@ def write_dng(path: Path, preview_rgb: np.ndarray, captured_at: datetime | None 
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b"II*\0" + struct.pack("<I", 8) + body + bytes(data))
     return path
+
+
+def write_png_bomb(path: Path, width: int, height: int) -> Path:
+    """A tiny PNG whose header claims width x height pixels: a decompression bomb."""
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    Path(path).write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+                           + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b""))
+    return Path(path)
 
 
 def _ms(fn, repeat: int) -> float:

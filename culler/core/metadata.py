@@ -22,7 +22,6 @@ import os
 import re
 import struct
 import threading
-import warnings
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -46,7 +45,7 @@ _ORIENTATION, _MAKE, _MODEL, _DATETIME, _EXIF_IFD = 0x0112, 0x010F, 0x0110, 0x01
 _DT_ORIGINAL, _DT_DIGITIZED = 0x9003, 0x9004
 _SUBSEC, _SUBSEC_ORIGINAL, _SUBSEC_DIGITIZED = 0x9290, 0x9291, 0x9292
 _EXPOSURE_TIME, _F_NUMBER, _ISO, _FOCAL_LENGTH, _EXPOSURE_BIAS = 0x829A, 0x829D, 0x8827, 0x920A, 0x9204
-_LENS_MAKE, _LENS_MODEL, _PIXEL_X, _PIXEL_Y = 0xA433, 0xA434, 0xA002, 0xA003
+_LENS_MODEL, _PIXEL_X, _PIXEL_Y = 0xA434, 0xA002, 0xA003
 
 _heif_lock = threading.Lock()
 _heif_registered = False
@@ -121,17 +120,15 @@ def open_image(source):
     name = str(getattr(source, "name", source))
     if os.path.splitext(name)[1].lower() in HEIF_EXTENSIONS:
         ensure_heif_opener()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-        try:
-            im = Image.open(source)
-        except UnidentifiedImageError:
-            if _heif_registered or not _looks_like_heif(source):
-                raise
-            ensure_heif_opener()  # a HEIC saved under another name (iPhone exports do this)
-            if hasattr(source, "seek"):
-                source.seek(0)
-            im = Image.open(source)
+    try:
+        im = Image.open(source)
+    except UnidentifiedImageError:
+        if _heif_registered or not _looks_like_heif(source):
+            raise
+        ensure_heif_opener()  # a HEIC saved under another name (iPhone exports do this)
+        if hasattr(source, "seek"):
+            source.seek(0)
+        im = Image.open(source)
     try:
         check_pixels(im.size)
     except Exception:
@@ -193,17 +190,13 @@ def meta_from_tags(ifd0: dict, sub: dict, size: tuple[int, int] | None = None) -
     width, height = (size if size else (None, None))
     if not width:
         width, height = _positive_int(sub.get(_PIXEL_X)), _positive_int(sub.get(_PIXEL_Y))
-    lens = _text(sub.get(_LENS_MODEL))
-    lens_make = _text(sub.get(_LENS_MAKE))
-    if lens and lens_make and not lens.lower().startswith(lens_make.lower()):
-        lens = f"{lens_make} {lens}"
     iso = _number(sub.get(_ISO), 1, 10_000_000)
     return PhotoMeta(
         captured_at=captured,
         orientation=normalise_orientation(ifd0.get(_ORIENTATION)),
         width=width, height=height,
         camera=camera_name(ifd0.get(_MAKE), ifd0.get(_MODEL)),
-        lens=lens,
+        lens=_text(sub.get(_LENS_MODEL)),  # as Lightroom shows it, without the lens maker
         exposure_time=_number(sub.get(_EXPOSURE_TIME), 1e-6, 86_400),
         f_number=_number(sub.get(_F_NUMBER), 0.3, 512),
         iso=int(round(iso)) if iso is not None else None,
@@ -297,7 +290,7 @@ def _positive_int(value) -> int | None:
 _WANTED_IFD0 = frozenset({_ORIENTATION, _MAKE, _MODEL, _DATETIME, _EXIF_IFD})
 _WANTED_EXIF = frozenset({_DT_ORIGINAL, _DT_DIGITIZED, _SUBSEC, _SUBSEC_ORIGINAL, _SUBSEC_DIGITIZED,
                           _EXPOSURE_TIME, _F_NUMBER, _ISO, _FOCAL_LENGTH, _EXPOSURE_BIAS,
-                          _LENS_MAKE, _LENS_MODEL, _PIXEL_X, _PIXEL_Y})
+                          _LENS_MODEL, _PIXEL_X, _PIXEL_Y})
 # TIFF field type -> (bytes per value, struct code); rationals are two codes
 _FIELD_TYPES = {1: (1, "B"), 2: (1, "s"), 3: (2, "H"), 4: (4, "I"), 5: (8, "II"), 6: (1, "b"),
                 7: (1, "B"), 8: (2, "h"), 9: (4, "i"), 10: (8, "ii"), 11: (4, "f"), 12: (8, "d")}
@@ -437,15 +430,38 @@ def raw_meta(path: Path, use_libraw: bool = True) -> tuple[PhotoMeta, str | None
             _merge_libraw(meta, raw)
             if meta.captured_at is None:
                 _merge_preview_exif(meta, raw)
-    except rawpy.LibRawFileUnsupportedError:
-        return meta, "not a camera RAW file that LibRaw can read (damaged, or a camera it does not know)"
-    except (rawpy.LibRawIOError, rawpy.LibRawDataError):
-        return meta, "the RAW file is damaged or truncated"
-    except rawpy.LibRawError as e:
-        return meta, f"the RAW file cannot be read ({type(e).__name__})"
-    except OSError as e:
-        return meta, error_reason(e)
+    except (rawpy.LibRawError, OSError) as e:
+        return meta, raw_error_reason(e, path)
     return meta, None
+
+
+# RAW formats whose files all start with one of these (the others' magic numbers vary)
+_RAW_MAGIC = (b"II*\x00", b"MM\x00*", b"IIRO", b"IIRS", b"MMOR", b"IIU\x00", b"FUJIFILM", b"FOVb",
+              b"\x00MRM", b"IIII", b"ARRI")
+_RAW_WITH_KNOWN_MAGIC = frozenset({".3fr", ".arw", ".cr2", ".cr3", ".crw", ".dcr", ".dng", ".erf", ".gpr",
+                                   ".iiq", ".kdc", ".mef", ".mos", ".mrw", ".nef", ".nrw", ".orf", ".pef",
+                                   ".raf", ".rw2", ".rwl", ".sr2", ".srf", ".srw", ".x3f"})
+
+
+def raw_error_reason(exc: BaseException, path: Path) -> str:
+    """Why LibRaw could not open a RAW, in a user's words (also says when it is no RAW at all)."""
+    import rawpy
+
+    if isinstance(exc, OSError):
+        return error_reason(exc)
+    try:
+        with open(path, "rb") as f:
+            head = f.read(16)
+    except OSError as e:
+        return error_reason(e)
+    known = head.startswith(_RAW_MAGIC) or head[4:8] == b"ftyp" or head[6:14] == b"HEAPCCDR"
+    if not known and Path(path).suffix.lower() in _RAW_WITH_KNOWN_MAGIC:
+        return "not a camera RAW file: its content is something else (is the extension wrong?)"
+    if isinstance(exc, rawpy.LibRawFileUnsupportedError):
+        return "not a camera RAW file that LibRaw can read (damaged, or a camera it does not know)"
+    if isinstance(exc, (rawpy.LibRawIOError, rawpy.LibRawDataError)):
+        return "the RAW file is damaged or truncated (LibRaw could not read it)"
+    return f"the RAW file cannot be read (LibRaw: {type(exc).__name__})"
 
 
 def raw_exif_tags(path: Path) -> tuple[dict, dict] | None:
@@ -529,14 +545,13 @@ def _merge_libraw(meta: PhotoMeta, raw) -> None:
 def _merge_preview_exif(meta: PhotoMeta, raw) -> None:
     """Some RAWs keep their EXIF only in the embedded JPEG: read its header, not its pixels."""
     import rawpy
-    from PIL import Image
 
     try:
         thumb = raw.extract_thumb()
-        if thumb.format != rawpy.ThumbFormat.JPEG:
+        header = jpeg_header(io.BytesIO(thumb.data)) if thumb.format == rawpy.ThumbFormat.JPEG else None
+        if header is None:
             return
-        with Image.open(io.BytesIO(thumb.data), formats=["JPEG"]) as im:
-            found = meta_from_image(im)
+        found = meta_from_jpeg(header)
     except Exception:  # noqa: BLE001 - no preview, or a broken one: keep what we have
         return
     for name in ("captured_at", "camera", "lens", "exposure_time", "f_number", "iso",

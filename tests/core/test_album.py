@@ -4,8 +4,6 @@ hidden folders, symlink loops, sidecar decisions."""
 from __future__ import annotations
 
 import os
-import struct
-import zlib
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -13,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from benchmarks.decode import write_dng
+from benchmarks.decode import write_dng, write_png_bomb
 from benchmarks.photo_factory import real_photo, resize, write_jpeg
 from culler.core import album
 from culler.core.records import Decision
@@ -30,16 +28,6 @@ def scan_with_errors(root: Path, **kw):
     errors: dict[str, str] = {}
     photos = album.scan(root, on_error=lambda rel, reason: errors.__setitem__(rel, reason), **kw)
     return photos, errors
-
-
-def png_bomb(path: Path, width: int, height: int) -> Path:
-    """A tiny PNG whose header claims width x height pixels (a decompression bomb)."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 64))
-                     + chunk(b"IEND", b""))
-    return path
 
 
 def test_raw_and_jpeg_with_the_same_stem_are_one_photo_shown_through_the_jpeg(tmp_path, photo):
@@ -136,7 +124,7 @@ def test_every_kind_of_unreadable_file_becomes_an_error_photo_with_its_reason(tm
     data = good.read_bytes()
     (tmp_path / "truncated.jpg").write_bytes(data[: len(data) * 2 // 3])
     (tmp_path / "notes.jpg").write_text("shopping list: milk, film")
-    png_bomb(tmp_path / "bomb.png", 30000, 30000)
+    write_png_bomb(tmp_path / "bomb.png", 30000, 30000)
     (tmp_path / "cut.png").write_bytes((lambda b: b[: len(b) // 2])(_png_bytes(photo)))
 
     photos, errors = scan_with_errors(tmp_path)
