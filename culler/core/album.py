@@ -29,7 +29,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-from culler.core import metadata
+from culler.core import exif_reader, metadata
 from culler.core.metadata import HEIF_EXTENSIONS, IMAGE_EXTENSIONS, RAW_EXTENSIONS
 from culler.core.records import Photo, PhotoMeta
 
@@ -196,7 +196,7 @@ def inspect_file(path: Path, check_raw: bool = True) -> tuple[str, PhotoMeta, st
             if kind == "raw":
                 meta, error = metadata.raw_meta(path, use_libraw=check_raw)
                 return kind, meta, error
-            header = metadata.jpeg_header(f)  # the quick path for the most common case
+            header = exif_reader.jpeg_header(f)  # the quick path for the most common case
             if header is not None:
                 metadata.check_pixels((header.width, header.height))
                 complete = _jpeg_complete(f, header.scan_offset, size)

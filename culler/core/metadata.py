@@ -1,11 +1,11 @@
 """What a photo file says about itself (EXIF), read from its headers only: pixels are never decoded.
 
-- JPEG, PNG, TIFF, WebP, GIF, AVIF through Pillow's lazy `Image.open` (it reads headers only);
+- JPEG: culler.core.exif_reader walks the markers and decodes only the tags used (~0.1 ms).
+- PNG, TIFF, WebP, GIF, AVIF through Pillow's lazy `Image.open` (it reads headers only);
   HEIC/HEIF through pillow-heif, whose opener is registered on first need. pillow-heif applies
   the HEIF rotation itself, so a HEIC's orientation reads as 1 and its size is the displayed size.
-- camera RAW (`raw_meta`): the EXIF inside the RAW's own structure (TIFF-based CR2, NEF, ARW, DNG,
-  PEF, SRW, ...; ORF and RW2/RWL are TIFF with an odd magic number; CR3 keeps it in CMT1/CMT2
-  boxes; RAF in its embedded JPEG), then what LibRaw (rawpy) reads from the header: orientation
+- camera RAW (`raw_meta`): the EXIF inside the RAW's own structure (exif_reader knows where
+  each kind keeps it), then what LibRaw (rawpy) reads from the header: orientation
   ("flip", which knows each maker's quirks), size, ISO, shutter, aperture, focal length, time;
   last, the EXIF of the embedded JPEG preview when the capture time is still unknown.
 
@@ -22,10 +22,10 @@ import os
 import re
 import struct
 import threading
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from culler.core import exif_reader
 from culler.core.records import PhotoMeta
 
 RAW_EXTENSIONS = frozenset({
@@ -40,13 +40,6 @@ IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".jpe", ".png", ".tif", ".tiff", 
 # A 100 MP panorama must open; a 20000 x 20000 PNG bomb must not.
 MAX_PIXELS = 250_000_000
 
-# EXIF tags (IFD0 and the EXIF sub-IFD)
-_ORIENTATION, _MAKE, _MODEL, _DATETIME, _EXIF_IFD = 0x0112, 0x010F, 0x0110, 0x0132, 0x8769
-_DT_ORIGINAL, _DT_DIGITIZED = 0x9003, 0x9004
-_SUBSEC, _SUBSEC_ORIGINAL, _SUBSEC_DIGITIZED = 0x9290, 0x9291, 0x9292
-_EXPOSURE_TIME, _F_NUMBER, _ISO, _FOCAL_LENGTH, _EXPOSURE_BIAS = 0x829A, 0x829D, 0x8827, 0x920A, 0x9204
-_LENS_MODEL, _PIXEL_X, _PIXEL_Y = 0xA434, 0xA002, 0xA003
-
 _heif_lock = threading.Lock()
 _heif_registered = False
 
@@ -58,7 +51,7 @@ def read_meta(path: Path) -> PhotoMeta:
         if path.suffix.lower() in RAW_EXTENSIONS:
             return raw_meta(path)[0]
         with open(path, "rb") as f:
-            header = jpeg_header(f)
+            header = exif_reader.jpeg_header(f)
             if header is not None:
                 return meta_from_jpeg(header)
             f.seek(0)
@@ -167,16 +160,16 @@ def meta_from_image(im) -> PhotoMeta:
     try:
         exif = im.getexif()
         ifd0 = dict(exif)
-        sub = exif.get_ifd(_EXIF_IFD) if _EXIF_IFD in exif else {}
+        sub = exif.get_ifd(exif_reader.EXIF_IFD) if exif_reader.EXIF_IFD in exif else {}
     except Exception:  # noqa: BLE001 - broken EXIF: the photo still shows, without metadata
         ifd0, sub = {}, {}
     return meta_from_tags(ifd0, sub, im.size)
 
 
-def meta_from_jpeg(header: JpegHeader) -> PhotoMeta:
+def meta_from_jpeg(header: exif_reader.JpegHeader) -> PhotoMeta:
     """PhotoMeta from a JPEG's marker walk (its Exif block, its frame size)."""
     try:
-        tags = exif_tags(header.exif) if header.exif else ({}, {})
+        tags = exif_reader.exif_tags(header.exif) if header.exif else ({}, {})
     except (ValueError, struct.error):  # broken EXIF: the photo still shows, without metadata
         tags = ({}, {})
     return meta_from_tags(*tags, (header.width, header.height))
@@ -184,24 +177,24 @@ def meta_from_jpeg(header: JpegHeader) -> PhotoMeta:
 
 def meta_from_tags(ifd0: dict, sub: dict, size: tuple[int, int] | None = None) -> PhotoMeta:
     """PhotoMeta from EXIF tag dictionaries (IFD0 and the EXIF sub-IFD); absurd values dropped."""
-    captured = (parse_exif_datetime(sub.get(_DT_ORIGINAL), sub.get(_SUBSEC_ORIGINAL))
-                or parse_exif_datetime(sub.get(_DT_DIGITIZED), sub.get(_SUBSEC_DIGITIZED))
-                or parse_exif_datetime(ifd0.get(_DATETIME), sub.get(_SUBSEC)))
+    captured = (parse_exif_datetime(sub.get(exif_reader.DT_ORIGINAL), sub.get(exif_reader.SUBSEC_ORIGINAL))
+                or parse_exif_datetime(sub.get(exif_reader.DT_DIGITIZED), sub.get(exif_reader.SUBSEC_DIGITIZED))
+                or parse_exif_datetime(ifd0.get(exif_reader.DATETIME), sub.get(exif_reader.SUBSEC)))
     width, height = (size if size else (None, None))
     if not width:
-        width, height = _positive_int(sub.get(_PIXEL_X)), _positive_int(sub.get(_PIXEL_Y))
-    iso = _number(sub.get(_ISO), 1, 10_000_000)
+        width, height = _positive_int(sub.get(exif_reader.PIXEL_X)), _positive_int(sub.get(exif_reader.PIXEL_Y))
+    iso = _number(sub.get(exif_reader.ISO), 1, 10_000_000)
     return PhotoMeta(
         captured_at=captured,
-        orientation=normalise_orientation(ifd0.get(_ORIENTATION)),
+        orientation=normalise_orientation(ifd0.get(exif_reader.ORIENTATION)),
         width=width, height=height,
-        camera=camera_name(ifd0.get(_MAKE), ifd0.get(_MODEL)),
-        lens=_text(sub.get(_LENS_MODEL)),  # as Lightroom shows it, without the lens maker
-        exposure_time=_number(sub.get(_EXPOSURE_TIME), 1e-6, 86_400),
-        f_number=_number(sub.get(_F_NUMBER), 0.3, 512),
+        camera=camera_name(ifd0.get(exif_reader.MAKE), ifd0.get(exif_reader.MODEL)),
+        lens=_text(sub.get(exif_reader.LENS_MODEL)),  # as Lightroom shows it, without the lens maker
+        exposure_time=_number(sub.get(exif_reader.EXPOSURE_TIME), 1e-6, 86_400),
+        f_number=_number(sub.get(exif_reader.F_NUMBER), 0.3, 512),
         iso=int(round(iso)) if iso is not None else None,
-        focal_length=_number(sub.get(_FOCAL_LENGTH), 0.5, 10_000),
-        exposure_bias=_number(sub.get(_EXPOSURE_BIAS), -20, 20),
+        focal_length=_number(sub.get(exif_reader.FOCAL_LENGTH), 0.5, 10_000),
+        exposure_bias=_number(sub.get(exif_reader.EXPOSURE_BIAS), -20, 20),
     )
 
 
@@ -285,130 +278,9 @@ def _positive_int(value) -> int | None:
 
 
 
-# ---- header parsing: TIFF directories, JPEG markers (no Pillow: scanning must be quick) ------
-
-_WANTED_IFD0 = frozenset({_ORIENTATION, _MAKE, _MODEL, _DATETIME, _EXIF_IFD})
-_WANTED_EXIF = frozenset({_DT_ORIGINAL, _DT_DIGITIZED, _SUBSEC, _SUBSEC_ORIGINAL, _SUBSEC_DIGITIZED,
-                          _EXPOSURE_TIME, _F_NUMBER, _ISO, _FOCAL_LENGTH, _EXPOSURE_BIAS,
-                          _LENS_MODEL, _PIXEL_X, _PIXEL_Y})
-# TIFF field type -> (bytes per value, struct code); rationals are two codes
-_FIELD_TYPES = {1: (1, "B"), 2: (1, "s"), 3: (2, "H"), 4: (4, "I"), 5: (8, "II"), 6: (1, "b"),
-                7: (1, "B"), 8: (2, "h"), 9: (4, "i"), 10: (8, "ii"), 11: (4, "f"), 12: (8, "d")}
-_MAX_VALUE_BYTES = 4096  # a "model name" longer than this is not one; maker notes are never read
-_SOF_MARKERS = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF})
-
-
-@dataclass
-class JpegHeader:
-    width: int
-    height: int
-    exif: bytes | None  # the TIFF structure inside the APP1 Exif segment
-    scan_offset: int  # where the entropy-coded data starts
-
-
-def jpeg_header(f) -> JpegHeader | None:
-    """Walk a JPEG's markers from f's position to the first scan; None when it is not a JPEG."""
-    base = f.tell()
-    if f.read(2) != b"\xff\xd8":
-        return None
-    pos, width, height, exif = base + 2, 0, 0, None
-    for _ in range(1000):
-        f.seek(pos)
-        marker = f.read(4)
-        if len(marker) < 4 or marker[0] != 0xFF:
-            return None
-        kind = marker[1]
-        if kind == 0xFF:  # fill byte
-            pos += 1
-            continue
-        length = (marker[2] << 8) | marker[3]
-        if kind == 0xE1 and exif is None:
-            segment = f.read(length - 2)
-            if segment.startswith(b"Exif\x00\x00"):
-                exif = segment[6:]
-        elif kind in _SOF_MARKERS:
-            height, width = struct.unpack(">HH", f.read(5)[1:5])
-        elif kind == 0xDA:
-            return JpegHeader(width, height, exif, pos + 2 + length) if width and height else None
-        elif kind == 0xD9:
-            return None
-        pos += 2 + length
-    return None
-
-
-def exif_tags(tiff: bytes) -> tuple[dict, dict]:
-    """(IFD0, EXIF sub-IFD) tags culler uses, from the TIFF structure of an Exif block."""
-    return tiff_tags(_bytes_reader(tiff))
-
-
-def tiff_tags(read, wanted: frozenset = _WANTED_IFD0, follow_exif: bool = True) -> tuple[dict, dict]:
-    """(first IFD's wanted tags, EXIF sub-IFD tags) of a TIFF structure; read(offset, n) -> bytes.
-
-    Only the tags culler uses are decoded; the byte-order mark is checked, the magic number is
-    not (Olympus and Panasonic RAWs use their own). Raises ValueError/struct.error on garbage.
-    """
-    head = read(0, 8)
-    if head[:2] not in (b"II", b"MM"):
-        raise ValueError("not a TIFF structure")
-    order = "<" if head[:2] == b"II" else ">"
-    ifd0 = _ifd(read, order, struct.unpack(order + "I", head[4:8])[0], wanted)
-    sub = {}
-    if follow_exif and isinstance(ifd0.get(_EXIF_IFD), int):
-        try:
-            sub = _ifd(read, order, ifd0[_EXIF_IFD], _WANTED_EXIF)
-        except (ValueError, struct.error):
-            pass
-    return ifd0, sub
-
-
-def _ifd(read, order: str, offset: int, wanted: frozenset) -> dict:
-    count = struct.unpack(order + "H", read(offset, 2))[0]
-    entries = read(offset + 2, 12 * min(count, 2000))
-    found = {}
-    for i in range(0, len(entries) - 11, 12):
-        tag, typ, n = struct.unpack(order + "HHI", entries[i:i + 8])
-        if tag not in wanted or typ not in _FIELD_TYPES:
-            continue
-        unit, code = _FIELD_TYPES[typ]
-        size = unit * n
-        if n == 0 or size > _MAX_VALUE_BYTES:
-            continue
-        if size <= 4:
-            raw = entries[i + 8:i + 8 + size]
-        else:
-            raw = read(struct.unpack(order + "I", entries[i + 8:i + 12])[0], size)
-        if len(raw) == size:
-            found[tag] = _decode_value(order, typ, code, n, raw)
-    return found
-
-
-def _decode_value(order: str, typ: int, code: str, n: int, raw: bytes):
-    if typ == 2:
-        return raw.split(b"\x00", 1)[0].decode("utf-8", "replace")
-    if typ == 7:
-        return raw
-    values = struct.unpack(f"{order}{n * len(code)}{code[0]}", raw)
-    if typ in (5, 10):
-        values = tuple(num / den if den else math.nan for num, den in zip(values[::2], values[1::2]))
-    return values[0] if n == 1 else values
-
-
-def _bytes_reader(data: bytes):
-    return lambda offset, n: data[offset:offset + n]
-
-
-def _file_reader(f):
-    def read(offset: int, n: int) -> bytes:
-        f.seek(offset)
-        return f.read(n)
-    return read
-
-
 # ---- camera RAW --------------------------------------------------------------------------------
 
 LIBRAW_FLIP_TO_ORIENTATION = {0: 1, 3: 3, 5: 8, 6: 6}
-_CANON_UUID = bytes.fromhex("85c0b687820f11e08111f4ce462b6a48")
-_ODD_TIFF_MAGIC = (b"IIRO", b"IIRS", b"MMOR", b"IIU\x00")  # Olympus ORF; Panasonic RW2 / Leica RWL
 
 
 def raw_meta(path: Path, use_libraw: bool = True) -> tuple[PhotoMeta, str | None]:
@@ -417,7 +289,7 @@ def raw_meta(path: Path, use_libraw: bool = True) -> tuple[PhotoMeta, str | None
     With use_libraw=False LibRaw is asked only when the RAW's own EXIF could not be found (the
     RAW of a RAW+JPEG pair: its JPEG is what is shown, and opening LibRaw costs ~0.6 ms a file).
     """
-    tags = raw_exif_tags(path)
+    tags = exif_reader.raw_exif_tags(path)
     meta = meta_from_tags(*tags) if tags else PhotoMeta()
     if not use_libraw and tags is not None:
         return meta, None
@@ -464,65 +336,6 @@ def raw_error_reason(exc: BaseException, path: Path) -> str:
     return f"the RAW file cannot be read (LibRaw: {type(exc).__name__})"
 
 
-def raw_exif_tags(path: Path) -> tuple[dict, dict] | None:
-    """(IFD0 tags, EXIF sub-IFD tags) from a RAW's own structure, or None when not found."""
-    try:
-        with open(path, "rb") as f:
-            head = f.read(16)
-            if head[:4] in (b"II*\x00", b"MM\x00*") or head[:4] in _ODD_TIFF_MAGIC:
-                return tiff_tags(_file_reader(f))
-            if head[4:12] == b"ftypcrx ":
-                return _cr3_tags(f)
-            if head.startswith(b"FUJIFILMCCD-RAW"):
-                f.seek(84)
-                offset, _length = struct.unpack(">II", f.read(8))
-                f.seek(offset)
-                header = jpeg_header(f)
-                return exif_tags(header.exif) if header and header.exif else None
-    except (OSError, ValueError, struct.error):  # a damaged header: LibRaw gets the next word
-        return None
-    return None
-
-
-def _cr3_tags(f) -> tuple[dict, dict] | None:
-    """Canon CR3 (ISO base media): moov/uuid(Canon)/CMT1 is IFD0, CMT2 the EXIF IFD, each a TIFF."""
-    end = os.fstat(f.fileno()).st_size
-    moov = next((b for b in _boxes(f, 0, end) if b[0] == b"moov"), None)
-    if moov is None:
-        return None
-    for typ, start, stop in _boxes(f, moov[1], moov[2]):
-        f.seek(start)
-        if typ != b"uuid" or f.read(16) != _CANON_UUID:
-            continue
-        found = {}
-        for sub_typ, s0, s1 in _boxes(f, start + 16, stop):
-            if sub_typ in (b"CMT1", b"CMT2") and s1 - s0 <= 1 << 20:
-                f.seek(s0)
-                data = f.read(s1 - s0)
-                wanted = _WANTED_IFD0 if sub_typ == b"CMT1" else _WANTED_EXIF
-                found[sub_typ] = tiff_tags(_bytes_reader(data), wanted, follow_exif=False)[0]
-        if found:
-            return found.get(b"CMT1", {}), found.get(b"CMT2", {})
-    return None
-
-
-def _boxes(f, start: int, end: int):
-    """(type, payload start, box end) of the ISO-BMFF boxes between start and end."""
-    pos = start
-    while pos + 8 <= end:
-        f.seek(pos)
-        size, typ = struct.unpack(">I4s", f.read(8))
-        header = 8
-        if size == 1:
-            size, header = struct.unpack(">Q", f.read(8))[0], 16
-        elif size == 0:
-            size = end - pos
-        if size < header:
-            return
-        yield typ, pos + header, min(pos + size, end)
-        pos += size
-
-
 def _merge_libraw(meta: PhotoMeta, raw) -> None:
     """Fill what LibRaw knows from the header; its orientation wins (it knows each maker's quirks)."""
     sizes = raw.sizes
@@ -548,7 +361,7 @@ def _merge_preview_exif(meta: PhotoMeta, raw) -> None:
 
     try:
         thumb = raw.extract_thumb()
-        header = jpeg_header(io.BytesIO(thumb.data)) if thumb.format == rawpy.ThumbFormat.JPEG else None
+        header = exif_reader.jpeg_header(io.BytesIO(thumb.data)) if thumb.format == rawpy.ThumbFormat.JPEG else None
         if header is None:
             return
         found = meta_from_jpeg(header)

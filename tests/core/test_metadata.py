@@ -98,6 +98,7 @@ def test_exif_datetime_parsing(text, subsec, expected):
     assert parse_exif_datetime(text, subsec) == expected
 
 
+@pytest.mark.filterwarnings("ignore:Corrupt EXIF data")  # Pillow's own notice about that junk
 def test_unreadable_or_missing_files_have_empty_metadata(tmp_path):
     (tmp_path / "junk.jpg").write_bytes(b"\xff\xd8\xff\xe1\x00\x10Exif\x00\x00MM\x00*garbage")
     (tmp_path / "text.png").write_text("hello")
