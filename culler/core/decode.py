@@ -19,9 +19,12 @@ in a user's words ("IMG_1.JPG: the file is truncated ...").
 path, size, mtime_ns of the displayed file and the thumbnail size); `preview(...)` is the loupe's
 uncached decode. Both show `photo.display_path` (a RAW's JPEG companion when it has one).
 
-Measured (benchmarks/decode.py, 2-core VM, 12 MP 4000x3000 JPEG of a real photo, ms per image):
-    full decode 62, draft to 1024 px 16, draft to 256 px 7.5 (load_image incl. resize+orient:
-    1024 px 23, 256 px 9.2); thumbnail warm cache hit 0.33, cold miss 11; RAW (DNG) preview 4.0.
+Measured with benchmarks/decode.py (CPU ms per image, 12 MP 4000x3000 JPEG of a real photo, the
+2-core VM shared with a busy test run, so a quiet machine is faster):
+    Pillow full decode 72-85; draft 1/2 36-40, 1/4 29, 1/8 21-23 (entropy decoding of the whole
+    file is the floor); load_image at 1024 px 29-32 (1/4 scale, no resize), at 256 px 20-26;
+    thumbnail cold 24-29, warm cache hit 0.9-1.1; RAW (DNG) 1616 px preview to 1024 px 47-60
+    (mostly the bicubic resize). album.scan of 2,000 JPEGs warm: 0.26-0.34 s CPU.
 """
 
 from __future__ import annotations

@@ -239,6 +239,21 @@ def test_read_photo_matches_what_scan_finds(tmp_path, photo):
     assert single.sidecar_decision == Decision("none", 2, None)
 
 
+def test_read_photo_of_a_vanished_file_is_an_error_photo(tmp_path):
+    p = album.read_photo(tmp_path, "gone.jpg")
+
+    assert (p.path, p.status) == ("gone.jpg", "error") and "missing" in p.error
+
+
+def test_a_broken_symlink_is_reported_not_listed(tmp_path, photo):
+    write_jpeg(tmp_path / "real.jpg", photo, T0)
+    os.symlink(tmp_path / "deleted.jpg", tmp_path / "link.jpg")
+
+    photos, errors = scan_with_errors(tmp_path)
+
+    assert [p.path for p in photos] == ["real.jpg"] and "missing" in errors["link.jpg"]
+
+
 def _sidecar(attributes: str) -> str:
     return ('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
             f'<rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/" {attributes}/>'
