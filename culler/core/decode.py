@@ -3,8 +3,9 @@
 `load_image(path, long_edge, orientation=None)` returns RGB uint8 (H, W, 3), upright, with the
 long edge at most `long_edge`, decoding as little as it can:
 - JPEG: Pillow's `draft()` makes libjpeg decode at 1/2, 1/4 or 1/8 scale (DCT scaling), then a
-  bicubic resize down to `long_edge`. A DCT scale that lands within 10 % under `long_edge` is
-  kept without resizing (a 4000 px photo asked for 1024 px comes back at 1000 px).
+  bicubic resize down to `long_edge`. Unless exact=True, a DCT scale that lands within 10 %
+  under `long_edge` is kept without resizing (a 4000 px photo asked for 1024 px comes back at
+  1000 px: analysis saves a resize; thumbnails and previews ask for exact sizes).
 - camera RAW: the embedded preview (`rawpy.extract_thumb`, a JPEG or a bitmap), never a develop;
   its orientation comes from the RAW (LibRaw's flip), not from the preview's own EXIF.
 - HEIC/HEIF via pillow-heif (draft uses an embedded thumbnail when it is big enough); pillow-heif
@@ -40,7 +41,7 @@ from culler.core.metadata import RAW_EXTENSIONS
 from culler.core.records import Photo
 
 _ORIENTATION_TAG = 0x0112
-DRAFT_SLACK = 0.9  # a reduced decode may land this much under the requested long edge
+DRAFT_SLACK = 0.9  # without exact=True, a reduced decode may land this much under long_edge
 _TRANSPOSE = {2: "FLIP_LEFT_RIGHT", 3: "ROTATE_180", 4: "FLIP_TOP_BOTTOM", 5: "TRANSPOSE",
               6: "ROTATE_270", 7: "TRANSVERSE", 8: "ROTATE_90"}
 
@@ -54,23 +55,27 @@ class DecodeError(Exception):
         super().__init__(f"{self.path.name}: {reason}" if self.path is not None else reason)
 
 
-def load_image(path: Path, long_edge: int | None, orientation: int | None = None) -> np.ndarray:
+def load_image(path: Path, long_edge: int | None, orientation: int | None = None, *,
+               exact: bool = False) -> np.ndarray:
     """RGB uint8 (H, W, 3), EXIF orientation applied, long edge <= long_edge (None: full size).
 
     orientation None reads it from the file (for a RAW: from the RAW, not its preview).
+    exact=False lets a JPEG's reduced decode land up to 10 % under long_edge to skip a resize
+    (analysis); exact=True always resizes to long_edge when the image is larger (display).
     """
     path = Path(path)
+    slack = 1.0 if exact else DRAFT_SLACK
     try:
         if os.stat(path).st_size == 0:
             raise DecodeError("the file is empty (0 bytes)", path)
         if path.suffix.lower() in RAW_EXTENSIONS:
-            im, file_orientation = _raw_preview(path, long_edge)
+            im, file_orientation = _raw_preview(path, long_edge, slack)
             return _finish(im, long_edge, orientation or file_orientation)
         with metadata.open_image(path) as im:
             if orientation is None:
                 orientation = metadata.normalise_orientation(_exif_orientation(im))
             if long_edge:
-                im.draft("RGB", _draft_size(im.size, long_edge))
+                im.draft("RGB", _draft_size(im.size, long_edge, slack))
             im.load()
             return _finish(im, long_edge, orientation)
     except DecodeError:
@@ -91,7 +96,7 @@ def thumbnail(photo: Photo, album_root: Path, cache_dir: Path, size: int = 256) 
         cached = thumbcache.read(cache_dir, key)
         if cached is not None:
             return cached
-    rgb = load_image(source, size)
+    rgb = load_image(source, size, exact=True)
     if cache_dir is not None:
         thumbcache.write(cache_dir, key, rgb)
     return rgb
@@ -99,7 +104,7 @@ def thumbnail(photo: Photo, album_root: Path, cache_dir: Path, size: int = 256) 
 
 def preview(photo: Photo, album_root: Path, long_edge: int | None) -> np.ndarray:
     """The loupe's image of a photo (its display file), long edge <= long_edge."""
-    return load_image(Path(album_root) / photo.display_path, long_edge)
+    return load_image(Path(album_root) / photo.display_path, long_edge, exact=True)
 
 
 # ---- steps -------------------------------------------------------------------------------------
@@ -110,11 +115,11 @@ def _target_size(size: tuple[int, int], long_edge: int) -> tuple[int, int]:
     return max(1, round(w * scale)), max(1, round(h * scale))
 
 
-def _draft_size(size: tuple[int, int], long_edge: int) -> tuple[int, int]:
-    """What to ask libjpeg's DCT scaling for: a result down to 90 % of the target is kept as is
-    (4000 px at 1/4 gives 1000 px for a 1024 request, saving a resize from 2000 px)."""
+def _draft_size(size: tuple[int, int], long_edge: int, slack: float) -> tuple[int, int]:
+    """What to ask libjpeg's DCT scaling for: with slack 0.9 a result down to 90 % of the target
+    is kept as is (4000 px at 1/4 gives 1000 px for a 1024 request, saving a resize from 2000)."""
     w, h = _target_size(size, long_edge)
-    return max(1, int(w * DRAFT_SLACK)), max(1, int(h * DRAFT_SLACK))
+    return max(1, int(w * slack)), max(1, int(h * slack))
 
 
 def _exif_orientation(im):
@@ -187,7 +192,7 @@ def _cmyk_to_rgb(im):
     return im.convert("RGB")
 
 
-def _raw_preview(path: Path, long_edge: int | None):
+def _raw_preview(path: Path, long_edge: int | None, slack: float):
     """(Pillow image of the RAW's embedded preview, the RAW's orientation)."""
     import rawpy
     from PIL import Image
@@ -205,7 +210,7 @@ def _raw_preview(path: Path, long_edge: int | None):
     if thumb.format == rawpy.ThumbFormat.JPEG:
         im = metadata.open_image(io.BytesIO(thumb.data))
         if long_edge:
-            im.draft("RGB", _draft_size(im.size, long_edge))
+            im.draft("RGB", _draft_size(im.size, long_edge, slack))
         im.load()
         return im, orientation
     data = np.asarray(thumb.data)

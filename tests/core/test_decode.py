@@ -64,6 +64,7 @@ def test_reduced_decode_respects_the_long_edge(tmp_path):
     assert analysis.shape[2] == 3 and 0.9 * 1024 <= max(analysis.shape[:2]) <= 1024
     assert analysis.shape[0] > analysis.shape[1]  # rotated to portrait
     assert thumb.shape == (256, 192, 3)
+    assert load_image(big, 1024, exact=True).shape == (1024, 768, 3)
 
 
 def test_a_raw_shows_its_embedded_preview_upright(tmp_path, photo):
