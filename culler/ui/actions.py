@@ -55,7 +55,10 @@ def normalize_key(text: str) -> str:
     if seq.isEmpty() or seq.count() != 1:
         raise ValueError(f"not a single key: {text!r}")
     combo = seq[0]
-    return _combination_text(combo.keyboardModifiers(), combo.key())
+    text = _combination_text(combo.keyboardModifiers(), combo.key())
+    if not text or combo.key() == Qt.Key.Key_unknown:
+        raise ValueError(f"not a key Qt knows: {text!r}")
+    return text
 
 
 def _combination_text(modifiers, key) -> str:

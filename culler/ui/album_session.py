@@ -11,7 +11,7 @@ import logging
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from culler.ui.album_loader import AlbumLoader
 from culler.ui.album_state import AlbumState
@@ -20,6 +20,9 @@ from culler.ui.status_widgets import missing_models_notice
 
 log = logging.getLogger(__name__)
 REFRESH_EVERY_S = 1.0  # how often scores and badges are re-read while the analysis runs
+# The analysis starts once the first screen of thumbnails is painted (its imports and decoding
+# would otherwise compete with them for the CPU), or after this long at the latest.
+ANALYSIS_DELAY_MS = 4000
 CLOSE_WAIT_MS = 20_000  # the analysis stops between photos; a deep-model batch takes a few seconds
 
 
@@ -40,7 +43,12 @@ class AlbumSession(QObject):
         self._worker: AnalysisWorker | None = None
         self._last_refresh = 0.0
         self._first_show = True
+        self._screen_painted = False
+        self._analysis_pending = False
         self.decisions_changed.connect(window.model.decisions_changed)
+        window.grid.first_screen_painted.connect(self._first_screen_painted)
+        self._delay = QTimer(self, singleShot=True, interval=ANALYSIS_DELAY_MS)
+        self._delay.timeout.connect(self._start_pending_analysis)
 
     # -- opening
     def open(self, root: Path) -> None:
@@ -53,6 +61,7 @@ class AlbumSession(QObject):
             return
         self.album_root = root
         self._first_show = True
+        self._screen_painted = False
         w.setWindowTitle(f"{root.name} — culler")
         w.show_empty(loading=root)
         w.settings.add_recent(root)
@@ -85,10 +94,23 @@ class AlbumSession(QObject):
             return
         if changed or self.w.model.state is None:
             self._show(photos)
-        if self.analyse:
+        if not self.analyse:
+            self.w.analysis_idle.emit()
+        elif self._screen_painted or not photos:
             self.start_analysis()
         else:
-            self.w.analysis_idle.emit()
+            self._analysis_pending = True
+            self._delay.start()
+
+    def _first_screen_painted(self) -> None:
+        self._screen_painted = True
+        self._start_pending_analysis()
+
+    def _start_pending_analysis(self) -> None:
+        if self._analysis_pending:
+            self._analysis_pending = False
+            self._delay.stop()
+            self.start_analysis()
 
     def _failed(self, message: str) -> None:
         if self.sender() is not self._loader:
@@ -197,6 +219,8 @@ class AlbumSession(QObject):
         """Stop the analysis and the loader, remember the current photo, close the store."""
         worker, loader = self._worker, self._loader
         self._worker = self._loader = None
+        self._analysis_pending = False
+        self._delay.stop()
         if worker is not None:
             worker.cancel()
             if not worker.wait(CLOSE_WAIT_MS):

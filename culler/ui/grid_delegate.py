@@ -15,6 +15,7 @@ from culler.ui.photo_model import PHOTO_ID_ROLE
 
 CELL_W, CELL_H = 200, 232  # grid pitch; the cell is drawn with a small gap inside it
 PAD = 8
+FOOTER = 40  # stars, label and file name under the thumbnail
 
 
 def oriented_aspect(photo) -> float | None:
@@ -31,6 +32,7 @@ class ThumbnailDelegate(QStyledItemDelegate):
     def __init__(self, thumbnails, parent=None) -> None:
         super().__init__(parent)
         self.thumbnails = thumbnails
+        self.cell_size = QSize(CELL_W, CELL_H)  # the grid stretches cells to fill its width
         self.small = QFont()
         self.small.setPointSizeF(8.5)
         self.badge_font = QFont()
@@ -38,7 +40,7 @@ class ThumbnailDelegate(QStyledItemDelegate):
         self.badge_font.setBold(True)
 
     def sizeHint(self, option, index) -> QSize:  # noqa: N802 - Qt API
-        return QSize(CELL_W, CELL_H)
+        return self.cell_size
 
     def paint(self, p: QPainter, option: QStyleOptionViewItem, index) -> None:
         model = index.model()
@@ -63,8 +65,7 @@ class ThumbnailDelegate(QStyledItemDelegate):
             p.setBrush(theme.LABEL_COLOURS[decision.label])
             p.drawRect(band)
 
-        side = cell.width() - 2 * PAD
-        area = QRectF(cell.left() + PAD, cell.top() + PAD, side, side)
+        area = QRectF(cell.left() + PAD, cell.top() + PAD, cell.width() - 2 * PAD, cell.height() - PAD - FOOTER)
         image_rect = self._paint_image(p, area, photo_id, state, decision, group)
         self._paint_badges(p, image_rect, photo_id, state, decision, group)
         self._paint_footer(p, cell, area, photo_id, state, decision)
@@ -86,7 +87,9 @@ class ThumbnailDelegate(QStyledItemDelegate):
             aspect = pixmap.width() / max(1, pixmap.height())
         else:
             aspect = oriented_aspect(photo) or 1.5
-        w, h = (area.width(), area.width() / aspect) if aspect >= 1 else (area.height() * aspect, area.height())
+        w, h = area.width(), area.width() / aspect
+        if h > area.height():
+            w, h = area.height() * aspect, area.height()
         rect = QRectF(area.center().x() - w / 2, area.center().y() - h / 2, w, h)
 
         if group is not None and group.group_size > 1:  # a stack: two card edges behind the photo

@@ -46,7 +46,8 @@ class GridView(QListView, PhotoView):
         self.setMouseTracking(False)
         self.setModel(host.model)
         self.setSelectionModel(host.selection)
-        self.setItemDelegate(ThumbnailDelegate(host.thumbnails, self))
+        self.delegate = ThumbnailDelegate(host.thumbnails, self)
+        self.setItemDelegate(self.delegate)
         self._awaiting_first_screen = False
 
         self._request_timer = QTimer(self, singleShot=True, interval=0)
@@ -105,6 +106,13 @@ class GridView(QListView, PhotoView):
     def columns(self) -> int:
         return max(1, self.viewport().width() // CELL_W)
 
+    def _fit_cells_to_width(self) -> None:
+        """Stretch the cells so the columns fill the width (no ragged empty strip on the right)."""
+        width = max(CELL_W, self.viewport().width() // self.columns())
+        if width != self.gridSize().width():
+            self.delegate.cell_size = QSize(width, CELL_H)
+            self.setGridSize(QSize(width, CELL_H))
+
     def request_visible(self) -> None:
         model = self.model()
         if model is None or model.rowCount() == 0:
@@ -132,6 +140,7 @@ class GridView(QListView, PhotoView):
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
         super().resizeEvent(event)
+        self._fit_cells_to_width()
         self.schedule_requests()
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt API

@@ -133,6 +133,7 @@ class LoupeCanvas(QWidget):
             if source is not None:
                 p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, source is not self.full)
                 p.drawImage(target, source, QRectF(source.rect()))
+            self._paint_zoom_badge(p)
         elif self.fitted is not None:
             p.drawImage(self._fit_rect().topLeft(), self.fitted)  # 1:1, decoded at this size
         elif self.placeholder is not None:
@@ -141,6 +142,20 @@ class LoupeCanvas(QWidget):
         p.end()
         if self.fitted is not None and self.photo_id is not None:
             self.painted.emit(self.photo_id)
+
+    def _paint_zoom_badge(self, p: QPainter) -> None:
+        text = "100 %" if self.full is not None else "100 % (loading…)"
+        font = QFont()
+        font.setPointSizeF(8.5)
+        font.setBold(True)
+        p.setFont(font)
+        box = QRectF(12, self.height() - 34, p.fontMetrics().horizontalAdvance(text) + 16, 22)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(theme.BADGE_BG)
+        p.drawRoundedRect(box, 4, 4)
+        p.setPen(theme.TEXT)
+        p.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
 
     def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt API
         if event.button() == Qt.MouseButton.LeftButton and self.zoomed:

@@ -3,6 +3,8 @@ decision and the advice; Z zooms to 100 % at the cursor. Neighbours are decoded 
 
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -185,10 +187,12 @@ class LoupeView(QWidget, PhotoView):
                 parts.append(f"#{group.group_rank} of {group.group_size} in {group.kind}")
             if group.suggestion:
                 parts.append(f"<span style='color:#7fb2d9'>suggested {group.suggestion}?</span>")
-            parts.extend(group.reasons[:3])
+            parts.extend(escape(r) for r in group.reasons[:3])
         error = state.analysis_errors.get(photo_id)
+        self.advice_label.setToolTip(f"Analysis: {error}" if error else "")
         if error:
-            parts.append(f"<span style='color:#e0a030'>analysis: {error}</span>")
+            short = error if len(error) <= 70 else error[:69] + "…"
+            parts.append(f"<span style='color:#e0a030'>analysis: {escape(short)}</span>")
         return "  ·  ".join(parts)
 
     # -- events

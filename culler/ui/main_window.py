@@ -52,8 +52,6 @@ class MainWindow(QMainWindow):
         self.previews = Previews(self.pool, parent=self)
         self.model = PhotoListModel(self)
         self.selection = QItemSelectionModel(self.model, self)
-        self.session = AlbumSession(self, ctx, signals=signals, recursive=recursive,
-                                    analyse=self.settings.analyse_on_open if analyse is None else analyse)
 
         self.views: dict[str, QWidget] = {}
         self.stack = QStackedWidget(objectName="views")
@@ -67,6 +65,8 @@ class MainWindow(QMainWindow):
         self.loupe = LoupeView(self, self.previews)
         self.add_view(self.grid)
         self.add_view(self.loupe)
+        self.session = AlbumSession(self, ctx, signals=signals, recursive=recursive,
+                                    analyse=self.settings.analyse_on_open if analyse is None else analyse)
 
         self.filter_bar = FilterBar()
         self.filter_bar.filter_changed.connect(self.set_filter)
@@ -319,7 +319,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
         QApplication.instance().removeEventFilter(self)
         self.session.close()
-        self.pool.shutdown(wait=False)
+        self.pool.shutdown(wait=True)  # daemon threads killed inside Qt calls at exit abort the process
         super().closeEvent(event)
 
 

@@ -45,15 +45,13 @@ def histogram(rgb: np.ndarray, bins: int = 64) -> np.ndarray:
 
 def decode_fitted(photo: Photo, album_root: Path, size: QSize) -> Preview:
     """Decode `photo` fitted inside `size` (or at full size when size is empty)."""
-    from culler.core.decode import load_image
+    from culler.core.decode import preview
 
-    path = Path(album_root) / photo.display_path
-    orientation = photo.meta.orientation if photo.display_path == photo.path else None
     if size.isEmpty():
-        rgb = load_image(path, None, orientation)
+        rgb = preview(photo, album_root, None)
         full = (rgb.shape[1], rgb.shape[0])
     else:
-        rgb = load_image(path, max(size.width(), size.height()), orientation)
+        rgb = preview(photo, album_root, max(size.width(), size.height()))
         full = None
         h, w = rgb.shape[:2]
         scale = min(size.width() / w, size.height() / h)

@@ -1,0 +1,148 @@
+"""Start-up benchmark: time from launching culler on a folder to the first screen of thumbnails painted.
+
+    python benchmarks/startup.py [--album DIR] [--count 2000] [--runs 3]
+
+Each measurement is a fresh process (offscreen Qt) that opens the album the way `culler ALBUM`
+does, with the analysis starting on open as by default, and reports when the grid has painted
+every visible thumbnail. The clock starts at the process's creation (Python start and imports
+included). Scenarios:
+- first_visit: the album was never opened (no session store, no thumbnails): includes the scan.
+- cold: the album's session exists but the thumbnail cache is empty (a fresh cache folder).
+- warm: session and thumbnail cache both there (a second launch).
+"Cold" means no thumbnail cache, not a cold OS page cache (the files were read before).
+Targets: cold < 3 s, warm < 1 s. Prints one JSON object.
+
+Without --album, a 12-megapixel album of --count photos is made with benchmarks/make_album.py
+in a cache folder (slow the first time: ~1 s per photo).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+WINDOW_SIZE = (1440, 900)
+TIMEOUT_S = 300
+
+
+def child(album: Path) -> int:
+    """Runs inside the measured process: open the window, report timings, exit."""
+    import psutil
+
+    started = psutil.Process().create_time()
+    from PySide6.QtCore import QTimer
+
+    from culler.app import create_application
+    from culler.context import AppContext
+    from culler.ui.main_window import MainWindow
+
+    app = create_application()
+    t_app = time.time() - started
+    window = MainWindow(AppContext.from_environment(), signals="all")
+    window.resize(*WINDOW_SIZE)
+    window.show()
+    t_window = time.time() - started
+    result: dict = {"window_shown_s": round(t_window, 3), "qapplication_s": round(t_app, 3)}
+
+    def photos_shown():
+        result.setdefault("photos_listed_s", round(time.time() - started, 3))
+
+    def first_screen():
+        result["first_screen_s"] = round(time.time() - started, 3)
+        result["photos"] = window.model.rowCount()
+        result["visible_cells"] = len(window.grid.visible_rows())
+        app.quit()
+
+    window.session.photos_shown.connect(photos_shown)
+    window.first_screen_painted.connect(first_screen)
+    QTimer.singleShot(0, lambda: window.open_album(album))
+    QTimer.singleShot(TIMEOUT_S * 1000, app.quit)
+    app.exec()
+    window.close()
+    print(json.dumps(result))
+    return 0
+
+
+def measure(album: Path, home: Path) -> dict:
+    env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"),
+               HF_HUB_OFFLINE="1")
+    for var in ("XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME"):
+        env[var] = str(home / var.lower())
+    out = subprocess.run([sys.executable, __file__, "--child", str(album)], env=env, capture_output=True,
+                         text=True, timeout=TIMEOUT_S + 60)
+    lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
+    if out.returncode != 0 or not lines:
+        raise RuntimeError(f"child failed ({out.returncode}): {out.stderr[-2000:]}")
+    return json.loads(lines[-1])
+
+
+def default_album(count: int) -> Path:
+    from benchmarks.make_album import make_album
+
+    folder = Path(tempfile.gettempdir()) / f"culler-bench-{count}x12mp"
+    make_album(folder, count)
+    return folder
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--album", type=Path)
+    p.add_argument("--count", type=int, default=2000)
+    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.child:
+        return child(args.child)
+
+    album = (args.album or default_album(args.count)).absolute()
+    n_files = sum(1 for f in album.iterdir() if f.is_file() and not f.name.startswith("."))
+    work = Path(tempfile.mkdtemp(prefix="culler-startup-"))
+    session = album / ".culler"
+    runs: dict[str, list[dict]] = {"first_visit": [], "cold": [], "warm": []}
+    try:
+        for i in range(args.runs):
+            shutil.rmtree(session, ignore_errors=True)
+            home = work / f"first{i}"
+            runs["first_visit"].append(measure(album, home))
+            # same session, fresh (empty) thumbnail cache
+            home_cold = work / f"cold{i}"
+            shutil.copytree(home, home_cold, ignore=shutil.ignore_patterns("xdg_cache_home"))
+            runs["cold"].append(measure(album, home_cold))
+            runs["warm"].append(measure(album, home_cold))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    def summary(items: list[dict]) -> dict:
+        firsts = [r["first_screen_s"] for r in items if "first_screen_s" in r]
+        return {"first_screen_s_median": round(statistics.median(firsts), 3) if firsts else None,
+                "first_screen_s": firsts,
+                "window_shown_s_median": round(statistics.median(r["window_shown_s"] for r in items), 3),
+                "photos_listed_s_median": round(statistics.median(r.get("photos_listed_s", float("nan"))
+                                                                  for r in items), 3)}
+
+    report = {"benchmark": "startup", "album": str(album), "files": n_files,
+              "photos": runs["warm"][-1].get("photos"), "visible_cells": runs["warm"][-1].get("visible_cells"),
+              "window": list(WINDOW_SIZE), "cpu_count": os.cpu_count(), "runs": args.runs,
+              **{name: summary(items) for name, items in runs.items()},
+              "targets_s": {"cold": 3.0, "warm": 1.0}}
+    report["meets_targets"] = bool(report["cold"]["first_screen_s_median"] is not None
+                                   and report["cold"]["first_screen_s_median"] < 3.0
+                                   and report["warm"]["first_screen_s_median"] < 1.0)
+    print(json.dumps(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
