@@ -1,0 +1,241 @@
+"""Deep signals for a batch of decoded photos: CLIP-IQA, NIMA and an open_clip embedding.
+
+`DeepAnalyzer(models_dir)` builds only the models whose files are on disk (`model_files.locate`);
+a model without files is reported 'missing' and skipped, and with no model files at all `run` returns
+empty results without importing torch. Nothing here touches the network: HF_HUB_OFFLINE=1 is set
+before open_clip/timm/pyiqa are imported, architectures are built without pretrained downloads and
+weights come from local files only (see deep_clipiqa.py, deep_nima.py, deep_clip.py).
+
+Inputs: RGB uint8 arrays of any size, decoded once by the caller (a ~1024 px decode is plenty).
+Each model gets the size it was trained at, made here with Pillow (antialiased, fast on uint8):
+- clipiqa: 224 x 224 (short side 224 bicubic, centre crop) - CLIP's input size; text prompts encoded
+  once. pyiqa's `metric(path)` runs it at full resolution (27-32 s per 12 MP photo, here ~60 ms).
+- nima: 299 x 299 (short side 299 bilinear, centre crop) - what pyiqa's NIMA does itself.
+- clip: 224 x 224, same tensor as clipiqa (open_clip's ViT-B-32 preprocessing) -> 512-d unit vector.
+Photos run in batches (default 8) under `torch.inference_mode`.
+
+Threads: `torch.set_num_threads` is process-wide. The analysis runs in a background thread while the
+GUI decodes thumbnails and paints, so the default leaves one core free: max(1, cores - 1). Measured
+on 2 cores (benchmarks/deep.py): 2 threads are faster per photo but take both cores, and the window
+then stutters; a headless run (`culler analyze`) should pass threads=os.cpu_count().
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+from pathlib import Path
+from typing import Mapping
+
+import numpy as np
+
+from culler.analysis import model_files
+
+log = logging.getLogger(__name__)
+
+DEFAULT_NAMES = ("clipiqa", "nima", "clip")
+EMBEDDING_DIM = 512
+
+
+def default_threads() -> int:
+    return max(1, (os.cpu_count() or 1) - 1)
+
+
+def choose_device(preferred: str | None = None):
+    """CUDA, else Apple MPS, else CPU (or `preferred` when given)."""
+    import torch
+
+    if preferred:
+        return torch.device(preferred)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def prepare_offline_imports() -> None:
+    """Must run before open_clip, timm or pyiqa are imported: no Hugging Face lookups, torchvision usable."""
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    from culler.analysis import tv_compat
+
+    tv_compat.ensure()
+
+
+@contextlib.contextmanager
+def skip_random_initialisation():
+    """While building an architecture whose every weight is then loaded (strict `load_state_dict`),
+    make the in-place random fills of the constructors (`normal_`, `uniform_`) do nothing.
+
+    That random initialisation is thrown away by the load and costs seconds on a small CPU
+    (~300 M random numbers for the three models). Process-wide while active: only model building
+    runs it, under the analyzer's lock; no other code in culler fills tensors randomly.
+    """
+    import torch
+
+    saved = {name: getattr(torch.Tensor, name) for name in ("normal_", "uniform_")}
+    for name in saved:
+        setattr(torch.Tensor, name, lambda self, *args, **kwargs: self)
+    try:
+        yield
+    finally:
+        for name, method in saved.items():
+            setattr(torch.Tensor, name, method)
+
+
+def as_rgb_uint8(image: np.ndarray) -> np.ndarray:
+    """Accept grey, RGBA and float images too; raise ValueError for anything that is not an image."""
+    a = np.asarray(image)
+    if a.ndim == 2:
+        a = np.stack([a] * 3, axis=-1)
+    if a.ndim != 3 or a.shape[2] not in (1, 3, 4) or a.shape[0] < 1 or a.shape[1] < 1:
+        raise ValueError(f"not an RGB image (shape {a.shape})")
+    if a.shape[2] == 1:
+        a = np.repeat(a, 3, axis=2)
+    a = a[..., :3]
+    if a.dtype == np.uint16:
+        a = (a >> 8).astype(np.uint8)
+    elif a.dtype != np.uint8:
+        scale = 255.0 if np.issubdtype(a.dtype, np.floating) and float(np.nanmax(a)) <= 1.0 else 1.0
+        a = np.clip(np.nan_to_num(a.astype(np.float32) * scale), 0, 255).astype(np.uint8)
+    return np.ascontiguousarray(a)
+
+
+def square_crop(image, size: int, resample: str) -> np.ndarray:
+    """Short side resized to `size`, centre crop to size x size; returns 3 x size x size float32 in 0-1.
+
+    `image` is a PIL image. The rounding of the resized size and the crop offsets follow torchvision's
+    `resize(int)` and `center_crop`, which pyiqa and open_clip use.
+    """
+    from PIL import Image
+
+    w, h = image.size
+    short, long = (w, h) if w <= h else (h, w)
+    long_new = int(size * long / short)
+    new_w, new_h = (size, long_new) if w <= h else (long_new, size)
+    filt = Image.Resampling.BICUBIC if resample == "bicubic" else Image.Resampling.BILINEAR
+    resized = image.resize((new_w, new_h), filt, reducing_gap=3.0) if (new_w, new_h) != (w, h) else image
+    left = int(round((new_w - size) / 2.0))
+    top = int(round((new_h - size) / 2.0))
+    cropped = resized.crop((left, top, left + size, top + size))
+    return np.asarray(cropped, dtype=np.float32).transpose(2, 0, 1) / 255.0
+
+
+class DeepAnalyzer:
+    """Runs the deep models that have files. Construction is cheap; models load on first use.
+
+    `status()` -> {name: 'ok' | 'missing' | 'failed: reason'}; `available()` -> names that run;
+    `run(images)` -> per image `({'clipiqa': 0-1, 'nima': 1-10}, {'clip': float32[512] unit vector})`,
+    with keys only for the models available. Thread-safe (one lock); not re-entrant across processes.
+    """
+
+    def __init__(self, models_dir: Path, names=DEFAULT_NAMES, threads: int | None = None, *,
+                 device: str | None = None, batch_size: int = 8, environ: Mapping[str, str] | None = None):
+        unknown = [n for n in names if n not in model_files.MODELS]
+        if unknown:
+            raise ValueError(f"unknown model(s): {', '.join(unknown)}")
+        self.models_dir = Path(models_dir)
+        self.names = tuple(names)
+        self.threads = threads if threads is not None else default_threads()
+        self.batch_size = max(1, int(batch_size))
+        self._preferred_device = device
+        self.device = None
+        file_status = model_files.status(self.models_dir, environ)
+        self._status = {n: file_status[n] for n in self.names}
+        self._files = {n: model_files.locate(n, self.models_dir, environ) for n in self.names
+                       if self._status[n] == "ok"}
+        self._models: dict | None = None
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------ building
+    def _build(self) -> None:
+        if self._models is not None:
+            return
+        self._models = {}
+        if not self._files:
+            return
+        prepare_offline_imports()
+        import torch
+
+        torch.set_num_threads(self.threads)
+        self.device = choose_device(self._preferred_device)
+        from culler.analysis.deep_clip import ClipEmbedder
+        from culler.analysis.deep_clipiqa import ClipIqaScorer
+        from culler.analysis.deep_nima import NimaScorer
+
+        builders = {"clipiqa": ClipIqaScorer, "nima": NimaScorer, "clip": ClipEmbedder}
+        for name, files in self._files.items():
+            try:
+                with torch.inference_mode(False):
+                    self._models[name] = builders[name](files, self.device)
+            except Exception as exc:  # any failure: report it, keep the other models
+                log.warning("deep model %s could not be built: %s", name, exc, exc_info=True)
+                self._status[name] = f"failed: {type(exc).__name__}: {exc}"
+
+    def status(self) -> dict[str, str]:
+        with self._lock:
+            self._build()
+            return dict(self._status)
+
+    def available(self) -> list[str]:
+        with self._lock:
+            self._build()
+            return [n for n in self.names if n in self._models]
+
+    def close(self) -> None:
+        """Free the models' memory (they are rebuilt on the next use)."""
+        with self._lock:
+            self._models = None
+
+    # ------------------------------------------------------------ running
+    def run(self, images: list[np.ndarray]) -> list[tuple[dict[str, float], dict[str, np.ndarray]]]:
+        results: list[tuple[dict, dict]] = [({}, {}) for _ in images]
+        if not images:
+            return results
+        with self._lock:
+            self._build()
+            if not self._models:
+                return results
+            for start in range(0, len(images), self.batch_size):
+                self._run_batch(images[start:start + self.batch_size], results[start:start + self.batch_size])
+        return results
+
+    def _run_batch(self, images, results) -> None:
+        import torch
+        from PIL import Image
+
+        sizes = {(m.input_size, m.resample) for m in self._models.values()}
+        inputs: dict[tuple, list] = {key: [] for key in sizes}
+        ok: list[int] = []
+        for i, image in enumerate(images):
+            try:
+                pil = Image.fromarray(as_rgb_uint8(image))
+                prepared = {key: square_crop(pil, *key) for key in sizes}
+            except (ValueError, TypeError, OSError) as exc:
+                log.warning("deep models skip an image: %s", exc)
+                continue
+            ok.append(i)
+            for key, array in prepared.items():
+                inputs[key].append(array)
+        if not ok:
+            return
+        tensors = {key: torch.from_numpy(np.stack(arrays)).to(self.device) for key, arrays in inputs.items()}
+        for name, model in list(self._models.items()):
+            x = tensors[(model.input_size, model.resample)]
+            try:
+                with torch.inference_mode():
+                    if name == "clip":
+                        vectors = model.embed(x).cpu().numpy().astype(np.float32)
+                        for j, i in enumerate(ok):
+                            results[i][1]["clip"] = vectors[j]
+                    else:
+                        scores = model.score(x).float().cpu().numpy()
+                        for j, i in enumerate(ok):
+                            results[i][0][name] = float(scores[j])
+            except Exception as exc:  # e.g. out of memory: stop using this model, keep the others
+                log.warning("deep model %s failed: %s", name, exc, exc_info=True)
+                self._status[name] = f"failed: {type(exc).__name__}: {exc}"
+                del self._models[name]

@@ -1,0 +1,65 @@
+"""Image embedder: open_clip ViT-B-32 (LAION-2B weights), image tower only.
+
+The architecture is built with `pretrained=None` (no lookup), then the weights are read from the
+local `.safetensors` file by open_clip's own `load_checkpoint` (safetensors holds tensors only).
+The text tower is dropped after loading: grouping needs image embeddings only (~250 MB saved).
+
+Input: N x 3 x 224 x 224 floats in 0-1 (short side resized bicubically to 224, centre crop: open_clip's
+own preprocessing for this model). Output: N x 512 float32, L2-normalised.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+ARCHITECTURE = "ViT-B-32"
+
+
+class _DropRandomInitNotice(logging.Filter):
+    """open_clip warns 'No pretrained weights loaded ... initialized randomly' when built without
+    weights; here the weights are loaded right after, so the notice would only mislead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("No pretrained weights loaded")
+
+
+def build_clip_architecture():
+    import open_clip
+
+    root = logging.getLogger()
+    notice_filter = _DropRandomInitNotice()
+    root.addFilter(notice_filter)
+    try:
+        return open_clip.create_model(ARCHITECTURE, pretrained=None)
+    finally:
+        root.removeFilter(notice_filter)
+
+
+class ClipEmbedder:
+    input_size = 224
+    resample = "bicubic"
+
+    def __init__(self, files: dict[str, Path], device) -> None:
+        import open_clip
+        import torch
+
+        from culler.analysis.deep import skip_random_initialisation
+
+        with skip_random_initialisation():  # every weight is loaded strictly right after
+            model = build_clip_architecture()
+        (path,) = files.values()
+        open_clip.load_checkpoint(model, str(path), strict=True, weights_only=True)
+        cfg = getattr(model.visual, "preprocess_cfg", {}) or {}
+        mean = cfg.get("mean", open_clip.OPENAI_DATASET_MEAN)
+        std = cfg.get("std", open_clip.OPENAI_DATASET_STD)
+        self.visual = model.visual.eval().to(device)
+        self.mean = torch.tensor(mean, dtype=torch.float32, device=device).view(1, 3, 1, 1)
+        self.std = torch.tensor(std, dtype=torch.float32, device=device).view(1, 3, 1, 1)
+        del model
+
+    def embed(self, x):
+        import torch.nn.functional as F
+
+        features = self.visual((x - self.mean) / self.std)
+        return F.normalize(features.float(), dim=-1)

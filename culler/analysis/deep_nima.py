@@ -1,0 +1,73 @@
+"""NIMA scorer: pyiqa's `nima` (InceptionResNetV2 backbone, AVA weights), built offline.
+
+pyiqa's NIMA constructor calls `timm.create_model(backbone, pretrained=True, features_only=True)`
+unconditionally, which would fetch ImageNet weights from Hugging Face (and hang ~47 s offline
+before failing). Those ImageNet weights are overwritten by the NIMA file anyway, so during
+construction only, `timm.create_model` is wrapped to force `pretrained=False`. The NIMA file, a
+`{'params': state_dict}` pickle, is read with `torch.load(weights_only=True)` (pyiqa's own loader
+uses weights_only=False, which would run arbitrary code from the file) and loaded strictly.
+
+Input: N x 3 x 299 x 299 floats in 0-1 (short side resized to 299, centre crop: what pyiqa's
+`NIMA.preprocess` does in eval mode; at exactly 299 its own resize and crop change nothing).
+Output: mean opinion score 1-10.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+NIMA_BACKBONE = "inception_resnet_v2"
+
+
+@contextlib.contextmanager
+def timm_without_pretrained_weights():
+    """While active, `timm.create_model(..., pretrained=True)` builds the architecture only."""
+    import timm
+
+    original = timm.create_model
+
+    def create_model(*args, **kwargs):
+        kwargs["pretrained"] = False
+        return original(*args, **kwargs)
+
+    timm.create_model = create_model
+    try:
+        yield
+    finally:
+        timm.create_model = original
+
+
+def build_nima_architecture():
+    """pyiqa's NIMA ('nima' metric settings) with uninitialised-by-download weights."""
+    from pyiqa.archs.nima_arch import NIMA
+
+    with timm_without_pretrained_weights():
+        return NIMA(base_model_name=NIMA_BACKBONE, num_classes=10, pretrained=False)
+
+
+def _build_for_loading():
+    from culler.analysis.deep import skip_random_initialisation
+
+    with skip_random_initialisation():  # every weight is loaded strictly right after
+        return build_nima_architecture()
+
+
+class NimaScorer:
+    input_size = 299
+    resample = "bilinear"  # pyiqa resizes tensors bilinearly (with antialiasing)
+
+    def __init__(self, files: dict[str, Path], device) -> None:
+        import torch
+
+        arch = _build_for_loading()
+        (path,) = files.values()
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+        state = checkpoint.get("params", checkpoint) if isinstance(checkpoint, dict) else None
+        if not isinstance(state, dict):
+            raise ValueError(f"{path} does not hold NIMA weights")
+        arch.load_state_dict(state, strict=True)
+        self.arch = arch.eval().to(device)
+
+    def score(self, x):
+        return self.arch(x).reshape(-1)
