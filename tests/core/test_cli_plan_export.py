@@ -198,3 +198,22 @@ def test_plan_still_covers_every_photo_when_the_analysis_fails(tmp_path, ctx, ca
     assert len(rows) == 3 and all(r["score"] is None for r in rows)
     assert [r["seconds"] for r in rows] == pytest.approx([20.0] * 3)
     assert [r["path"] for r in rows] == ["IMG_0001.CR3", "IMG_0002.JPG", "IMG_0003.JPG"]  # capture order
+
+
+def test_export_html_report_embeds_real_thumbnails(tmp_path, ctx):
+    from html.parser import HTMLParser
+
+    album = make_album(tmp_path / "album", n=2)
+    Store.open(album, ctx.data_dir).close()
+    report = tmp_path / "sheet.html"
+    argv = [str(album), "--to", str(tmp_path / "out"), "--select", "all", "--dry-run", "--report", str(report)]
+    assert export_cli.run(ctx, parse(export_cli, argv)) == 0
+    sources = []
+
+    class Images(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            if tag == "img":
+                sources.append(dict(attrs)["src"])
+
+    Images().feed(report.read_text(encoding="utf-8"))
+    assert len(sources) == 2 and all(s.startswith("data:image/jpeg;base64,") and len(s) > 1000 for s in sources)
