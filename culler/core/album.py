@@ -212,7 +212,20 @@ def inspect_file(path: Path, check_raw: bool = True) -> tuple[str, PhotoMeta, st
                 meta = metadata.meta_from_image(im)
                 return kind, meta, _incomplete(f, im, size)
     except Exception as e:  # noqa: BLE001 - one broken file becomes a reason, never a crash
-        return kind, PhotoMeta(), metadata.error_reason(e)
+        return kind, PhotoMeta(), _cut_heif(path) or metadata.error_reason(e)
+
+
+def _cut_heif(path: Path) -> str | None:
+    """libheif refuses a cut-off HEIC outright; say that it is truncated rather than 'not an image'."""
+    try:
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if f.read(8)[4:8] != b"ftyp":
+                return None
+            end = exif_reader.bmff_end(f, size)
+    except (OSError, ValueError, struct.error):
+        return None
+    return TRUNCATED if end is not None and end > size else None
 
 
 def _fill_missing(meta: PhotoMeta, other: PhotoMeta) -> None:
@@ -304,18 +317,8 @@ def _tiff_incomplete(im, size: int) -> str | None:
 
 
 def _bmff_incomplete(f, size: int) -> str | None:
-    pos = 0
-    while pos + 8 <= size:
-        f.seek(pos)
-        box_size, _typ = struct.unpack(">I4s", f.read(8))
-        if box_size == 1:
-            box_size = struct.unpack(">Q", f.read(8))[0]
-        elif box_size == 0:
-            return None  # the last box runs to the end of the file
-        if box_size < 8:
-            return "the file is damaged (a broken HEIF box)"
-        pos += box_size
-    return TRUNCATED if pos > size else None
+    end = exif_reader.bmff_end(f, size)
+    return TRUNCATED if end is not None and end > size else None
 
 
 def _tail(f, size: int, n: int) -> bytes:

@@ -98,7 +98,7 @@ def tiff_tags(read, wanted: frozenset = _WANTED_IFD0, follow_exif: bool = True) 
     return ifd0, sub
 
 
-def _ifd(read, order: str, offset: int, wanted: frozenset) -> dict:
+def _ifd(read, order: str, offset: int, wanted: frozenset, max_bytes: int = _MAX_VALUE_BYTES) -> dict:
     count = struct.unpack(order + "H", read(offset, 2))[0]
     entries = read(offset + 2, 12 * min(count, 2000))
     found = {}
@@ -108,7 +108,7 @@ def _ifd(read, order: str, offset: int, wanted: frozenset) -> dict:
             continue
         unit, code = _FIELD_TYPES[typ]
         size = unit * n
-        if n == 0 or size > _MAX_VALUE_BYTES:
+        if n == 0 or size > max_bytes:
             continue
         if size <= 4:
             raw = entries[i + 8:i + 8 + size]
@@ -204,3 +204,67 @@ def _boxes(f, start: int, end: int):
             return
         yield typ, pos + header, min(pos + size, end)
         pos += size
+
+
+# ---- is a RAW file complete? ---------------------------------------------------------------------
+
+_DATA_TAGS = frozenset({273, 279, 324, 325, 513, 514, 330})  # strips, tiles, JPEG preview, SubIFDs
+_OFFSET_COUNT_TAGS = ((273, 279), (324, 325), (513, 514))
+
+
+def raw_data_end(path: Path) -> int | None:
+    """Where a RAW's last image data (raw strips or tiles, previews) ends according to its own
+    header, or None when the layout is unknown. Beyond the file's size means a truncated copy."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(16)
+            if head[:4] in (b"II*\x00", b"MM\x00*") or head[:4] in _ODD_TIFF_MAGIC:
+                return _tiff_data_end(_file_reader(f), "<" if head[:2] == b"II" else ">")
+            if head[4:8] == b"ftyp":
+                return bmff_end(f, os.fstat(f.fileno()).st_size)
+            if head.startswith(b"FUJIFILMCCD-RAW"):
+                f.seek(84)
+                jpeg_at, jpeg_len, _hdr_at, _hdr_len, cfa_at, cfa_len = struct.unpack(">6I", f.read(24))
+                return max(jpeg_at + jpeg_len, cfa_at + cfa_len)
+    except (OSError, ValueError, struct.error):
+        return None
+    return None
+
+
+def bmff_end(f, size: int) -> int | None:
+    """Where the last top-level ISO-BMFF box (HEIF, CR3) ends; None when one runs to the end."""
+    pos = 0
+    while pos + 8 <= size:
+        f.seek(pos)
+        box_size, _typ = struct.unpack(">I4s", f.read(8))
+        if box_size == 1:
+            box_size = struct.unpack(">Q", f.read(8))[0]
+        elif box_size == 0:
+            return None
+        if box_size < 8:
+            raise ValueError("a broken box")
+        pos += box_size
+    return pos
+
+
+def _tiff_data_end(read, order: str) -> int | None:
+    pending, seen, end = [struct.unpack(order + "I", read(4, 4))[0]], set(), 0
+    while pending and len(seen) < 64:
+        offset = pending.pop()
+        if not offset or offset in seen:
+            continue
+        seen.add(offset)
+        tags = _ifd(read, order, offset, _DATA_TAGS, max_bytes=1 << 20)
+        count = struct.unpack(order + "H", read(offset, 2))[0]
+        following = read(offset + 2 + 12 * count, 4)
+        if len(following) == 4:
+            pending.append(struct.unpack(order + "I", following)[0])
+        pending.extend(_as_tuple(tags.get(330, ())))
+        for offsets_tag, counts_tag in _OFFSET_COUNT_TAGS:
+            offsets, counts = _as_tuple(tags.get(offsets_tag, ())), _as_tuple(tags.get(counts_tag, ()))
+            end = max([end] + [o + c for o, c in zip(offsets, counts)])
+    return end or None
+
+
+def _as_tuple(value) -> tuple:
+    return value if isinstance(value, tuple) else (value,)

@@ -291,6 +291,12 @@ def raw_meta(path: Path, use_libraw: bool = True) -> tuple[PhotoMeta, str | None
     """
     tags = exif_reader.raw_exif_tags(path)
     meta = meta_from_tags(*tags) if tags else PhotoMeta()
+    data_end = exif_reader.raw_data_end(path)
+    try:
+        if data_end is not None and data_end > os.stat(path).st_size:
+            return meta, "the RAW file is truncated (an interrupted copy or download?)"
+    except OSError as e:
+        return meta, error_reason(e)
     if not use_libraw and tags is not None:
         return meta, None
     try:

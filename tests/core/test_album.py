@@ -104,10 +104,14 @@ def test_heic_scans_with_its_capture_time(tmp_path, photo):
     exif = Image.Exif()
     exif.get_ifd(0x8769)[0x9003] = "2024:06:01 14:30:05"
     pillow_heif.from_pillow(Image.fromarray(photo)).save(tmp_path / "IMG_5.HEIC", quality=60, exif=exif.tobytes())
+    data = (tmp_path / "IMG_5.HEIC").read_bytes()
+    (tmp_path / "IMG_6.HEIC").write_bytes(data[: len(data) - 300])
 
-    [p] = album.scan(tmp_path)
+    photos = {p.path: p for p in album.scan(tmp_path)}
+    p, cut = photos["IMG_5.HEIC"], photos["IMG_6.HEIC"]
 
     assert (p.kind, p.status, p.meta.captured_at) == ("heic", "ok", datetime(2024, 6, 1, 14, 30, 5))
+    assert cut.status == "error" and "truncated" in cut.error
 
 
 def test_a_png_with_a_jpg_name_is_still_shown(tmp_path, photo):
@@ -258,3 +262,17 @@ def _sidecar(attributes: str) -> str:
     return ('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
             f'<rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/" {attributes}/>'
             '</rdf:RDF></x:xmpmeta>')
+
+
+def test_a_truncated_raw_is_an_error_photo_when_alone_and_reported_in_a_pair(tmp_path, photo):
+    data = write_dng(tmp_path / "full.dng", photo, T0).read_bytes()
+    (tmp_path / "full.dng").unlink()
+    (tmp_path / "CUT_1.DNG").write_bytes(data[: len(data) - 500])
+    (tmp_path / "CUT_2.DNG").write_bytes(data[: len(data) - 500])
+    write_jpeg(tmp_path / "CUT_2.JPG", photo, T0)
+
+    photos, errors = scan_with_errors(tmp_path)
+    by_path = {p.path: p for p in photos}
+
+    assert by_path["CUT_1.DNG"].status == "error" and "truncated" in by_path["CUT_1.DNG"].error
+    assert by_path["CUT_2.DNG"].status == "ok" and "truncated" in errors["CUT_2.DNG"]
