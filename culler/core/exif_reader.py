@@ -28,9 +28,10 @@ _WANTED_IFD0 = frozenset({ORIENTATION, MAKE, MODEL, DATETIME, EXIF_IFD})
 _WANTED_EXIF = frozenset({DT_ORIGINAL, DT_DIGITIZED, SUBSEC, SUBSEC_ORIGINAL, SUBSEC_DIGITIZED,
                           EXPOSURE_TIME, F_NUMBER, ISO, FOCAL_LENGTH, EXPOSURE_BIAS,
                           LENS_MODEL, PIXEL_X, PIXEL_Y})
-# TIFF field type -> (bytes per value, struct code); rationals are two codes
+# TIFF field type -> (bytes per value, struct code); rationals are two codes; 13 is an IFD pointer
 _FIELD_TYPES = {1: (1, "B"), 2: (1, "s"), 3: (2, "H"), 4: (4, "I"), 5: (8, "II"), 6: (1, "b"),
-                7: (1, "B"), 8: (2, "h"), 9: (4, "i"), 10: (8, "ii"), 11: (4, "f"), 12: (8, "d")}
+                7: (1, "B"), 8: (2, "h"), 9: (4, "i"), 10: (8, "ii"), 11: (4, "f"), 12: (8, "d"),
+                13: (4, "I")}
 _MAX_VALUE_BYTES = 4096  # a "model name" longer than this is not one; maker notes are never read
 _SOF_MARKERS = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF})
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import time
 from datetime import datetime
-from pathlib import Path
 
 import numpy as np
 import pytest
