@@ -1,0 +1,285 @@
+"""Rank the frames of each group, suggest the best ones, and say why in a few words.
+
+Within a burst or a set of near-duplicates every frame shows the same moment, so the ranking
+looks first at what separates near-identical frames, each measured against the best frame of
+the group (relative, so a dim or soft scene is not punished as a whole):
+
+    eyes open  >  sharpness (faces / subject)  >  motion blur  >  exposure and clipping  >  noise
+
+and only then at overall quality and aesthetics (CLIP-IQA, NIMA, the fused score). These are
+added up as a weighted penalty (weights in RankingParams: the first ones dominate), the lowest
+penalty ranks first. Any signal may be missing: what is missing for the whole group counts for
+nothing, what is missing for one frame counts as the group's median.
+
+Suggestions (advice only, never decisions):
+- the top `keep_n` frames of a burst/duplicates group -> 'pick';
+- a frame is suggested for 'reject' only when a better frame of the same moment exists and this
+  one is clearly worse than the best: eyes closed where the best has them open, clearly blurred
+  or shaken, or badly exposed compared with it. Frames in between get no suggestion.
+- exposure brackets and panoramas are sets meant to be merged: no suggestions at all.
+- single photos get no 'pick' (there is nothing to compare them with, so choosing is the user's
+  call) and a 'reject' only for an evident accident: a frame that is almost entirely black or
+  white. Their reasons still name what is wrong ("motion blur", "3 % highlights clipped").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from statistics import median
+
+from culler.core.records import GroupRow
+
+
+@dataclass(frozen=True)
+class RankingParams:
+    """Weights of the within-group penalty and the thresholds for 'clearly worse'."""
+
+    w_eyes: float = 4.0  # per unit of eyes-open fraction below the best
+    w_sharpness: float = 2.5  # per unit of relative sharpness deficit (1 - s / best)
+    w_motion: float = 2.0  # per unit of motion_blur above the least blurred
+    w_exposure: float = 1.5  # per unit of exposure quality below the best
+    w_clipping: float = 3.0  # per unit of clipped fraction above the least clipped
+    w_noise: float = 1.2  # per unit of noise above the least noisy
+    w_quality: float = 0.6  # per unit of clipiqa / nima (0-1) / fused score below the best
+    reject_sharpness_ratio: float = 0.6  # sharpness below 60 % of the best: blurred
+    reject_motion: float = 0.25  # motion_blur this much above the best's: shaken
+    reject_exposure: float = 0.3  # exposure quality this much below the best's
+    reject_clipping: float = 0.05  # this fraction of the frame more clipped than the best
+    note_sharpness_ratio: float = 0.85  # below this ratio say "less sharp than the best frame"
+    note_motion: float = 0.1
+    note_noise: float = 0.12
+    note_clipping: float = 0.01
+    single_motion: float = 0.5  # a single photo's motion_blur above this is worth a note
+    accident_clipped: float = 0.7  # a single frame this black/white is suggested for reject
+
+
+_NO_CULL_KINDS = ("bracket", "panorama")
+
+
+def rank_groups(groups, signals: dict[int, dict[str, float | None]],
+                scores: dict[int, float | None], keep_n: int = 1,
+                params: RankingParams | None = None) -> list[GroupRow]:
+    """One GroupRow per photo of every group (grouping.Group or plain lists of ids)."""
+    p = params or RankingParams()
+    keep_n = max(1, int(keep_n))
+    rows: list[GroupRow] = []
+    for g in groups:
+        ids = list(getattr(g, "ids", g))
+        if not ids:
+            continue
+        kind = getattr(g, "kind", None) or ("single" if len(ids) == 1 else "burst")
+        gid = f"g{min(ids)}"
+        if len(ids) == 1:
+            rows.append(_single(ids[0], gid, signals.get(ids[0]) or {}, p))
+        elif kind in _NO_CULL_KINDS:
+            rows += _set_rows(ids, gid, kind)
+        else:
+            rows += _ranked_rows(ids, gid, kind, signals, scores, keep_n, p)
+    return rows
+
+
+class _Frame:
+    """The signals of one frame, read defensively (missing or non-numeric -> None)."""
+
+    def __init__(self, pid: int, sig: dict, score):
+        self.id = pid
+        get = lambda k: _num(sig.get(k))  # noqa: E731
+        self.faces = get("faces")
+        self.eyes_closed = get("eyes_closed")
+        self.eyes_open = get("eyes_open")
+        if self.eyes_open is None and self.eyes_closed is not None and self.faces:
+            self.eyes_open = max(0.0, 1.0 - self.eyes_closed / self.faces)
+        self.sharpness = get("sharpness")
+        self.motion = get("motion_blur")
+        self.exposure = get("exposure")
+        self.highlights = get("highlights_clipped")
+        self.shadows = get("shadows_clipped")
+        self.brightness = get("brightness")
+        self.noise = get("noise")
+        nima = get("nima")
+        self.quality = {"clipiqa": get("clipiqa"), "nima": None if nima is None else (nima - 1) / 9,
+                        "score": _num(score[0] if isinstance(score, (tuple, list)) else score)}
+        self.penalty = 0.0
+
+
+def _num(v) -> float | None:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return f if f == f and abs(f) != float("inf") else None
+
+
+def _ranked_rows(ids, gid, kind, signals, scores, keep_n, p: RankingParams) -> list[GroupRow]:
+    frames = [_Frame(pid, signals.get(pid) or {}, scores.get(pid)) for pid in ids]
+    n = len(frames)
+    if not any(_has_any(f) for f in frames):
+        return [GroupRow(f.id, gid, n, r + 1, None, ["no quality signals yet"], kind)
+                for r, f in enumerate(frames)]
+    _fill_missing(frames)
+    best_of = _bests(frames)
+    for f in frames:
+        f.penalty = _penalty(f, best_of, p)
+    position = {f.id: i for i, f in enumerate(frames)}
+    ordered = sorted(frames, key=lambda f: (round(f.penalty, 6), -(f.quality["score"] or 0.0), position[f.id]))
+    best = ordered[0]
+    rows = []
+    for r, f in enumerate(ordered):
+        if r < keep_n:
+            suggestion, reasons = "pick", _strengths(f, best_of, n, p)
+        else:
+            faults, severe = _faults(f, best, best_of, p)
+            suggestion = "reject" if severe else None
+            reasons = faults or ["close to the best frame"]
+        rows.append(GroupRow(f.id, gid, n, r + 1, suggestion, reasons, kind))
+    return rows
+
+
+_FIELDS = ("eyes_open", "sharpness", "motion", "exposure", "highlights", "shadows", "noise", "brightness")
+
+
+def _has_any(f: _Frame) -> bool:
+    return any(getattr(f, k) is not None for k in _FIELDS) or any(v is not None for v in f.quality.values())
+
+
+def _fill_missing(frames: list[_Frame]) -> None:
+    """A frame missing a signal that others have gets the group's median: neither rewarded nor
+    punished. (Eyes stay missing: no face found is not the same as eyes closed.)"""
+    for k in _FIELDS[1:]:
+        vals = [getattr(f, k) for f in frames if getattr(f, k) is not None]
+        if vals:
+            for f in frames:
+                if getattr(f, k) is None:
+                    setattr(f, k, median(vals))
+    for k in ("clipiqa", "nima", "score"):
+        vals = [f.quality[k] for f in frames if f.quality[k] is not None]
+        if vals:
+            for f in frames:
+                if f.quality[k] is None:
+                    f.quality[k] = median(vals)
+
+
+def _bests(frames: list[_Frame]) -> dict[str, float | None]:
+    def pick(k, fn):
+        vals = [getattr(f, k) for f in frames if getattr(f, k) is not None]
+        return fn(vals) if vals else None
+
+    out = {"eyes_open": pick("eyes_open", max), "sharpness": pick("sharpness", max),
+           "motion": pick("motion", min), "exposure": pick("exposure", max),
+           "highlights": pick("highlights", min), "shadows": pick("shadows", min),
+           "noise": pick("noise", min)}
+    for k in ("clipiqa", "nima", "score"):
+        vals = [f.quality[k] for f in frames if f.quality[k] is not None]
+        out[k] = max(vals) if vals else None
+    return out
+
+
+def _sharp_ratio(f: _Frame, best: dict) -> float | None:
+    if f.sharpness is None or not best["sharpness"]:
+        return None
+    return max(0.0, f.sharpness) / max(best["sharpness"], 1e-6)
+
+
+def _penalty(f: _Frame, b: dict, p: RankingParams) -> float:
+    pen = 0.0
+    if f.eyes_open is not None and b["eyes_open"] is not None:
+        pen += p.w_eyes * (b["eyes_open"] - f.eyes_open)
+    ratio = _sharp_ratio(f, b)
+    if ratio is not None:
+        pen += p.w_sharpness * (1.0 - ratio)
+    if f.motion is not None:
+        pen += p.w_motion * (f.motion - b["motion"])
+    if f.exposure is not None:
+        pen += p.w_exposure * (b["exposure"] - f.exposure)
+    if f.highlights is not None:
+        pen += p.w_clipping * (f.highlights - b["highlights"])
+    if f.shadows is not None:
+        pen += p.w_clipping * (f.shadows - b["shadows"])
+    if f.noise is not None:
+        pen += p.w_noise * (f.noise - b["noise"])
+    for k, v in f.quality.items():
+        if v is not None and b[k] is not None:
+            pen += p.w_quality * (b[k] - v)
+    return pen
+
+
+def _strengths(f: _Frame, b: dict, n: int, p: RankingParams) -> list[str]:
+    reasons = [f"best of {n}"]
+    if f.sharpness is not None and b["sharpness"] is not None and f.sharpness >= b["sharpness"]:
+        reasons.append(f"sharpest of {n}")
+    if f.eyes_open is not None and f.eyes_open >= 1.0 and f.faces:
+        reasons.append("eyes open")
+    if f.motion is not None and f.motion > b["motion"] + p.note_motion:
+        reasons.append("motion blur")
+    if f.highlights is not None and f.highlights >= p.note_clipping:
+        reasons.append(f"{_pct(f.highlights)} % highlights clipped")
+    return reasons
+
+
+def _faults(f: _Frame, best: _Frame, b: dict, p: RankingParams) -> tuple[list[str], bool]:
+    """What makes this frame worse than the best one, most important first; and whether one of
+    those faults is severe enough to suggest a reject."""
+    reasons, severe = [], False
+    if f.eyes_open is not None and best.eyes_open is not None and f.eyes_open < best.eyes_open - 1e-6:
+        reasons.append(_eyes_text(f))  # someone blinked here and not in the best frame
+        severe = True
+    ratio = _sharp_ratio(f, {"sharpness": best.sharpness})
+    if f.motion is not None and best.motion is not None and f.motion - best.motion >= p.note_motion:
+        reasons.append("motion blur")
+        severe |= f.motion - best.motion >= p.reject_motion
+    if ratio is not None and ratio < p.note_sharpness_ratio:
+        blurred = ratio < p.reject_sharpness_ratio
+        reasons.append(f"blurred ({_pct(ratio)} % of the best frame's sharpness)" if blurred
+                       else "less sharp than the best frame")
+        severe |= blurred
+    exposure_bad = f.exposure is not None and best.exposure is not None \
+        and best.exposure - f.exposure >= p.reject_exposure
+    for name, mine, theirs in (("highlights", f.highlights, best.highlights),
+                               ("shadows", f.shadows, best.shadows)):
+        if mine is not None and mine >= p.note_clipping and mine - (theirs or 0.0) >= p.note_clipping:
+            reasons.append(f"{_pct(mine)} % {name} clipped")
+            exposure_bad |= mine - (theirs or 0.0) >= p.reject_clipping
+    if exposure_bad:
+        darker = f.brightness is not None and best.brightness is not None and f.brightness < best.brightness
+        reasons.append("underexposed" if darker else "overexposed" if f.brightness is not None else "badly exposed")
+        severe = True
+    if f.noise is not None and best.noise is not None and f.noise - best.noise >= p.note_noise:
+        reasons.append("noisier than the best frame")
+    if not reasons and f.penalty - best.penalty > 0.15:
+        reasons.append("lower quality score")
+    return reasons, severe
+
+
+def _eyes_text(f: _Frame) -> str:
+    if f.faces and f.eyes_closed is not None:
+        return f"eyes closed ({int(round(f.eyes_closed))} of {int(round(f.faces))} faces)"
+    return "eyes closed"
+
+
+def _pct(x: float) -> int:
+    return max(1, int(round(100 * x))) if x > 0 else 0
+
+
+def _single(pid: int, gid: str, sig: dict, p: RankingParams) -> GroupRow:
+    f = _Frame(pid, sig, None)
+    reasons, suggestion = [], None
+    if f.eyes_closed and f.eyes_closed >= 1:
+        reasons.append(_eyes_text(f))
+    if f.motion is not None and f.motion >= p.single_motion:
+        reasons.append("motion blur")
+    for name, v in (("highlights", f.highlights), ("shadows", f.shadows)):
+        if v is not None and v >= p.note_clipping:
+            reasons.append(f"{_pct(v)} % {name} clipped")
+            if v >= p.accident_clipped:
+                suggestion = "reject"
+    if suggestion == "reject":
+        reasons.insert(0, "almost entirely black" if (f.shadows or 0) >= (f.highlights or 0)
+                       else "almost entirely white")
+    return GroupRow(pid, gid, 1, 1, suggestion, reasons, "single")
+
+
+def _set_rows(ids: list[int], gid: str, kind: str) -> list[GroupRow]:
+    what = "exposure bracket" if kind == "bracket" else "panorama"
+    n = len(ids)
+    return [GroupRow(pid, gid, n, r + 1, None, [f"{what}: frame {r + 1} of {n}"], kind)
+            for r, pid in enumerate(ids)]
