@@ -21,6 +21,9 @@ def create_application(argv: list[str] | None = None):
     """The QApplication with culler's theme (one per process; reused when it exists)."""
     from PySide6.QtWidgets import QApplication
 
+    from culler.ui.qt_compat import protect_singletons
+
+    protect_singletons()
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationName("culler")
     app.setOrganizationName("culler")

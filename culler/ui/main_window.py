@@ -26,6 +26,7 @@ from culler.ui.help_overlay import HelpOverlay
 from culler.ui.loupe_view import LoupeView
 from culler.ui.photo_model import PhotoListModel
 from culler.ui.previews import Previews
+from culler.ui.qt_compat import protect_singletons
 from culler.ui.settings import UiSettings
 from culler.ui.status_widgets import AnalysisStatus, NoticeBanner
 from culler.ui.thumbnails import Thumbnails
@@ -41,6 +42,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, ctx, signals: str = "all", keymap_files: list[Path] = (), recursive: bool = False,
                  analyse: bool | None = None) -> None:
+        protect_singletons()  # before the thousands of Qt calls a session makes
         super().__init__()
         self.ctx = ctx
         self.setObjectName("mainWindow")
