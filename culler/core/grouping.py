@@ -230,7 +230,7 @@ class _TinySet:
             out[s:s + 16384] = rho >= pixel_corr - self.PREFILTER_MARGIN
         return out
 
-    def agreement(self, a: np.ndarray, b: np.ndarray, max_shift: int, chunk: int = 2048
+    def agreement(self, a: np.ndarray, b: np.ndarray, max_shift: int, chunk: int = 1024
                   ) -> tuple[np.ndarray, np.ndarray]:
         """(whole-image, worst-region) agreement per pair, ~1 for the same frame, ~0 unrelated.
 
@@ -253,17 +253,16 @@ class _TinySet:
         mapped = np.take_along_axis(self.sorted[y], self.rank[x].astype(np.intp), axis=1)
         mapped = mapped.reshape(-1, TINY, TINY)
         target = self.z[y][:, m:TINY - m, m:TINY - m]
-        shifts = [(dy, dx) for dy in range(-m, m + 1) for dx in range(-m, m + 1)]
-        mse = np.stack([((mapped[:, m + dy:TINY - m + dy, m + dx:TINY - m + dx] - target) ** 2).mean(axis=(1, 2))
-                        for dy, dx in shifts], axis=1)
-        best = mse.argmin(axis=1)
-        d = np.empty_like(target)
-        for k, (dy, dx) in enumerate(shifts):
-            sel = np.flatnonzero(best == k)
-            if len(sel):
-                d[sel] = (mapped[sel, m + dy:TINY - m + dy, m + dx:TINY - m + dx] - target[sel]) ** 2
-        worst_region = _block_means(d, self.BLOCK, self.STEP).max(axis=1)
-        return 1 - mse[np.arange(len(x)), best] / 2, 1 - worst_region / 2
+        mse, regions = [], []
+        for dy in range(-m, m + 1):
+            for dx in range(-m, m + 1):
+                d = (mapped[:, m + dy:TINY - m + dy, m + dx:TINY - m + dx] - target) ** 2
+                mse.append(d.mean(axis=(1, 2)))
+                regions.append(_block_means(d, self.BLOCK, self.STEP))
+        # Each region may take its own small shift: a slightly different framing (zoom, tilt)
+        # moves the corners differently, a different subject matches at no shift.
+        worst_region = np.min(regions, axis=0).max(axis=1)
+        return 1 - np.min(mse, axis=0) / 2, 1 - worst_region / 2
 
     def side_shift(self, a: np.ndarray, b: np.ndarray, chunk: int = 1024
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -1,0 +1,109 @@
+"""Best-of-group suggestions from signal dicts: the clean frame wins, clearly bad frames are
+suggested for reject only when a better one exists, and every photo says why."""
+
+from __future__ import annotations
+
+from culler.core.grouping import Group
+from culler.core.ranking import rank_groups
+
+CLEAN = {"sharpness": 0.8, "motion_blur": 0.05, "noise": 0.1, "exposure": 0.9, "highlights_clipped": 0.0,
+         "shadows_clipped": 0.0, "brightness": 0.5, "faces": 2, "eyes_closed": 0, "eyes_open": 1.0}
+
+
+def _frame(**changes):
+    d = dict(CLEAN)
+    d.update(changes)
+    return d
+
+
+def _rows(groups, signals, scores=None, keep_n=1):
+    return {r.photo_id: r for r in rank_groups(groups, signals, scores or {}, keep_n=keep_n)}
+
+
+def test_clean_frame_is_picked_over_blurred_shaken_noisy_dark_and_blinking_neighbours():
+    signals = {
+        1: _frame(sharpness=0.3),  # out of focus
+        2: _frame(motion_blur=0.6, sharpness=0.45),  # shaken
+        3: _frame(noise=0.45, sharpness=0.78),  # noisy (and sharpness not fooled by it)
+        4: CLEAN,
+        5: _frame(exposure=0.35, shadows_clipped=0.12, brightness=0.15),  # too dark
+        6: _frame(eyes_closed=1, eyes_open=0.5),  # one of two people blinked
+    }
+    rows = _rows([Group([1, 2, 3, 4, 5, 6], "burst")], signals)
+    assert rows[4].group_rank == 1 and rows[4].suggestion == "pick"
+    assert rows[4].reasons[:2] == ["best of 6", "sharpest of 6"]
+    assert rows[6].suggestion == "reject" and "eyes closed (1 of 2 faces)" in rows[6].reasons
+    assert rows[2].suggestion == "reject" and "motion blur" in rows[2].reasons
+    assert rows[1].suggestion == "reject" and any(r.startswith("blurred") for r in rows[1].reasons)
+    assert rows[5].suggestion == "reject" and "12 % shadows clipped" in rows[5].reasons
+    assert "underexposed" in rows[5].reasons
+    assert rows[3].suggestion is None and "noisier than the best frame" in rows[3].reasons
+    assert sorted(r.group_rank for r in rows.values()) == [1, 2, 3, 4, 5, 6]
+    assert {r.group for r in rows.values()} == {"g1"} and all(r.group_size == 6 for r in rows.values())
+
+
+def test_open_eyes_beat_a_slightly_sharper_frame_with_closed_eyes():
+    signals = {1: _frame(sharpness=0.85, eyes_closed=1, eyes_open=0.5), 2: _frame(sharpness=0.8)}
+    rows = _rows([Group([1, 2], "burst")], signals)
+    assert rows[2].suggestion == "pick" and rows[1].suggestion == "reject"
+
+
+def test_highlight_clipping_is_reported_in_percent():
+    signals = {1: CLEAN, 2: _frame(highlights_clipped=0.03, exposure=0.8, brightness=0.6)}
+    rows = _rows([Group([1, 2], "burst")], signals)
+    assert rows[1].suggestion == "pick"
+    assert "3 % highlights clipped" in rows[2].reasons
+    assert rows[2].suggestion is None  # 3 % is worth saying, not worth a reject
+
+
+def test_no_reject_when_every_frame_shares_the_fault():
+    shaken = {i: _frame(motion_blur=0.7 + 0.01 * i, sharpness=0.3) for i in range(3)}
+    rows = _rows([Group([0, 1, 2], "burst")], shaken)
+    assert rows[0].suggestion == "pick"
+    assert [rows[i].suggestion for i in (1, 2)] == [None, None]
+
+
+def test_keep_n_suggests_the_top_frames():
+    signals = {i: _frame(sharpness=0.5 + 0.1 * i) for i in range(4)}
+    rows = _rows([Group([0, 1, 2, 3], "duplicates")], signals, keep_n=2)
+    assert {i for i, r in rows.items() if r.suggestion == "pick"} == {2, 3}
+    assert rows[3].group_rank == 1 and rows[2].group_rank == 2
+
+
+def test_only_technical_signals_with_gaps_still_rank():
+    signals = {1: {"sharpness": 0.7, "motion_blur": None, "noise": 0.2},
+               2: {"sharpness": None, "motion_blur": 0.5, "noise": None},
+               3: {"sharpness": 0.2, "exposure": None}}
+    rows = _rows([[1, 2, 3]], signals, scores={1: (0.6, 0.5), 2: None})
+    assert rows[1].suggestion == "pick" and rows[1].kind == "burst"
+    assert rows[3].suggestion == "reject"  # far softer than frame 1
+
+
+def test_quality_scores_break_ties_between_technically_equal_frames():
+    signals = {1: _frame(clipiqa=0.4, nima=4.0), 2: _frame(clipiqa=0.7, nima=6.5)}
+    rows = _rows([Group([1, 2], "burst")], signals, scores={1: 0.5, 2: 0.7})
+    assert rows[2].suggestion == "pick" and rows[1].suggestion is None
+    assert rows[1].reasons == ["lower quality score"]
+
+
+def test_group_without_any_signal_gets_no_suggestions():
+    rows = _rows([Group([1, 2], "burst")], {})
+    assert [rows[1].suggestion, rows[2].suggestion] == [None, None]
+    assert rows[1].reasons == ["no quality signals yet"]
+
+
+def test_singles_get_no_pick_and_a_reject_only_for_an_accidental_black_frame():
+    signals = {1: CLEAN, 2: _frame(motion_blur=0.8), 3: _frame(shadows_clipped=0.95, brightness=0.01)}
+    rows = _rows([Group([1], "single"), Group([2], "single"), Group([3], "single")], signals)
+    assert rows[1].suggestion is None and rows[1].reasons == []
+    assert rows[2].suggestion is None and rows[2].reasons == ["motion blur"]
+    assert rows[3].suggestion == "reject" and rows[3].reasons[0] == "almost entirely black"
+    assert all(r.kind == "single" and r.group_size == 1 for r in rows.values())
+
+
+def test_brackets_and_panoramas_keep_capture_order_and_get_no_suggestions():
+    signals = {1: CLEAN, 2: _frame(exposure=0.1, shadows_clipped=0.5), 3: _frame(sharpness=0.1)}
+    for kind in ("bracket", "panorama"):
+        rows = _rows([Group([1, 2, 3], kind)], signals)
+        assert [rows[i].group_rank for i in (1, 2, 3)] == [1, 2, 3]
+        assert all(r.suggestion is None and r.kind == kind for r in rows.values())
