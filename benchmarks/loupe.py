@@ -62,6 +62,7 @@ def run(album: Path, steps: int) -> dict:
     canvas = window.loupe.canvas
     painted: list[int] = []
     canvas.painted.connect(painted.append)
+    QTest.keyClick(window.current_view(), Qt.Key.Key_Home)
     QTest.keyClick(window.current_view(), Qt.Key.Key_E)
     spin_until(lambda: canvas.fitted is not None)
 

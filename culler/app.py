@@ -24,6 +24,9 @@ def create_application(argv: list[str] | None = None):
     from culler.ui.qt_compat import protect_singletons
 
     protect_singletons()
+    # Decode threads run Python between their C calls; a shorter GIL switch interval keeps the
+    # GUI thread from waiting up to 5 ms each time it wants the GIL back.
+    sys.setswitchinterval(0.001)
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationName("culler")
     app.setOrganizationName("culler")

@@ -68,6 +68,8 @@ class LoupeView(QWidget, PhotoView):
         previews.ready.connect(self._preview_ready)
         previews.failed.connect(lambda pid, _msg: self.refresh() if pid == self.host.current_id() else None)
         self.canvas.zoom_changed.connect(lambda _z: self._request())
+        self.canvas.painted.connect(self._painted)
+        self._prefetched_for: int | None = None
 
     # -- PhotoView
     def activate(self) -> None:
@@ -130,16 +132,28 @@ class LoupeView(QWidget, PhotoView):
         self._shown_id = photo_id
         self._request()
 
-    def _request(self) -> None:
+    def _request(self, neighbours: bool = False) -> None:
+        """Decode the current photo now, its neighbours once it is on screen (so decoding them
+        does not compete with showing it)."""
         if not self._active:
             return
         model, current = self.host.model, self.host.current_id()
         row = model.row_of(current)
         if row < 0:
             return
-        ids = [current] + [model.id_at(row + d) for d in PREFETCH]
-        self.previews.want([i for i in ids if i is not None], self.canvas.request_size(),
+        size = self.canvas.request_size()
+        ids = [current]
+        photo = self.host.model.state.photos.get(current)
+        unshowable = photo is None or photo.status == "error" or self.previews.failure(current)
+        if neighbours or self._prefetched_for == current or unshowable:
+            ids += [model.id_at(row + d) for d in PREFETCH]
+            self._prefetched_for = current
+        self.previews.want([i for i in ids if i is not None], size,
                            full_for=current if self.canvas.zoomed else None)
+
+    def _painted(self, photo_id: int) -> None:
+        if photo_id == self.host.current_id() and self._prefetched_for != photo_id:
+            self._request(neighbours=True)
 
     @staticmethod
     def _display_size(photo, preview) -> QSize | None:
