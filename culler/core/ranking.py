@@ -126,7 +126,7 @@ def _ranked_rows(ids, gid, kind, signals, scores, keep_n, p: RankingParams) -> l
     rows = []
     for r, f in enumerate(ordered):
         if r < keep_n:
-            suggestion, reasons = "pick", _strengths(f, best_of, n, p)
+            suggestion, reasons = "pick", _strengths(f, best_of, n, r, p)
         else:
             faults, severe = _faults(f, best, best_of, p)
             suggestion = "reject" if severe else None
@@ -203,8 +203,8 @@ def _penalty(f: _Frame, b: dict, p: RankingParams) -> float:
     return pen
 
 
-def _strengths(f: _Frame, b: dict, n: int, p: RankingParams) -> list[str]:
-    reasons = [f"best of {n}"]
+def _strengths(f: _Frame, b: dict, n: int, rank: int, p: RankingParams) -> list[str]:
+    reasons = [f"best of {n}" if rank == 0 else f"top {rank + 1} of {n}"]
     if f.sharpness is not None and b["sharpness"] is not None and f.sharpness >= b["sharpness"]:
         reasons.append(f"sharpest of {n}")
     if f.eyes_open is not None and f.eyes_open >= 1.0 and f.faces:

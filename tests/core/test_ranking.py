@@ -68,6 +68,7 @@ def test_keep_n_suggests_the_top_frames():
     rows = _rows([Group([0, 1, 2, 3], "duplicates")], signals, keep_n=2)
     assert {i for i, r in rows.items() if r.suggestion == "pick"} == {2, 3}
     assert rows[3].group_rank == 1 and rows[2].group_rank == 2
+    assert rows[3].reasons[0] == "best of 4" and rows[2].reasons[0] == "top 2 of 4"
 
 
 def test_only_technical_signals_with_gaps_still_rank():
