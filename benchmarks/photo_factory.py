@@ -136,3 +136,39 @@ def burst(base: np.ndarray, start: datetime, n_bad: int = 4, seed: int = 0,
                 frame = exposure(frame, 1.6 * s)
         frames.append((kind, frame, start + timedelta(seconds=interval_s * i)))
     return frames
+
+
+def close_eyes(img: np.ndarray) -> np.ndarray:
+    """The same face with its eyes shut: each detected eye is covered by eyelid skin and a lash line.
+
+    No photo of a closed-eyed face ships offline, so this edits a real one (e.g. astronaut): the
+    eye region is replaced by the skin just above it (the lid), blended at the edges, with a thin
+    dark crease where the lashes meet. Raises ValueError when no face with two eyes is found.
+    """
+    import cv2
+
+    out = img.copy()
+    grey = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)
+    face_cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
+    eye_cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_eye.xml")
+    faces = face_cascade.detectMultiScale(grey, 1.1, 5, minSize=(40, 40))
+    for (fx, fy, fw, fh) in faces:
+        eyes = eye_cascade.detectMultiScale(grey[fy:fy + fh // 2 + fh // 10, fx:fx + fw], 1.1, 5)
+        if len(eyes) < 2:
+            continue
+        for (ex, ey, ew, eh) in eyes:
+            x0, y0 = fx + ex, fy + ey
+            # The lid is skin like the cheek just below the eye (above it lies the brow).
+            cheek = img[y0 + eh:y0 + eh + eh // 2, x0:x0 + ew].astype(np.float32)
+            patch = cv2.GaussianBlur(cv2.resize(cheek, (ew, eh)), (0, 0), 1.5)
+            mask = np.zeros((eh, ew), np.float32)
+            centre = (ew // 2, int(eh * 0.55))
+            cv2.ellipse(mask, centre, (int(ew * 0.34), int(eh * 0.2)), 0, 0, 360, 1.0, -1)
+            mask = cv2.GaussianBlur(mask, (0, 0), max(1.0, ew / 20))[..., None]
+            region = out[y0:y0 + eh, x0:x0 + ew].astype(np.float32)
+            blended = region * (1 - mask) + patch * mask
+            cv2.ellipse(blended, (centre[0], centre[1] - eh // 10), (int(ew * 0.3), eh // 8), 0, 25, 155,
+                        (70, 45, 40), max(1, eh // 20), cv2.LINE_AA)
+            out[y0:y0 + eh, x0:x0 + ew] = np.clip(blended, 0, 255).astype(np.uint8)
+        return out
+    raise ValueError("no face with two visible eyes found")
