@@ -8,6 +8,7 @@ from html import escape
 from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from culler.ui import theme
 from culler.ui.exif_text import exif_line
 from culler.ui.histogram_widget import HistogramWidget
 from culler.ui.loupe_canvas import LoupeCanvas
@@ -185,7 +186,8 @@ class LoupeView(QWidget, PhotoView):
             parts.append(f"<span style='color:#e8e8e8'>{_STARS[:d.rating]}</span>"
                          f"<span style='color:#4a4a4a'>{_STARS[d.rating:]}</span>")
         if d.label:
-            parts.append(d.label)
+            colour = theme.LABEL_COLOURS[d.label].name() if d.label in theme.LABEL_COLOURS else "#d6d6d6"
+            parts.append(f"<span style='color:{colour}'>●</span> {d.label}")
         self.decision_label.setText("   ".join(parts) or "<span style='color:#8a8a8a'>Unflagged</span>")
         self.advice_label.setText(self._advice(photo_id))
 

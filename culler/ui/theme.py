@@ -22,6 +22,7 @@ PICK = QColor("#f2f2f2")
 REJECT = QColor("#d9534f")
 ERROR = QColor("#e0a030")
 SUGGEST = QColor("#7fb2d9")  # advice: a cool blue, outlined and dashed, never filled like a decision
+SUGGEST_REJECT = QColor("#8e9aa6")  # "reject?" is the common case in bursts: quieter than "pick?"
 STAR = QColor("#e8e8e8")
 STAR_EMPTY = QColor("#4a4a4a")
 
@@ -94,13 +95,14 @@ def paint_flag(p: QPainter, box: QRectF, flag: str) -> None:
 
 def paint_suggestion(p: QPainter, rect: QRectF, suggestion: str) -> None:
     """Advice, drawn unlike any decision: a dashed outline with a question mark, no fill."""
+    colour = SUGGEST if suggestion == "pick" else SUGGEST_REJECT
     p.save()
     p.setRenderHint(QPainter.RenderHint.Antialiasing)
     p.setBrush(BADGE_BG)
-    pen = QPen(SUGGEST, 1.2, Qt.PenStyle.DashLine)
+    pen = QPen(colour, 1.2, Qt.PenStyle.DashLine)
     p.setPen(pen)
     p.drawRoundedRect(rect, rect.height() / 2, rect.height() / 2)
-    p.setPen(SUGGEST)
+    p.setPen(colour)
     p.drawText(rect, Qt.AlignmentFlag.AlignCenter, f"{suggestion}?")
     p.restore()
 

@@ -14,10 +14,10 @@ MENUS = {
     "&Edit": ["edit.undo", "edit.redo", None, "edit.select_all"],
     "&Photo": ["flag.pick", "flag.reject", "flag.unflag", None, "rating.0", "rating.1", "rating.2",
                "rating.3", "rating.4", "rating.5", None, "label.red", "label.yellow", "label.green",
-               "label.blue", "label.purple", None, "mode.auto_advance"],
+               "label.blue", "label.purple"],
     "&View": ["view.grid", "view.loupe", "view.zoom", "view.compare", "view.survey", "review.start",
               None, "filter.all", "filter.picks", "filter.rejects", "filter.unflagged", "filter.clear",
-              None, "nav.next", "nav.prev", "nav.first", "nav.last", None, "help.show"],
+              None, "nav.next", "nav.prev", "nav.first", "nav.last", None, "mode.auto_advance", "help.show"],
     "&Groups": ["group.next", "group.prev", "group.next_in", "group.prev_in", "group.accept"],
 }
 CHECKABLE = {"mode.auto_advance"}

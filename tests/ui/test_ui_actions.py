@@ -73,3 +73,16 @@ def test_hooks_without_a_view_are_listed_but_do_nothing(qapp):
     calls = []
     registry.set_handler("view.compare", lambda: calls.append("compare"))
     assert registry.dispatch(_press(Qt.Key.Key_C, text="c")) and calls == ["compare"]
+
+
+def test_shipped_default_keymap_matches_the_registry(qtbot, tmp_path):
+    """resources/keymap.json is the template users copy: it must list every action's real keys."""
+    from culler.context import resources_dir
+    from tests.ui.album_factory import make_ctx, open_window
+
+    window = open_window(qtbot, make_ctx(tmp_path), None)
+    try:
+        shipped = load_keymap(resources_dir() / "keymap.json")
+        assert shipped == {a.id: a.default_keys for a in window.registry.actions()}
+    finally:
+        window.close()
