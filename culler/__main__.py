@@ -6,12 +6,12 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
-    from culler.cli import build_parser, run_command
+    from culler.cli import parse_args, run_command
     from culler.context import AppContext
 
-    args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    args = parse_args(sys.argv[1:] if argv is None else argv)
     ctx = AppContext.from_environment()
-    if getattr(args, "command", None):
+    if args.command:
         return run_command(ctx, args)
     from culler.app import run_gui  # Qt is imported only when a window is wanted
 
