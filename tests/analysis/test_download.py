@@ -191,3 +191,24 @@ def test_download_of_a_model_already_present_does_not_connect(monkeypatch, tmp_p
     (tmp_path / "clip").mkdir()
     (tmp_path / "clip" / file.name).write_bytes(b"weights")
     assert model_files.download("clip", tmp_path, timeout=1) == [tmp_path / "clip" / file.name]
+
+
+def test_cli_download_shows_progress_on_stderr_and_installs(server, monkeypatch, tmp_path, capsys):
+    import argparse
+
+    from culler.cli import models as models_cli
+    from culler.context import AppContext
+
+    file = _serve_model_from(monkeypatch, server.url + "/file")
+    parser = argparse.ArgumentParser()
+    models_cli.add_arguments(parser)
+    ctx = AppContext(tmp_path / "cache", tmp_path / "data", tmp_path / "config", tmp_path / "models")
+    assert models_cli.run(ctx, parser.parse_args(["download", "nima"])) == 0
+    out, err = capsys.readouterr()
+    assert "licence" in err and "100 %" in err and "MB" in err
+    assert "installed" in out and (tmp_path / "models" / "nima" / file.name).read_bytes() == PAYLOAD
+
+    server.payload = b"x" * len(PAYLOAD)
+    (tmp_path / "models" / "nima" / file.name).unlink()
+    assert models_cli.run(ctx, parser.parse_args(["download", "nima"])) == 1
+    assert "SHA-256" in capsys.readouterr().err

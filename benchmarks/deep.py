@@ -1,0 +1,145 @@
+"""Time the deep models per photo (batch 8) on this machine; prints one JSON object.
+
+    python benchmarks/deep.py [--models-dir DIR] [--threads 1,2] [--batch 8] [--photos 16] [--repeats 3]
+
+Without --models-dir, random-initialised weights of the real architectures are written to a temp
+folder first (same compute as the real weights). For each thread count: seconds to build the models,
+ms per photo for each model's forward pass on a ready batch, ms per photo to prepare the inputs from a
+~1024 px decode, ms per photo end to end through `DeepAnalyzer.run`, and pyiqa's own CLIP-IQA forward
+at the same 224 px (text prompts re-encoded each call) for comparison. Peak RSS of the process at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def _photos(count: int):
+    import numpy as np
+    from PIL import Image
+
+    from benchmarks.photo_factory import REAL_PHOTOS, real_photo
+
+    photos = []
+    for i in range(count):
+        img = Image.fromarray(real_photo(REAL_PHOTOS[i % len(REAL_PHOTOS)]))
+        scale = 1024 / max(img.size)  # what the pipeline decodes: ~1024 px long edge
+        photos.append(np.asarray(img.convert("RGB").resize((round(img.width * scale), round(img.height * scale)))))
+    return photos
+
+
+def _median_ms(fn, repeats: int, per: int) -> float:
+    fn()  # warm-up (allocations, oneDNN kernels)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return round(1000 * statistics.median(times) / per, 1)
+
+
+def _measure(models_dir: Path, threads: int, batch: int, photos, repeats: int) -> dict:
+    import numpy as np
+    import torch
+    from PIL import Image
+
+    from culler.analysis.deep import DeepAnalyzer, square_crop
+
+    start = time.perf_counter()
+    deep = DeepAnalyzer(models_dir, threads=threads, batch_size=batch)
+    available = deep.available()
+    build_s = time.perf_counter() - start
+    out: dict = {"threads": threads, "build_seconds": round(build_s, 2), "available": available,
+                 "status": deep.status(), "ms_per_photo": {}}
+    sample = photos[:batch]
+    pil = [Image.fromarray(p) for p in sample]
+    for name in available:
+        model = deep._models[name]
+        x = torch.from_numpy(np.stack([square_crop(p, model.input_size, model.resample) for p in pil]))
+        run = (lambda m=model, x=x: m.embed(x)) if name == "clip" else (lambda m=model, x=x: m.score(x))
+
+        def timed(run=run):
+            with torch.inference_mode():
+                run()
+
+        out["ms_per_photo"][name] = _median_ms(timed, repeats, batch)
+    out["ms_per_photo"]["prepare_inputs"] = _median_ms(
+        lambda: [square_crop(p, size, mode) for p in pil for size, mode in ((224, "bicubic"), (299, "bilinear"))],
+        repeats, batch)
+    out["ms_per_photo"]["end_to_end_run"] = _median_ms(lambda: deep.run(photos), max(1, repeats - 1), len(photos))
+    if "clipiqa" in available:
+        from pyiqa.archs.clipiqa_arch import CLIPIQA
+
+        from culler.analysis.deep import skip_random_initialisation
+
+        with skip_random_initialisation():
+            reference = CLIPIQA(backbone=str(models_dir / "clipiqa" / "RN50.pt")).eval()
+        x = torch.from_numpy(np.stack([square_crop(p, 224, "bicubic") for p in pil]))
+
+        def pyiqa_forward():
+            with torch.inference_mode():
+                reference(x)
+
+        out["ms_per_photo"]["clipiqa_pyiqa_forward_224"] = _median_ms(pyiqa_forward, repeats, batch)
+        del reference
+    deep.close()
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models-dir", type=Path)
+    parser.add_argument("--threads", default=None, help="comma-separated thread counts (default: 1 and all cores)")
+    parser.add_argument("--batch", type=int, default=8)
+    parser.add_argument("--photos", type=int, default=16)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args(argv)
+
+    from culler.analysis.deep import prepare_offline_imports
+
+    prepare_offline_imports()
+    cores = os.cpu_count() or 1
+    thread_counts = [int(t) for t in args.threads.split(",")] if args.threads else sorted({1, cores})
+    with tempfile.TemporaryDirectory(prefix="culler-deep-bench-") as tmp:
+        models_dir = args.models_dir
+        weights = "given"
+        if models_dir is None:
+            from benchmarks.random_weights import write_all
+
+            models_dir, weights = Path(tmp), "random"
+            write_all(models_dir)
+        photos = _photos(args.photos)
+        runs = [_measure(models_dir, t, args.batch, photos, args.repeats) for t in thread_counts]
+    try:
+        load = [round(x, 2) for x in os.getloadavg()]  # other processes competing for the cores
+    except (OSError, AttributeError):
+        load = None
+    print(json.dumps({"cores": cores, "load_average": load, "weights": weights, "batch": args.batch,
+                      "photos": args.photos, "runs": runs, "peak_rss_mb": _peak_rss_mb()}))
+    return 0
+
+
+def _peak_rss_mb() -> int:
+    try:
+        import resource
+    except ImportError:  # Windows
+        import psutil
+
+        return round(psutil.Process().memory_info().peak_wset / 1e6)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(peak / (1024 * 1024 if sys.platform == "darwin" else 1024))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
