@@ -49,7 +49,7 @@ def test_heavy_libraries_are_imported_lazily():
 def test_cli_help_starts_without_heavy_libraries():
     code = ("import sys, culler.__main__ as m\n"
             "try:\n    m.main(['--help'])\nexcept SystemExit:\n    pass\n"
-            f"print(sorted(set(k.split('.')[0] for k in sys.modules) & {sorted(HEAVY | {'PySide6'})!r}))")
+            f"print(sorted(set(k.split('.')[0] for k in sys.modules) & set({sorted(HEAVY | {'PySide6'})!r})))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
 
