@@ -1,11 +1,11 @@
 """Decode and scan timings; prints one JSON object (CPU milliseconds per image unless named otherwise).
 
-    .venv/bin/python benchmarks/decode.py [--scan-files 2000]
+    .venv/bin/python benchmarks/decode.py [--scan-files 2000] [--scan-raw-files 500]
 
 Measures, on a 12 MP (4000x3000) JPEG made from a real photograph: Pillow full decode vs
 `draft()` decodes at 1/2, 1/4, 1/8 scale, culler.core.decode.load_image at 1024 and 256 px, a thumbnail on a cold and
-a warm disk cache, a RAW preview from a minimal DNG, and album.scan over N JPEGs (hard links of
-one 12 MP file, so the page cache is warm: the "warm" scan time).
+a warm disk cache, a RAW preview from a minimal DNG, and album.scan over N JPEGs and M lone
+24 MP DNGs (hard links of one file each, so the page cache is warm: the "warm" scan time).
 
 Also home of two test-file makers: `write_png_bomb` (a tiny PNG claiming a huge size) and
 `write_dng`, a minimal valid DNG (a tiny CFA raw image plus a full-size JPEG preview in IFD0,
@@ -148,6 +148,7 @@ def main(argv=None) -> int:
 
     args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     args.add_argument("--scan-files", type=int, default=2000)
+    args.add_argument("--scan-raw-files", type=int, default=500)
     args.add_argument("--repeat", type=int, default=10)
     opts = args.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="culler-decode-bench-") as tmp:
@@ -189,6 +190,17 @@ def main(argv=None) -> int:
         photos = album.scan(folder)
         result.update(scan_files=len(photos), scan_seconds=round(time.perf_counter() - start, 3),
                       scan_cpu_seconds=round(time.process_time() - cpu, 3))
+        raws = tmp / "scan_raw"  # lone 24 MP DNGs: EXIF from the TIFF header, LibRaw's header parse
+        raws.mkdir()
+        big_dng = write_dng(tmp / "big.DNG", resize(big, 1616, 1212), datetime(2024, 5, 1, 10, 0, 2),
+                            raw_size=(6000, 4000))
+        for i in range(opts.scan_raw_files):
+            os.link(big_dng, raws / f"RAW_{i:05d}.DNG")
+        album.scan(raws)
+        start, cpu = time.perf_counter(), time.process_time()
+        photos = album.scan(raws)
+        result.update(scan_raw_files=len(photos), scan_raw_seconds=round(time.perf_counter() - start, 3),
+                      scan_raw_cpu_seconds=round(time.process_time() - cpu, 3))
     print(json.dumps(result))
     return 0
 

@@ -25,7 +25,8 @@ Measured with benchmarks/decode.py (CPU ms per image, 12 MP 4000x3000 JPEG of a 
     Pillow full decode 72-85; draft 1/2 36-40, 1/4 29, 1/8 21-23 (entropy decoding of the whole
     file is the floor); load_image at 1024 px 29-32 (1/4 scale, no resize), at 256 px 20-26;
     thumbnail cold 24-29, warm cache hit 0.9-1.1; RAW (DNG) 1616 px preview to 1024 px 47-60
-    (mostly the bicubic resize). album.scan of 2,000 JPEGs warm: 0.26-0.34 s CPU.
+    (mostly the bicubic resize). album.scan warm: 2,000 JPEGs 0.26-0.34 s CPU, 500 lone 24 MP
+    DNGs 0.18 s CPU (wall time on the loaded VM 2-3x that).
 """
 
 from __future__ import annotations

@@ -5,9 +5,10 @@
   HEIC/HEIF through pillow-heif, whose opener is registered on first need. pillow-heif applies
   the HEIF rotation itself, so a HEIC's orientation reads as 1 and its size is the displayed size.
 - camera RAW (`raw_meta`): the EXIF inside the RAW's own structure (exif_reader knows where
-  each kind keeps it), then what LibRaw (rawpy) reads from the header: orientation
-  ("flip", which knows each maker's quirks), size, ISO, shutter, aperture, focal length, time;
-  last, the EXIF of the embedded JPEG preview when the capture time is still unknown.
+  each kind keeps it), then what LibRaw (rawpy) reads from the header: orientation ("flip",
+  which knows each maker's quirks) and size; last, the EXIF of the embedded JPEG preview when
+  the capture time is still unknown. (rawpy's `other`/`lens` would give ISO, shutter and lens
+  too, but reading them unpacks the whole raw image: ~170 ms for a 24 MP file.)
 
 Absurd values (year 0 or 9999, orientation 9, NaN exposure, a 2 km focal length, a 5 kB "model
 name") are dropped: a field is None rather than wrong, and nothing here raises because of what a
@@ -343,22 +344,12 @@ def raw_error_reason(exc: BaseException, path: Path) -> str:
 
 
 def _merge_libraw(meta: PhotoMeta, raw) -> None:
-    """Fill what LibRaw knows from the header; its orientation wins (it knows each maker's quirks)."""
+    """Orientation and size from LibRaw's header parse; its orientation wins (it knows each
+    maker's quirks). rawpy's `other`, `lens` and `raw_type` are not touched: reading any of them
+    unpacks the whole raw image (~170 ms CPU for a 24 MP DNG, against 0.3 ms for the header)."""
     sizes = raw.sizes
     meta.orientation = LIBRAW_FLIP_TO_ORIENTATION.get(int(sizes.flip), meta.orientation)
     meta.width, meta.height = int(sizes.width) or meta.width, int(sizes.height) or meta.height
-    other = raw.other
-    if meta.iso is None:
-        iso = _number(other.iso_speed, 1, 10_000_000)
-        meta.iso = int(round(iso)) if iso else None
-    meta.exposure_time = meta.exposure_time or _number(other.shutter_speed, 1e-6, 86_400)
-    meta.f_number = meta.f_number or _number(other.aperture, 0.3, 512)
-    meta.focal_length = meta.focal_length or _number(other.focal_length, 0.5, 10_000)
-    ts = other.timestamp
-    if meta.captured_at is None and isinstance(ts, datetime) and ts.year in _YEARS:
-        meta.captured_at = ts.replace(tzinfo=None)
-    if meta.lens is None:
-        meta.lens = _text(raw.lens.model)
 
 
 def _merge_preview_exif(meta: PhotoMeta, raw) -> None:
