@@ -169,8 +169,7 @@ class DeepAnalyzer:
         builders = {"clipiqa": ClipIqaScorer, "nima": NimaScorer, "clip": ClipEmbedder}
         for name, files in self._files.items():
             try:
-                with torch.inference_mode(False):
-                    self._models[name] = builders[name](files, self.device)
+                self._models[name] = builders[name](files, self.device)
             except Exception as exc:  # any failure: report it, keep the other models
                 log.warning("deep model %s could not be built: %s", name, exc, exc_info=True)
                 self._status[name] = f"failed: {type(exc).__name__}: {exc}"

@@ -217,7 +217,6 @@ class ClipIqaScorer:
             clip = build_model(state).float().eval()
         with _pyiqa_clip_loader_returning(clip):
             arch = CLIPIQA(model_type="clipiqa", backbone="RN50", pretrained=False)
-        self.arch = arch.eval()
         self.clip = clip.to(device)
         self.device = device
         self.mean = arch.default_mean.to(device)
