@@ -285,7 +285,7 @@ LIBRAW_FLIP_TO_ORIENTATION = {0: 1, 3: 3, 5: 8, 6: 6}
 
 
 def raw_meta(path: Path, use_libraw: bool = True) -> tuple[PhotoMeta, str | None]:
-    """(metadata, why LibRaw cannot read the file or None) for a camera RAW. Never raises.
+    """(metadata, why the RAW cannot be shown or None: truncated, or LibRaw refuses it). Never raises.
 
     With use_libraw=False LibRaw is asked only when the RAW's own EXIF could not be found (the
     RAW of a RAW+JPEG pair: its JPEG is what is shown, and opening LibRaw costs ~0.6 ms a file).
