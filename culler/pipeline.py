@@ -7,7 +7,7 @@
 Stages
 1. scan: sync the album folder into the store (cheap re-check when the store already knows it).
 2. analyse, per photo that changed since its last analysis (store.analysed_keys()):
-   decode ONCE at ~1000 px (reduced-size JPEG decode, see analysis_long_edge) -> technical signals ->
+   decode ONCE at ~1000 px (reduced-size JPEG decode, see ANALYSIS_LONG_EDGE) -> technical signals ->
    a 32x32 grey thumbnail for the grouping's pixel check; the decoded image then waits for the
    deep models, which run on batches of `batch_size` images. Results are written to the store as
    they arrive, so a cancelled or crashed run resumes where it stopped.
@@ -36,10 +36,10 @@ from culler.pipeline_progress import Progress, RateMeter, RunControl
 
 __all__ = ["Pipeline", "Progress", "ANALYSIS_LONG_EDGE"]
 
-# Technical measures want ~1000 px (see analysis_long_edge for the exact choice per photo).
+# Technical measures want ~1000 px. load_image lets a JPEG's DCT-scaled decode land up to 10 %
+# under this, so a 4000 px photo decodes at 1/4 straight to 1000 px (a 1/2 decode + resize to
+# exactly 1024 px costs twice as much: 140 vs 65 ms CPU per 12 MP photo, measured here).
 ANALYSIS_LONG_EDGE = 1024
-ANALYSIS_MIN_EDGE = 900
-ANALYSIS_DEFAULT_EDGE = 1000
 # Decode + technical of one photo (~70 ms) is a third of the deep models' time per photo (~200 ms);
 # one prefetch worker hides it behind the inference; on bigger machines a second one helps.
 PREFETCH_WORKERS = 1 if (os.cpu_count() or 1) <= 2 else 2
@@ -55,20 +55,6 @@ class _Prepared:
     tiny: np.ndarray | None = None
     error: str | None = None
     vanished: bool = False
-
-
-def analysis_long_edge(width: int | None, height: int | None) -> int:
-    """The long edge to analyse a photo at: ~1000 px, chosen so a JPEG decodes straight to it.
-
-    libjpeg decodes at 1/2, 1/4 or 1/8 scale almost for free; asking for 1024 px from a 4000 px
-    JPEG makes it decode at 1/2 (2000 px) and resize, twice the work of taking its 1/4 (1000 px).
-    """
-    long = max(width or 0, height or 0)
-    for k in (8, 4, 2):
-        native = -(-long // k)  # libjpeg rounds scaled sizes up
-        if ANALYSIS_MIN_EDGE <= native <= ANALYSIS_LONG_EDGE:
-            return native
-    return ANALYSIS_DEFAULT_EDGE
 
 
 def _clean_signals(signals: dict) -> dict[str, float | None]:
@@ -127,6 +113,17 @@ class Pipeline:
     # -- the run ---------------------------------------------------------------------------
     def run(self) -> Iterator[Progress]:
         """Run every stage, yielding Progress; ends with stage 'done' or 'cancelled'."""
+        try:
+            yield from self._run()
+        finally:
+            self._close_models()  # gives the models' memory (GBs) back once the run ends
+
+    def _close_models(self) -> None:
+        deep, self._deep = self._deep, None
+        if deep is not None:
+            deep.close()
+
+    def _run(self) -> Iterator[Progress]:
         t_start = time.monotonic()
         yield self._report("scan", 0, 1, message=f"reading {self.album_root}")
         photos = self._scan()
@@ -143,6 +140,7 @@ class Pipeline:
             return
         if self._deep is not None and self._models_loaded:
             self.model_status.update(self._deep.status())  # a model may have failed mid-run
+        self._close_models()
         if self.vanished:
             self._forget_vanished()
         yield self._report("group", 0, 1, message="grouping bursts and ranking")
@@ -177,9 +175,9 @@ class Pipeline:
         planned = [name for name, state in self.model_status.items() if state == "ok"]
         if self.signals != "all" or not planned:
             return []
-        from culler.analysis.deep import DeepAnalyzer
+        from culler.pipeline_deep import DeepRunner
 
-        self._deep = DeepAnalyzer(Path(self.ctx.models_dir), names=tuple(planned), threads=self.threads)
+        self._deep = DeepRunner(Path(self.ctx.models_dir), planned, threads=self.threads)
         return planned
 
     def _load_models(self) -> Iterator[Progress]:
@@ -187,13 +185,14 @@ class Pipeline:
         yield self._report("models", 0, 1, message="loading models")
         self._models_loaded = True
         try:
+            self._deep.load()
             self.model_status.update(self._deep.status())
             ready = self._deep.available()
         except Exception as e:  # noqa: BLE001
             self.model_status = {k: (f"failed: {e}" if v == "ok" else v) for k, v in self.model_status.items()}
             ready = []
         if not ready:
-            self._deep = None
+            self._close_models()
         yield self._report("models", 1, 1, message=self._models_message())
 
     def _models_message(self) -> str:
@@ -204,17 +203,16 @@ class Pipeline:
     def _photos_to_analyse(self, photos: list, deep_names: list[str]) -> list:
         analysed = self.store.analysed_keys()
         errors = self.store.analysis_errors()
-        expected_signals = _deep_signal_names(deep_names)
-        needs_embedding = "clip" in deep_names
+        expected_signals, expected_embeddings = _deep_outputs(deep_names)
         all_signals = self.store.all_signals() if expected_signals else {}
-        embedded = set(self.store.embeddings("clip")) if needs_embedding else set()
+        embedded = [set(self.store.embeddings(name)) for name in expected_embeddings]
         todo = []
         for p in photos:
             if analysed.get(p.id) != (p.size, p.mtime_ns):
                 todo.append(p)
             elif p.status == "ok" and p.id not in errors:
                 have = all_signals.get(p.id, {})
-                if any(have.get(n) is None for n in expected_signals) or (needs_embedding and p.id not in embedded):
+                if any(have.get(n) is None for n in expected_signals) or any(p.id not in e for e in embedded):
                     todo.append(p)  # analysed before without models that are now available
         return todo
 
@@ -230,8 +228,7 @@ class Pipeline:
         path = self.album_root / rel
         orientation = photo.meta.orientation if rel == photo.path else None
         try:
-            long_edge = analysis_long_edge(photo.meta.width, photo.meta.height)
-            item.rgb = decode.load_image(path, long_edge, orientation)
+            item.rgb = decode.load_image(path, ANALYSIS_LONG_EDGE, orientation)
         except FileNotFoundError:
             item.vanished = True
             return item
@@ -262,7 +259,6 @@ class Pipeline:
         if not total:
             yield self._report("analyse", 0, 0, message="every photo is up to date")
             return
-        yield self._report("analyse", 0, total, message=f"analysing {total} photos")
         pending: list[_Prepared] = []  # decoded, waiting for the next deep batch
         lookahead = max(2, self.batch_size + self.prefetch_workers)
         queue: deque[Future] = deque()
@@ -279,7 +275,8 @@ class Pipeline:
             fill()
             if self._deep is not None:
                 yield from self._load_models()
-                meter.start(0)  # loading the models is not part of the throughput
+            yield self._report("analyse", 0, total, message=f"analysing {total} photos")
+            meter.start(0)  # loading the models is not part of the throughput
             while queue:
                 if self.control.paused:
                     yield self._report("paused", self.analysed, total, message="paused")
@@ -292,9 +289,9 @@ class Pipeline:
                 rel = item.photo.path
                 if item.vanished:
                     self.vanished.append(rel)
+                    total -= 1
                     yield self._report("analyse", self.analysed, total, meter, rel,
                                        message=f"{rel} vanished during analysis; skipped")
-                    total -= 1
                     continue
                 if item.error is not None or self._deep is None:
                     self._store(item)
@@ -377,17 +374,20 @@ class Pipeline:
         return ", ".join(parts)
 
 
-def _deep_signal_names(model_names: list[str]) -> list[str]:
-    """Signals the given deep models produce (registry when present; the built-in names else)."""
-    if not model_names:
-        return []
-    try:
-        from culler.analysis import registry
+def _deep_outputs(model_names: list[str]) -> tuple[list[str], list[str]]:
+    """(signal names, embedding names) the given deep models produce (model_files.MODELS)."""
+    from culler.analysis import model_files
 
-        return [s.name for s in registry.SIGNALS.values()
-                if s.kind == "deep" and s.models and set(s.models) <= set(model_names)]
-    except Exception:  # noqa: BLE001
-        return [n for n in ("clipiqa", "nima") if n in model_names]
+    signals: list[str] = []
+    embeddings: list[str] = []
+    for name in model_names:
+        spec = model_files.MODELS.get(name)
+        for out in (spec.signals if spec else ()):
+            if out.startswith("embedding:"):
+                embeddings.append(out.split(":", 1)[1])
+            else:
+                signals.append(out)
+    return signals, embeddings
 
 
 def _user_message(e: Exception, rel: str) -> str:

@@ -68,7 +68,8 @@ def group_and_rank(store) -> int:
     groups = grouping.group(group_inputs(store, usable), grouping_params(store)) if usable else []
     keep_n = store.get("grouping.keep_n", 1)
     keep_n = keep_n if isinstance(keep_n, int) and keep_n >= 1 else 1
-    rows = list(ranking.rank_groups(groups, store.all_signals(), scores, keep_n=keep_n)) if groups else []
+    plain = {pid: sc[0] for pid, sc in scores.items()}
+    rows = list(ranking.rank_groups(groups, store.all_signals(), plain, keep_n=keep_n)) if groups else []
     # Unreadable photos stand alone and get no suggestion: nothing is known about them.
     for p in photos:
         if p.status != "ok" or p.id in errors:

@@ -33,6 +33,8 @@ def list_image_files(root: Path, recursive: bool) -> dict[str, tuple[int, int]]:
                     if recursive:
                         pending.append(Path(e.path))
                     continue
+                if e.is_symlink() and e.is_dir():
+                    continue  # a symlinked folder: not followed
                 if not e.name.lower().endswith(extensions):
                     continue
                 st = e.stat()
