@@ -1,4 +1,5 @@
-"""Which photos the grid and loupe show: all, picks, rejects, unflagged, rated >= N, one colour label.
+"""Which photos the grid and loupe show: all, picks, rejects, unflagged, rated >= N, one colour label,
+and "best of each group" (the top-ranked frame and the suggested picks of each group).
 
 Plain Python (no Qt) so the counts shown next to each filter are cheap and testable.
 """
@@ -19,6 +20,7 @@ class PhotoFilter:
     flag: str = "all"  # one of FLAG_FILTERS
     min_rating: int = 0  # 0 = any rating
     label: str | None = None  # one of LABELS, or None for any
+    best_of_group: bool = False  # only the top-ranked frame and suggested picks of each group
 
     def __post_init__(self) -> None:
         if self.flag not in FLAG_FILTERS:
@@ -41,10 +43,14 @@ class PhotoFilter:
             return False
         return self.label is None or d.label == self.label
 
-    def apply(self, ids: list[int], decisions: dict[int, Decision]) -> list[int]:
+    def apply(self, ids: list[int], decisions: dict[int, Decision], groups: dict | None = None) -> list[int]:
+        """The ids this filter shows; `groups` (photo id -> GroupRow) for "best of each group"."""
         if self.is_all:
             return list(ids)
-        return [i for i in ids if self.accepts(decisions.get(i))]
+        out = [i for i in ids if self.accepts(decisions.get(i))]
+        if self.best_of_group and groups:
+            out = [i for i in out if _is_best(groups.get(i))]
+        return out
 
     def describe(self) -> str:
         parts = [] if self.flag == "all" else [self.flag]
@@ -52,7 +58,14 @@ class PhotoFilter:
             parts.append(f"rated {self.min_rating}+")
         if self.label:
             parts.append(f"{self.label.lower()} label")
+        if self.best_of_group:
+            parts.append("best of each group")
         return ", ".join(parts) or "all photos"
+
+
+def _is_best(row) -> bool:
+    """Not analysed yet, a single photo, the top-ranked frame, or a suggested pick."""
+    return row is None or row.group_size <= 1 or row.group_rank == 1 or row.suggestion == "pick"
 
 
 def flag_counts(ids: list[int], decisions: dict[int, Decision]) -> dict[str, int]:

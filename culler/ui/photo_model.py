@@ -23,6 +23,7 @@ class PhotoListModel(QAbstractListModel):
         super().__init__(parent)
         self.state: AlbumState | None = None
         self.filter = PhotoFilter()
+        self.stacks = None  # optional culler.ui.groups.Stacks: hides the siblings of collapsed groups
         self._ids: list[int] = []
         self._row_of: dict[int, int] = {}
 
@@ -64,7 +65,7 @@ class PhotoListModel(QAbstractListModel):
     def set_state(self, state: AlbumState | None) -> None:
         self.beginResetModel()
         self.state = state
-        self._ids = [] if state is None else self.filter.apply(state.order, state.decisions)
+        self._ids = [] if state is None else self._visible(state)
         self._row_of = {i: r for r, i in enumerate(self._ids)}
         self.endResetModel()
         self.counts_changed.emit()
@@ -77,7 +78,7 @@ class PhotoListModel(QAbstractListModel):
         """Recompute the visible ids; selection and current photo follow their ids."""
         if self.state is None:
             return
-        new_ids = self.filter.apply(self.state.order, self.state.decisions)
+        new_ids = self._visible(self.state)
         if new_ids == self._ids:
             return
         self.layoutAboutToBeChanged.emit()
@@ -91,6 +92,10 @@ class PhotoListModel(QAbstractListModel):
         self.changePersistentIndexList(persistent, moved_to)
         self.layoutChanged.emit()
 
+    def _visible(self, state: AlbumState) -> list[int]:
+        ids = self.filter.apply(state.order, state.decisions, state.groups)
+        return ids if self.stacks is None else self.stacks.visible(ids, state)
+
     def decisions_changed(self, ids: list[int]) -> None:
         """Repaint the changed photos, and re-apply the filter when one is active."""
         if self.state is None:
@@ -103,6 +108,8 @@ class PhotoListModel(QAbstractListModel):
 
     def photos_changed(self, ids: list[int] | None = None) -> None:
         """Repaint these photos (all when None): new thumbnail, score, badge."""
+        if ids is None:
+            self.refilter()  # new groups: stacks and "best of each group" may show other photos
         if not self._ids:
             return
         if ids is None or len(ids) > 64:
