@@ -32,6 +32,7 @@ class ThumbnailDelegate(QStyledItemDelegate):
     def __init__(self, thumbnails, parent=None) -> None:
         super().__init__(parent)
         self.thumbnails = thumbnails
+        self.stacks = None  # culler.ui.group_features.GroupFeatures: how groups look (collapsed stacks)
         self.cell_size = QSize(CELL_W, CELL_H)  # the grid stretches cells to fill its width
         self.small = QFont()
         self.small.setPointSizeF(8.5)
@@ -92,7 +93,10 @@ class ThumbnailDelegate(QStyledItemDelegate):
             w, h = area.height() * aspect, area.height()
         rect = QRectF(area.center().x() - w / 2, area.center().y() - h / 2, w, h)
 
-        if group is not None and group.group_size > 1:  # a stack: two card edges behind the photo
+        stacked = group is not None and group.group_size > 1
+        if stacked and self.stacks is not None:
+            stacked = self.stacks.is_stack_cell(photo_id)
+        if stacked:  # a stack: two card edges behind the photo
             p.setPen(QPen(QColor("#5a5a5a"), 1))
             p.setBrush(QColor("#303030"))
             for off in (6, 3):
@@ -149,7 +153,9 @@ class ThumbnailDelegate(QStyledItemDelegate):
         photo = state.photos.get(photo_id)
         if photo is not None and photo.status != "error" and state.analysis_errors.get(photo_id):
             theme.paint_warning(p, QRectF(right - 18, top, 18, 16))
-        if group is not None and group.group_size > 1:
+        if self.stacks is not None:
+            self.stacks.paint_stack_badge(p, rect, photo_id, group)
+        elif group is not None and group.group_size > 1:
             text = f"{group.group_rank}/{group.group_size}"
             w = fm.horizontalAdvance(text) + 10
             box = QRectF(rect.right() - w - 5, rect.bottom() - 22, w, 17)
