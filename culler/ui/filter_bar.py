@@ -1,5 +1,5 @@
 """The filter bar above the views: All / Picks / Rejects / Unflagged with their counts, a minimum
-rating and a colour label. Its controls never take keyboard focus, so culling keys keep working."""
+rating, a colour label and "best of each group". Its controls never take keyboard focus, so culling keys keep working."""
 
 from __future__ import annotations
 
@@ -47,6 +47,13 @@ class FilterBar(QWidget):
         for combo in (self.rating, self.label):
             combo.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             combo.currentIndexChanged.connect(self._emit)
+        layout.addSpacing(10)
+        self.best = QToolButton(objectName="filter_best", text="Best of each group", checkable=True)
+        self.best.setToolTip("Show only the top-ranked frame and the suggested picks of each group")
+        self.best.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.best.setProperty("segment", True)
+        self.best.toggled.connect(self._emit)
+        layout.addWidget(self.best)
         layout.addStretch(1)
         self.summary = QLabel(objectName="filterSummary")
         layout.addWidget(self.summary)
@@ -54,16 +61,18 @@ class FilterBar(QWidget):
     def current(self) -> PhotoFilter:
         flag = next((n for n, b in self.buttons.items() if b.isChecked()), "all")
         label = self.label.currentText()
-        return PhotoFilter(flag, self.rating.currentIndex(), None if label == "any" else label)
+        return PhotoFilter(flag, self.rating.currentIndex(), None if label == "any" else label,
+                           best_of_group=self.best.isChecked())
 
     def set_filter(self, photo_filter: PhotoFilter) -> None:
         """Show `photo_filter` (from a menu or key) and announce it once."""
-        for w in (*self.buttons.values(), self.rating, self.label):
+        for w in (*self.buttons.values(), self.rating, self.label, self.best):
             w.blockSignals(True)
         self.buttons[photo_filter.flag].setChecked(True)
+        self.best.setChecked(photo_filter.best_of_group)
         self.rating.setCurrentIndex(photo_filter.min_rating)
         self.label.setCurrentIndex(0 if photo_filter.label is None else 1 + LABELS.index(photo_filter.label))
-        for w in (*self.buttons.values(), self.rating, self.label):
+        for w in (*self.buttons.values(), self.rating, self.label, self.best):
             w.blockSignals(False)
         self._emit()
 
