@@ -22,6 +22,7 @@ from culler.ui.empty_state import EmptyState
 from culler.ui.filter_bar import FilterBar
 from culler.ui.filters import PhotoFilter
 from culler.ui.grid_view import GridView
+from culler.ui.group_features import install_group_features
 from culler.ui.help_overlay import HelpOverlay
 from culler.ui.loupe_view import LoupeView
 from culler.ui.photo_model import PhotoListModel
@@ -95,6 +96,7 @@ class MainWindow(QMainWindow):
         self.auto_label.setVisible(self.settings.auto_advance)
 
         register_window_actions(self.registry, self)
+        install_group_features(self)  # stacks, group keys, compare, survey (before keymaps and menus)
         for path in [Path(ctx.config_dir) / "keymap.json", *map(Path, keymap_files)]:
             self.registry.apply_keymap(load_keymap(path))
         self.menu_actions: dict[str, QAction] = build_menus(self)

@@ -16,9 +16,10 @@ MENUS = {
                "rating.3", "rating.4", "rating.5", None, "label.red", "label.yellow", "label.green",
                "label.blue", "label.purple"],
     "&View": ["view.grid", "view.loupe", "view.zoom", "view.compare", "view.survey", "review.start",
-              None, "filter.all", "filter.picks", "filter.rejects", "filter.unflagged", "filter.clear",
+              "group.settings", None, "filter.all", "filter.picks", "filter.rejects", "filter.unflagged", "filter.clear",
               None, "nav.next", "nav.prev", "nav.first", "nav.last", None, "mode.auto_advance", "help.show"],
-    "&Groups": ["group.next", "group.prev", "group.next_in", "group.prev_in", "group.accept"],
+    "&Groups": ["group.next", "group.prev", "group.next_in", "group.prev_in", None, "group.accept",
+                "group.accept_photo", "group.accept_all", None, "group.stack", "group.stacks"],
 }
 CHECKABLE = {"mode.auto_advance"}
 
