@@ -6,14 +6,18 @@ How two photos end up in one group:
    longer than `time_gap_s`. Photos are only compared inside a scene, and only with the next
    `window` photos of the sequence, so the cost grows linearly with the album (never all pairs).
    Photos without a capture time are compared with their neighbours in filename order instead.
-2. A pair is "the same moment" when every check that has data agrees:
-   - CLIP embeddings (cosine >= `similarity`): the semantic check;
+2. A pair is "the same moment" when the checks that have data agree:
    - the tiny 32x32 grey images: tone-matched (so exposure changes and clipping do not count),
-     allowed to shift by `max_shift_px`, and compared region by region; `pixel_corr` is needed
+     allowed to shift by `max_shift_px`, and compared region by region (each region may shift a
+     little on its own, so a slightly different framing still matches); `pixel_corr` is needed
      in the *worst* region, so a different subject in front of the same background fails even
-     though the whole-image correlation is high (semantic embeddings alone over-group there).
-     Frames less than `burst_gap_s` apart (a burst) only need it over the whole image, since a
-     moving subject changes one region between frames without changing the moment.
+     though the whole-image correlation is high (semantic embeddings alone over-group there);
+   - CLIP embeddings (cosine >= `similarity`), for photos of one scene taken seconds or minutes
+     apart (or without capture times): the semantic check on top of the pixel check;
+   - frames less than `burst_gap_s` apart (a burst) only need `pixel_corr` over the whole image
+     and no embedding check: a moving subject changes one region between frames without
+     changing the moment, and a blurred, dark or noisy frame can move a semantic embedding more
+     than its pixels;
    - without tiny images, embeddings alone need a stricter cosine unless the frames are a burst;
      with neither, frames less than `burst_gap_s` apart still form a burst.
    Groups are the connected pairs (single linkage).
@@ -376,16 +380,19 @@ def _same_moment(a, b, seq: _Sequence, tinies: _TinySet, emb, p: GroupingParams)
         cos = np.zeros(len(a), np.float32)
     emb_ok = cos >= p.similarity
     has_px = tinies.has[a] & tinies.has[b]
-    pix_ok = np.zeros(len(a), bool)
+    burst_ok = np.zeros(len(a), bool)
+    dup_ok = np.zeros(len(a), bool)
     # The pixel check is the costly part: skip pairs the embeddings or a rank correlation settle.
-    need = np.flatnonzero(has_px & (emb_ok | ~has_emb))
+    need = np.flatnonzero(has_px & (close | emb_ok | ~has_emb))
     need = need[tinies.could_agree(a[need], b[need], p.pixel_corr)]
     if len(need):
         whole, worst = tinies.agreement(a[need], b[need], p.max_shift_px)
-        pix_ok[need] = (worst >= p.pixel_corr) | (close[need] & (whole >= p.pixel_corr))
+        burst_ok[need] = close[need] & (whole >= p.pixel_corr)
+        dup_ok[need] = worst >= p.pixel_corr
     strict = min(0.995, p.similarity + p.embedding_only_margin)
     emb_only_ok = cos >= np.where(close, p.similarity, strict)
-    return np.where(has_px, pix_ok & (emb_ok | ~has_emb), np.where(has_emb, emb_only_ok, close))
+    with_px = burst_ok | (dup_ok & (emb_ok | ~has_emb))
+    return np.where(has_px, with_px, np.where(has_emb, emb_only_ok, close))
 
 
 def _neighbour_pairs(runs: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
