@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -189,6 +190,21 @@ def test_a_changed_file_is_analysed_again(album, store, ctx, monkeypatch):
     assert store.signals(changed.id)["sharpness"] < before  # the blurred copy was measured
 
 
+def test_a_rerun_of_an_unchanged_album_rescans_nothing_and_finds_new_files(album, store, ctx, monkeypatch):
+    Pipeline(album, store, ctx, signals="technical").run_to_end()
+    counter = DecodeCounter(monkeypatch)
+    again = Pipeline(album, store, ctx, signals="technical")
+    assert again.run_to_end().stage == "done"
+    assert not again.scanned and counter.paths == []  # one stat per file, nothing opened
+
+    pf.write_jpeg(album / "IMG_9999.JPG", pf.resize(pf.real_photo("coffee"), 480, 360),
+                  captured_at=datetime(2024, 6, 2, 12, 0, 0))
+    later = Pipeline(album, store, ctx, signals="technical")
+    assert later.run_to_end().stage == "done"
+    assert later.scanned and counter.paths == ["IMG_9999.JPG"]
+    assert len(store.analysed_keys()) == N_PHOTOS + 1
+
+
 def test_a_file_that_vanishes_mid_run_is_reported_and_skipped(album, store, ctx):
     names = sorted(p.name for p in album.iterdir())
     victim = names[-1]
@@ -249,3 +265,13 @@ def test_deep_signals_and_embeddings_for_every_photo(album, store, ctx, random_m
     embeddings = store.embeddings("clip")
     assert set(embeddings) == ids
     assert all(abs(float(np.linalg.norm(v)) - 1.0) < 1e-3 for v in embeddings.values())
+
+
+def test_deep_models_are_split_over_the_threads_allowed():
+    from culler.pipeline_deep import plan_groups
+
+    everything = ["clipiqa", "nima", "clip"]
+    assert plan_groups(everything, 1) == ([("clipiqa", "nima", "clip")], 1)  # the GUI's one core: in turn
+    assert plan_groups(everything, 2) == ([("nima",), ("clipiqa", "clip")], 1)
+    assert plan_groups(everything, 8) == ([("nima",), ("clipiqa", "clip")], 4)
+    assert plan_groups(["clip"], 2) == ([("clip",)], 2)
