@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 import threading
 import time
 from datetime import datetime
@@ -20,7 +18,6 @@ from benchmarks.make_album import make_album
 from culler.context import AppContext
 from culler.pipeline import Pipeline
 
-ROOT = Path(__file__).resolve().parents[1]
 N_PHOTOS = 12
 
 
@@ -57,10 +54,10 @@ def store(album, ctx):
 @pytest.fixture(scope="session")
 def random_models(tmp_path_factory) -> Path:
     """Random-initialised weights of the real architectures, in the CULLER_MODELS_DIR layout."""
+    from benchmarks.random_weights import write_all
+
     out = tmp_path_factory.mktemp("random-models")
-    env = dict(os.environ, HF_HUB_OFFLINE="1")
-    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "random_weights.py"), str(out)],
-                   check=True, env=env, capture_output=True, timeout=600)
+    write_all(out)
     return out
 
 

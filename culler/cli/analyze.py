@@ -45,7 +45,9 @@ def run(ctx, args) -> int:
     signals = getattr(args, "signals", None) or "all"
     store = Store.open(album, Path(ctx.data_dir))
     try:
-        pipeline = Pipeline(album, store, ctx, signals=signals, threads=args.threads,
+        # Headless: nothing else needs the CPU, so the models get every core.
+        threads = args.threads or os.cpu_count() or 1
+        pipeline = Pipeline(album, store, ctx, signals=signals, threads=threads,
                             recursive=bool(getattr(args, "recursive", False)))
         line = ProgressLine(sys.stderr)
         last = None
