@@ -28,6 +28,7 @@ from culler.ui.loupe_view import LoupeView
 from culler.ui.photo_model import PhotoListModel
 from culler.ui.previews import Previews
 from culler.ui.qt_compat import protect_singletons
+from culler.ui.review_mode import install_review_mode
 from culler.ui.settings import UiSettings
 from culler.ui.status_widgets import AnalysisStatus, NoticeBanner
 from culler.ui.thumbnails import Thumbnails
@@ -97,6 +98,7 @@ class MainWindow(QMainWindow):
 
         register_window_actions(self.registry, self)
         install_group_features(self)  # stacks, group keys, compare, survey (before keymaps and menus)
+        self.review = install_review_mode(self)  # R: time-budget review (before keymaps and menus)
         for path in [Path(ctx.config_dir) / "keymap.json", *map(Path, keymap_files)]:
             self.registry.apply_keymap(load_keymap(path))
         self.menu_actions: dict[str, QAction] = build_menus(self)

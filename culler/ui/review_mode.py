@@ -1,0 +1,546 @@
+"""Time-budget review (key R): the best photos first, less time as the scores fall.
+
+R opens the setup dialog (review_setup.py), or resumes the review in progress for this album at
+the same photo with the same time left: the session (review_session.py) is saved in the album's
+store at every step and every few seconds while the clock runs, so it survives leaving the mode
+and restarting the app. Each photo fills the window with a quiet countdown under it; when its time
+is out the next one comes. The low tail is a grid sweep, a page at a time. At the end (or Shift+R)
+the summary (review_summary.py) is shown and stored in the album and in the history across albums.
+
+Keys while reviewing (all in the action registry, so the help overlay and keymaps know them):
+  P X U, 0-5, 6-9   decide (the sweep: on the selection) and move on
+  Space             pause / go on (the clock also stops while the help overlay is open)
+  + (or =)          5 s more for this photo or page, borrowed from the photos still to come
+  Return / Right    next photo now; time not used is saved, the review ends sooner
+  Backspace / Left  back to the previous photo (it gets at least 5 s, borrowed)
+  ] [ / Down Up     the other frames of this photo's group, in place (the clock keeps running)
+  Esc               leave (R resumes);  Shift+R  end now and see the summary
+
+The mode's keys win over the window's while it is on screen: a small application event filter,
+installed while the view is active (Qt asks the newest filter first), runs them before the
+window's dispatcher. Decision keys still run the window's own actions (one undo step each).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer
+from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QLineEdit, QStackedWidget, QVBoxLayout, QWidget
+
+from culler.ui.actions import event_key
+from culler.ui.review_clock import QtClock
+from culler.ui.review_session import MORE_TIME_S, ReviewSession
+from culler.ui.review_setup import ReviewSetupDialog, duration_text
+from culler.ui.review_summary import ReviewSummaryPage, append_history, read_history
+from culler.ui.review_widgets import CountdownStrip, ReviewCanvas, SweepPage, clock_text
+from culler.ui.views import PhotoView
+
+log = logging.getLogger(__name__)
+SESSION_KEY = "review.session"
+SETUP_KEY = "review.setup"
+SAVE_EVERY_S = 3.0  # clock seconds between saves while the clock runs (every step also saves)
+DECISION_PREFIXES = ("flag.", "rating.", "label.")
+PAUSED_TEXT = ("Paused\nSpace go on  ·  + more time  ·  Backspace back\n"
+               "Esc leave (R resumes)  ·  Shift+R end and see the summary")
+
+
+def install_review_mode(window, clock=None) -> "ReviewView":
+    """Add the review view to `window`, fill in the R hook and register the review keys."""
+    view = ReviewView(window, clock)
+    window.add_view(view)
+    registry = window.registry
+    has_album = lambda: window.model.state is not None  # noqa: E731
+    if "review.start" in registry:
+        registry.set_handler("review.start", view.start_or_resume, enabled_when=has_album)
+    else:
+        registry.register("review.start", "Time-budget review", ["R"], view.start_or_resume, section="View",
+                          enabled_when=has_album)
+    running = view.running
+    r = registry.register
+    r("review.pause", "Pause / go on", ["Space"], view.toggle_pause, section="Review", enabled_when=running)
+    r("review.more_time", f"{MORE_TIME_S:.0f} s more for this photo", ["+", "="], view.more_time,
+      section="Review", enabled_when=running)
+    r("review.next", "Next photo now", ["Return", "Enter"], view.skip, section="Review", enabled_when=running)
+    r("review.back", "Back to the previous photo", ["Backspace"], view.back, repeatable=True,
+      section="Review", enabled_when=running)
+    r("review.leave", "Leave the review (R resumes)", ["Esc"], view.leave, section="Review",
+      enabled_when=view.is_current)
+    r("review.end", "End the review now, see the summary", ["Shift+R"], view.end_now, section="Review",
+      enabled_when=running)
+    return view
+
+
+class ReviewView(QWidget, PhotoView):
+    view_id = "review"
+    title = "Review"
+
+    def __init__(self, host, clock=None, parent=None) -> None:
+        super().__init__(parent)
+        self.host = host
+        self.setObjectName("review")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setStyleSheet("QWidget#review { background-color: #181818; }")
+        self.clock = clock or QtClock(parent=self)
+        self.session: ReviewSession | None = None
+        self.store = None  # the store the session belongs to (the album's)
+        self.setup_dialog: ReviewSetupDialog | None = None
+        self._active = False
+        self._deciding = False
+        self._last = 0.0
+        self._last_save = 0.0
+        self._return_to = "grid"
+        self._keys = _ReviewKeys(self)
+
+        self.canvas = ReviewCanvas()
+        self.sweep = SweepPage(host.thumbnails)
+        self.summary = ReviewSummaryPage()
+        self.summary.closed.connect(self.leave)
+        self.pages = QStackedWidget()
+        for page in (self.canvas, self.sweep, self.summary):
+            self.pages.addWidget(page)
+        self.strip = CountdownStrip()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.pages, 1)
+        layout.addWidget(self.strip)
+
+        host.previews.ready.connect(self._preview_ready)
+        host.previews.failed.connect(lambda pid, _m: self._preview_ready(pid))
+        host.model.counts_changed.connect(self._decisions_changed)
+        host.model.modelReset.connect(self._album_changed)
+
+    # -- the clock (tests and screenshots inject a ManualClock)
+    def set_clock(self, clock) -> None:
+        if self._ticking():
+            self.clock.stop()
+        self.clock = clock
+        self._last = clock.now()
+        if self._active and self.running():
+            clock.start(self._tick)
+
+    def _ticking(self) -> bool:
+        return self._active and self.session is not None and not self.session.finished
+
+    # -- state queries (also the actions' enabled_when)
+    def is_current(self) -> bool:
+        return self.host.current_view() is self
+
+    def running(self) -> bool:
+        return (self.is_current() and self.session is not None and not self.session.finished
+                and self.host.model.state is not None
+                and self.pages.currentWidget() is not self.summary)
+
+    # -- PhotoView
+    def activate(self) -> None:
+        store = self.host.session.store
+        if self.session is not None and store is not self.store:
+            self.session, self.store = None, None  # another album was opened meanwhile
+        if self.session is None and self.pages.currentWidget() is not self.summary:
+            QTimer.singleShot(0, lambda: self.host.show_view(self._return_to))
+            return
+        if not self._active:
+            self._active = True
+            QApplication.instance().installEventFilter(self._keys)
+            self.host.filter_bar.hide()
+            self._last = self._last_save = self.clock.now()
+            if self.session is not None and not self.session.finished:
+                self.clock.start(self._tick)
+        if self.session is not None and self.session.drop_missing(set(self.host.model.state.photos)):
+            self.save()
+        self.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.show_stop()
+
+    def deactivate(self) -> None:
+        if not self._active:
+            return
+        self._active = False
+        QApplication.instance().removeEventFilter(self._keys)
+        self.clock.stop()
+        self.save()
+        self.host.filter_bar.show()
+        self.host.previews.pool.submit("preview", [])
+
+    def _album_changed(self) -> None:
+        """The album closed (or another opened) under the review: stop; R resumes from the store."""
+        if self.host.model.state is None and self._active:
+            self.deactivate()
+            self.session, self.store = None, None
+
+    def target_ids(self) -> list[int]:
+        if not self.running():
+            return []
+        if self.session.in_sweep:
+            return self.sweep.selected_ids()
+        shown = self.session.shown_id()
+        return [] if shown is None else [shown]
+
+    def move(self, step: str) -> None:
+        if self._deciding or not self.running():
+            return  # a decision moves on by itself (auto-advance must not move twice)
+        if self.session.in_sweep:
+            self.sweep.move(step)
+        elif step == "next":
+            self.skip()
+        elif step == "prev":
+            self.back()
+        elif step in ("down", "up"):
+            self.step_in_group(1 if step == "down" else -1)
+
+    def step_in_group(self, step: int) -> None:
+        """`]` / `[` (through the group keys) and Down / Up: the other frames of this photo's group."""
+        if not self.running() or self.session.in_sweep:
+            return
+        entry = self.session.entry
+        if not entry.siblings:
+            self.host.show_message("No other frames of this photo in the review")
+        elif self.session.step_sibling(step):
+            self.show_stop()
+
+    # -- starting, resuming, leaving
+    def start_or_resume(self) -> None:
+        host = self.host
+        if self.is_current():
+            self.leave()
+            return
+        store, state = host.session.store, host.model.state
+        if store is None or state is None:
+            return
+        current = host.current_view_id()
+        self._return_to = current if current in ("grid", "loupe") else "grid"
+        saved = self._load(store)
+        if saved is not None:
+            dropped = saved.drop_missing(set(state.photos))
+            if not saved.finished:
+                saved.paused = False
+                self._begin(saved, store)
+                note = f" ({dropped} photos no longer in the folder)" if dropped else ""
+                host.show_message(f"Review resumed at photo {saved.index + 1} of {len(saved.entries)}, "
+                                  f"{duration_text(saved.left_total())} left{note}", 6000)
+                return
+        self.open_setup(store, state)
+
+    def _load(self, store) -> ReviewSession | None:
+        try:
+            raw = store.get(SESSION_KEY)
+        except Exception as exc:  # noqa: BLE001 - a damaged setting must not block a new review
+            log.warning("review session not readable: %s", exc)
+            return None
+        if not raw:
+            return None
+        try:
+            return ReviewSession.from_json(raw)
+        except ValueError as exc:
+            self.host.show_message(f"The saved review could not be read ({exc}); start a new one", 8000)
+            return None
+
+    def open_setup(self, store, state) -> None:
+        from culler.core import budget
+
+        photos = [state.photos[i] for i in state.order]
+        items = {scope: budget.build_items(photos, state.scores, state.groups, state.decisions, scope)
+                 for scope in ("all", "unreviewed", "best")}
+        items["filter"] = budget.build_items(photos, state.scores, state.groups, state.decisions,
+                                             list(self.host.model.ids))
+        try:
+            settings = store.get(SETUP_KEY) or {}
+        except Exception:  # noqa: BLE001 - only the defaults are lost
+            settings = {}
+        dialog = ReviewSetupDialog(items, settings=settings if isinstance(settings, dict) else {},
+                                   parent=self.host)
+        dialog.start_requested.connect(lambda plan, scope, s: self._start_new(store, plan, scope, s))
+        dialog.finished.connect(lambda _r: setattr(self, "setup_dialog", None))
+        self.setup_dialog = dialog
+        dialog.open()
+
+    def _start_new(self, store, plan, scope: str, settings: dict) -> None:
+        if store is not self.host.session.store:
+            return  # the album changed while the dialog was open
+        try:
+            store.set(SETUP_KEY, settings)
+        except Exception:  # noqa: BLE001 - a preference
+            log.exception("could not remember the review settings")
+        page = SweepPage.page_size_for(self.host.stack.size())
+        self._begin(ReviewSession.from_plan(plan, scope, page_size=page), store)
+
+    def _begin(self, session: ReviewSession, store) -> None:
+        self.session, self.store = session, store
+        self.pages.setCurrentWidget(self.canvas)
+        self.strip.show()
+        self.save()
+        self.host.show_view(self.view_id)
+
+    def leave(self) -> None:
+        """Esc: back to the view the review was started from; R resumes."""
+        if self.is_current():
+            self.host.show_view(self._return_to)
+
+    def save(self) -> None:
+        if self.session is None or self.store is None or self.session.finished:
+            return
+        try:
+            self.store.set(SESSION_KEY, self.session.to_json())
+        except Exception as exc:  # noqa: BLE001 - decisions are saved apart; only the position is at stake
+            log.warning("could not save the review position: %s", exc)
+        self._last_save = self.clock.now()
+
+    # -- the clock
+    def _tick(self) -> None:
+        now = self.clock.now()
+        dt, self._last = now - self._last, now
+        if not self.running() or self.host.help.isVisible():
+            return
+        if self.session.consume(dt):
+            if self.session.finished:
+                self.finish(ended_early=False)
+                return
+            self.show_stop()
+            self.save()
+        elif now - self._last_save >= SAVE_EVERY_S:
+            self.save()
+        self._update_strip()
+
+    # -- the user's keys
+    def toggle_pause(self) -> None:
+        self.session.paused = not self.session.paused
+        self._last = self.clock.now()
+        self.save()
+        self.show_stop()
+
+    def more_time(self) -> None:
+        borrowed, added = self.session.more_time(MORE_TIME_S)
+        where = "this page" if self.session.in_sweep else "this photo"
+        if added <= 1e-6:
+            self.host.show_message(f"{MORE_TIME_S:.0f} s more for {where}, borrowed from the photos still to come")
+        else:
+            self.host.show_message(f"{MORE_TIME_S:.0f} s more for {where}; the review runs "
+                                   f"{duration_text(added)} longer (nothing left to borrow)")
+        self.save()
+        self._update_strip()
+
+    def skip(self) -> None:
+        self.session.next()
+        self._stepped()
+
+    def back(self) -> None:
+        if not self.session.back():
+            self.host.show_message("This is the first photo of the review")
+            return
+        self._stepped()
+
+    def decide_with(self, handler) -> None:
+        """Run a window decision action on what the review shows, then move on."""
+        in_sweep = self.session.in_sweep
+        targets = self.target_ids()
+        self._deciding = True
+        try:
+            handler()
+        finally:
+            self._deciding = False
+        if not targets or self.session is None or self.session.finished:
+            return
+        if in_sweep:
+            if len(targets) == 1:
+                self.sweep.move("next")
+            return
+        self.session.after_decision()
+        self._stepped()
+
+    def _stepped(self) -> None:
+        self._last = self.clock.now()  # the step itself costs no photo's time
+        if self.session.finished:
+            self.finish(ended_early=False)
+            return
+        self.save()
+        self.show_stop()
+
+    def end_now(self) -> None:
+        self.finish(ended_early=True)
+
+    # -- showing
+    def show_stop(self) -> None:
+        s, state = self.session, self.host.model.state
+        if s is None or state is None:
+            return
+        if s.finished:
+            return
+        s.mark_seen()
+        if s.in_sweep:
+            page, pages = s.page_number()
+            rng = s.current
+            header = (f"<span style='color:#e0e0e0'>Glance sweep</span> — the lowest scores, page {page} of "
+                      f"{pages} (photos {rng.start + 1}–{rng.stop} of {len(s.entries)}).  "
+                      f"<span style='color:#8a8a8a'>Arrows and Shift select; P X U 0–5 6–9 apply to the "
+                      f"selection; Return: next page.</span>")
+            next_page = s.stop_range(rng.stop) if rng.stop < len(s.entries) else range(0)
+            self.sweep.show_page(state, s.page_ids(), header, [s.entries[i].photo_id for i in next_page])
+            self.pages.setCurrentWidget(self.sweep)
+            if self._active:
+                self.sweep.list.setFocus(Qt.FocusReason.OtherFocusReason)
+        else:
+            self.pages.setCurrentWidget(self.canvas)
+            self._show_photo(s.shown_id())
+        self._update_strip()
+
+    def _show_photo(self, photo_id: int) -> None:
+        host, state = self.host, self.host.model.state
+        photo = state.photos.get(photo_id)
+        size = self.canvas.request_size()
+        preview = host.previews.get(photo_id, size)
+        error = state.error(photo_id) if photo is not None and photo.status == "error" else None
+        error = error or host.previews.failure(photo_id)
+        placeholder = None
+        if preview is None and not error:
+            thumb = host.thumbnails.pixmap(photo_id)
+            placeholder = thumb.toImage() if thumb is not None else None
+        self.canvas.show_photo(photo_id, preview.image if preview else None, _display_size(photo, preview),
+                               placeholder, f"Unreadable: {error}" if error else "")
+        s = self.session
+        entry = s.entry
+        note = ""
+        if entry.siblings:
+            n = len(entry.siblings) + 1
+            note = (f"frame {s.sibling + 1} of {n} in this group   [ ] other frames" if s.sibling
+                    else f"{n - 1} more frame{'s' if n > 2 else ''} in this group   ] to see")
+        self.canvas.set_overlays(PAUSED_TEXT if s.paused else "", note)
+        if host.model.row_of(photo_id) >= 0 and host.current_id() != photo_id:
+            host.set_current(photo_id)  # leaving the review lands on the photo last seen
+        if self._active:
+            host.previews.want(self._prefetch(photo_id), size)
+
+    def _prefetch(self, shown: int) -> list[int]:
+        s = self.session
+        ids = [shown]
+        i = s.current.stop
+        while i < len(s.entries) and len(ids) < 3 and not s.entries[i].sweep:
+            ids.append(s.entries[i].photo_id)
+            i += 1
+        ids += list(s.entry.siblings[s.sibling:s.sibling + 1])
+        if s.index > 0:
+            ids.append(s.entries[s.stop_range(s.index - 1).start].photo_id)
+        if i < len(s.entries):
+            self.host.thumbnails.want([s.entries[j].photo_id for j in s.stop_range(i)])
+        return list(dict.fromkeys(ids))
+
+    def _update_strip(self) -> None:
+        s, state = self.session, self.host.model.state
+        if s is None or s.finished or state is None:
+            return
+        here, total = s.left_here(), s.left_total()
+        fraction = here / s.seconds_here() if s.seconds_here() > 0 else 0.0
+        if s.in_sweep:
+            page, pages = s.page_number()
+            left = f"Sweep page {page} of {pages}  ·  {len(s.current)} photos"
+            right = f"{clock_text(here)} on this page   ·   {clock_text(total)} left in all"
+        else:
+            shown = s.shown_id()
+            left = _describe_photo(state, shown)
+            right = (f"{clock_text(here)}   ·   photo {s.index + 1} of {len(s.entries)}   ·   "
+                     f"{clock_text(total)} left in all")
+        if s.paused:
+            right = "Paused   ·   " + right
+        self.strip.set_state(fraction, left, right, s.paused)
+
+    def _preview_ready(self, photo_id: int) -> None:
+        if self._active and self.running() and not self.session.in_sweep and photo_id == self.session.shown_id():
+            self._show_photo(photo_id)
+
+    def _decisions_changed(self) -> None:
+        if not self._active or not self.running():
+            return
+        if self.session.in_sweep:
+            self.sweep.list.viewport().update()
+        self._update_strip()
+
+    # -- the end
+    def finish(self, ended_early: bool) -> None:
+        from culler.core.budget import review_summary
+
+        s, store, state = self.session, self.store, self.host.model.state
+        self.clock.stop()
+        s.finish()
+        summary = review_summary(s.summary_rows(state.decision), s.budget_seconds, s.scope)
+        summary["album"] = str(self.host.session.album_root)
+        summary["ended_early"] = ended_early
+        album_reviews: list[dict] = []
+        try:
+            store.add_review_summary(summary)
+            store.set(SESSION_KEY, None)
+            album_reviews = store.review_summaries()
+        except Exception as exc:  # noqa: BLE001 - show the summary anyway
+            self.host.show_message(f"Could not store the review summary: {exc}", 8000)
+            album_reviews = [summary]
+        error = append_history(self.host.ctx.data_dir, summary["album"], summary)
+        if error:
+            self.host.show_message(error, 8000)
+        self.summary.show_summary(summary, album_reviews, read_history(self.host.ctx.data_dir), ended_early)
+        self.pages.setCurrentWidget(self.summary)
+        self.strip.hide()
+        self.session = None
+        if not self.is_current():
+            self.host.show_view(self.view_id)
+
+
+class _ReviewKeys(QObject):
+    """Runs the review's keys before the window's dispatcher while the review is on screen."""
+
+    def __init__(self, view: ReviewView) -> None:
+        super().__init__(view)
+        self.view = view
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt API
+        view = self.view
+        host = view.host
+        if obj is host and event.type() == QEvent.Type.Close:
+            view.save()  # the window is closing: keep the exact position
+            return False
+        if event.type() != QEvent.Type.KeyPress or not isinstance(obj, QWidget) or obj.window() is not host:
+            return False
+        if host.help.isVisible() or not view.is_current():
+            return False
+        if isinstance(QApplication.focusWidget(), (QLineEdit, QAbstractSpinBox)):
+            return False
+        key = event_key(event)
+        if key is None:
+            return False
+        registry = host.registry
+        for action in registry.actions():
+            if action.id.startswith("review.") and key in action.keys and action.enabled:
+                if not (event.isAutoRepeat() and not action.repeatable):
+                    action.handler()
+                return True
+        action = registry.for_key(key)
+        if action is None or not view.running():
+            return False
+        if action.id.startswith(DECISION_PREFIXES):
+            if not event.isAutoRepeat():
+                view.decide_with(action.handler)
+            return True
+        if action.id.startswith("nav."):
+            view.move(action.id.split(".", 1)[1])
+            return True
+        return False
+
+
+def _describe_photo(state, photo_id: int) -> str:
+    parts = [state.name(photo_id)]
+    score = state.score(photo_id)
+    parts.append(f"score {round(score * 100)}" if score is not None else "no score")
+    d = state.decision(photo_id)
+    if d.flag != "none":
+        parts.append("picked" if d.flag == "pick" else "rejected")
+    if d.rating:
+        parts.append("★" * d.rating)
+    if d.label:
+        parts.append(d.label.lower())
+    return "   ·   ".join(parts)
+
+
+def _display_size(photo, preview) -> QSize | None:
+    if preview is not None and preview.full_size:
+        return QSize(*preview.full_size)
+    if photo is None or not photo.meta.width or not photo.meta.height:
+        return QSize(preview.image.size()) if preview else None
+    w, h = photo.meta.width, photo.meta.height
+    return QSize(h, w) if photo.meta.orientation in (5, 6, 7, 8) else QSize(w, h)
