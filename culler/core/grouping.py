@@ -201,7 +201,6 @@ class _TinySet:
 
     BLUR_SIGMA = 0.6  # forgives sub-pixel shifts and point-like detail (stars, specular dots)
     STD_FLOOR = 0.05  # nearly flat images must not turn noise into "big" differences
-    BLOCK, STEP = 8, 4  # regions compared for the worst-region agreement
     PREFILTER_MARGIN = 0.35  # rank correlation this far below pixel_corr cannot pass: skip
 
     def __init__(self, tinies: list[np.ndarray | None]):
@@ -260,9 +259,12 @@ class _TinySet:
         mse, regions = [], []
         for dy in range(-m, m + 1):
             for dx in range(-m, m + 1):
-                d = (mapped[:, m + dy:TINY - m + dy, m + dx:TINY - m + dx] - target) ** 2
-                mse.append(d.mean(axis=(1, 2)))
-                regions.append(_block_means(d, self.BLOCK, self.STEP))
+                d = mapped[:, m + dy:TINY - m + dy, m + dx:TINY - m + dx] - target
+                cells = _cell_sums(d * d)
+                mse.append(cells.sum(axis=(1, 2)) / (16 * cells.shape[1] * cells.shape[2]))
+                # overlapping 8x8 regions, stride 4: 2x2 neighbouring cells
+                r = cells[:, :-1, :-1] + cells[:, 1:, :-1] + cells[:, :-1, 1:] + cells[:, 1:, 1:]
+                regions.append(r.reshape(len(x), -1) / 64.0)
         # Each region may take its own small shift: a slightly different framing (zoom, tilt)
         # moves the corners differently, a different subject matches at no shift.
         worst_region = np.min(regions, axis=0).max(axis=1)
@@ -342,30 +344,36 @@ def _blur(stack: np.ndarray, sigma: float) -> np.ndarray:
     return (m @ stack @ m.T).astype(np.float32)
 
 
-def _block_means(d: np.ndarray, block: int, step: int) -> np.ndarray:
-    """Mean of d over every block x block region (stride step), as (pairs, regions)."""
-    p, h, w = d.shape
-    cs = np.zeros((p, h + 1, w + 1), np.float32)
-    cs[:, 1:, 1:] = d.cumsum(axis=1).cumsum(axis=2)
-    ys = sorted(set(list(range(0, h - block + 1, step)) + [h - block]))
-    xs = sorted(set(list(range(0, w - block + 1, step)) + [w - block]))
-    y0, x0 = (g.ravel() for g in np.meshgrid(ys, xs, indexing="ij"))
-    s = cs[:, y0 + block, x0 + block] - cs[:, y0, x0 + block] - cs[:, y0 + block, x0] + cs[:, y0, x0]
-    return s / (block * block)
+def _cell_sums(d: np.ndarray) -> np.ndarray:
+    """Sums of d over 4x4 cells of its centre (a multiple of 4), as (pairs, rows, cols): two
+    batched matrix products, far faster than strided sums."""
+    _p, h, w = d.shape
+    rows, cols = _cell_matrix(h), _cell_matrix(w)
+    return rows @ d @ cols.T
+
+
+def _cell_matrix(n: int) -> np.ndarray:
+    n4 = n - n % 4
+    start = (n - n4) // 2
+    m = np.zeros((n4 // 4, n), np.float32)
+    for i in range(n4 // 4):
+        m[i, start + 4 * i:start + 4 * i + 4] = 1.0
+    return m
 
 
 def _embedding_matrix(items: list[GroupInput]) -> tuple[np.ndarray, np.ndarray] | None:
     dims = {np.asarray(it.embedding).size for it in items if it.embedding is not None}
     if len(dims) != 1:
         return None  # none at all, or embeddings of different models that cannot be compared
-    m = np.zeros((len(items), dims.pop()), np.float32)
-    has = np.zeros(len(items), bool)
+    d = dims.pop()
+    m = np.zeros((len(items), d), np.float32)
     for i, it in enumerate(items):
         if it.embedding is not None:
-            v = np.asarray(it.embedding, np.float32).ravel()
-            norm = float(np.linalg.norm(v))
-            if np.isfinite(norm) and norm > 0:
-                m[i], has[i] = v / norm, True
+            m[i] = np.asarray(it.embedding, np.float32).reshape(-1)
+    norm = np.linalg.norm(m, axis=1)
+    has = np.isfinite(norm) & (norm > 0)
+    m[has] /= norm[has, None]
+    m[~has] = 0.0
     return m, has
 
 
