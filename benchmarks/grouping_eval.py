@@ -243,6 +243,9 @@ def main(argv: list[str] | None = None) -> int:
             "upscaled": False, "decode_long_edge": 1024, "build_seconds": round(build_s, 1), **timing,
             "technical_only": evaluate(shots, False, params),
         }
+        tech = report["technical_only"]
+        report["targets_met_technical_only"] = {"ari>=0.9": tech["adjusted_rand_index"] >= 0.9,
+                                                "clean_first>=0.9": tech["clean_first"] >= 0.9}
         if deep_dir is not None:
             report["all_signals"] = evaluate(shots, True, params)
             report["deep_weights"] = "random (meaningless scores)" if args.random_weights and not args.deep \

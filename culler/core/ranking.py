@@ -220,8 +220,8 @@ def _faults(f: _Frame, best: _Frame, b: dict, p: RankingParams) -> tuple[list[st
     """What makes this frame worse than the best one, most important first; and whether one of
     those faults is severe enough to suggest a reject."""
     reasons, severe = [], False
-    if f.eyes_open is not None and best.eyes_open is not None and f.eyes_open < best.eyes_open - 1e-6:
-        reasons.append(_eyes_text(f))  # someone blinked here and not in the best frame
+    if f.eyes_open is not None and b["eyes_open"] is not None and f.eyes_open < b["eyes_open"] - 1e-6:
+        reasons.append(_eyes_text(f))  # someone blinked here and not in another frame
         severe = True
     ratio = _sharp_ratio(f, {"sharpness": best.sharpness})
     if f.motion is not None and best.motion is not None and f.motion - best.motion >= p.note_motion:
