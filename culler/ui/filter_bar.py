@@ -1,5 +1,6 @@
 """The filter bar above the views: All / Picks / Rejects / Unflagged with their counts, a minimum
-rating, a colour label and "best of each group". Its controls never take keyboard focus, so culling keys keep working."""
+rating, a colour label and "best of each group". Its controls never take keyboard focus, so
+culling keys keep working."""
 
 from __future__ import annotations
 

@@ -110,7 +110,9 @@ def test_help_overlay_lists_every_registered_action(qtbot, window):
     text = plain_text(window.help.text.text())
     for action in window.registry.actions():
         assert action.label in text
-    assert "Compare" in text and "(coming)" in text  # hooks for views other helpers add
+    assert "Compare" in text
+    # hooks for views not added yet are marked as coming; once every view is in, none is
+    assert ("(coming)" in text) == any(a.handler is None for a in window.registry.actions())
     key(qtbot, window, Qt.Key.Key_P)  # keys do not act behind the overlay
     assert decision_of(window, "IMG_0001.jpg").flag == "none"
     key(qtbot, window, Qt.Key.Key_Escape)
