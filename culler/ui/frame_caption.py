@@ -30,6 +30,7 @@ def _fonts() -> tuple[QFont, QFont, QFont]:
 def paint_number(p: QPainter, box: QRectF, number: int, active: bool) -> None:
     """The key that chooses this frame (survey: 1-9), as a small rounded chip."""
     _name, _small, badge = _fonts()
+    badge.setPointSizeF(max(8.0, box.height() / 2.4))
     p.save()
     p.setRenderHint(QPainter.RenderHint.Antialiasing)
     p.setPen(Qt.PenStyle.NoPen)

@@ -169,6 +169,11 @@ class GroupFeatures(QObject):
         view = w.current_view()
         if hasattr(view, "follow_group"):
             view.follow_group(target)
+        index = self.index()
+        ordered = list(dict.fromkeys(g for g in map(index.group_of, w.model.ids) if g is not None))
+        gid = index.group_of(target)
+        where = f" — group {ordered.index(gid) + 1} of {len(ordered)}" if gid in ordered else ""
+        w.show_message(f"{index.title(target)}{where}")
 
     def step_within(self, step: int) -> None:
         w = self.w
@@ -241,6 +246,8 @@ class GroupFeatures(QObject):
         size = len(self.index().members[gid])
         collapsed = self.is_stack_cell(photo_id)
         text = str(size) if collapsed else f"{group.group_rank}/{size}"
+        if group.kind in ("bracket", "panorama"):
+            text += f" {group.kind}"
         fm = QFontMetrics(p.font())
         icon_w = 14 if collapsed else 0
         w = fm.horizontalAdvance(text) + 12 + icon_w
@@ -258,6 +265,10 @@ class GroupFeatures(QObject):
             p.drawRect(QRectF(box.left() + 5, box.top() + 7, 7, 6))
         p.setPen(theme.TEXT)
         p.drawText(box.adjusted(icon_w, 0, 0, 0), Qt.AlignmentFlag.AlignCenter, text)
+        if not collapsed:  # a bar under each frame of an expanded stack ties them together
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(STACK_EDGE)
+            p.drawRoundedRect(QRectF(image.left(), image.bottom() + 3, image.width(), 3), 1.5, 1.5)
         p.restore()
         self.badge_rects[photo_id] = box
 

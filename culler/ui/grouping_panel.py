@@ -115,7 +115,10 @@ class GroupingPanel(QDialog):
             grid.addWidget(self.values[key], 2 * r, 2)
             note = QLabel(hint, objectName="groupingHint")
             note.setStyleSheet("color: #8a8a8a; font-size: 8.5pt;")
+            note.setWordWrap(True)
             grid.addWidget(note, 2 * r + 1, 1, 1, 2)
+            if key == "similarity":
+                self.similarity_note = note
         grid.addWidget(QLabel("Keep per group"), 6, 0)
         grid.addWidget(self.keep_n, 6, 1, Qt.AlignmentFlag.AlignLeft)
         keep_note = QLabel("How many frames of each burst are suggested as picks.", objectName="groupingHint")
@@ -171,6 +174,16 @@ class GroupingPanel(QDialog):
         self._loading = False
         self._show_values()
         self._show_groups()
+        has_embeddings = False
+        if store is not None:
+            try:
+                has_embeddings = bool(store.embeddings("clip"))
+            except Exception:  # noqa: BLE001 - an older store: treat as none
+                has_embeddings = False
+        self.similarity.setEnabled(has_embeddings)
+        self.similarity_note.setText("How alike the content must be (CLIP). Higher: stricter, smaller groups."
+                                     if has_embeddings else "Needs the AI models' embeddings, which this album "
+                                     "does not have yet: time and pixel checks group it.")
 
     def current_params(self) -> dict:
         return {"similarity": self.similarity.value() / 100, "time_gap_s": float(TIME_GAPS[self.time_gap.value()]),

@@ -21,6 +21,10 @@ from dataclasses import dataclass
 from culler.core.records import Decision, GroupRow
 
 
+KIND_TITLES = {"burst": "Burst", "duplicates": "Near-duplicates", "bracket": "Exposure bracket",
+               "panorama": "Panorama"}
+
+
 class GroupIndex:
     """Members of each group of 2+ present photos, in capture order, for one AlbumState."""
 
@@ -56,6 +60,13 @@ class GroupIndex:
     def kind(self, photo_id: int) -> str:
         row = self.rows.get(photo_id)
         return row.kind if row is not None else "single"
+
+    def title(self, photo_id: int) -> str:
+        """'Burst of 4', 'Exposure bracket of 3'; 'Single photo' outside any group."""
+        n = len(self.members_of(photo_id))
+        if n < 2:
+            return "Single photo"
+        return f"{KIND_TITLES.get(self.kind(photo_id), 'Group')} of {n}"
 
 
 class IndexCache:
@@ -191,9 +202,6 @@ def suggested_changes(ids: list[int], rows: dict[int, GroupRow], decisions: dict
 
 def describe_group(index: GroupIndex, photo_id: int, name: str) -> str:
     """'burst of 5 (IMG_0001.jpg …)' for undo descriptions and messages."""
-    members = index.members_of(photo_id)
-    if len(members) < 2:
+    if len(index.members_of(photo_id)) < 2:
         return name
-    kind = index.kind(photo_id)
-    kind = "duplicates" if kind == "duplicates" else kind
-    return f"{kind} of {len(members)} ({name} …)"
+    return f"{index.title(photo_id).lower()} ({name} …)"

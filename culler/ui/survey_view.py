@@ -151,17 +151,23 @@ class SurveyView(QWidget, PhotoView):
         return sum(aspects) / len(aspects) if aspects else 1.5
 
     def tiles(self) -> list[QRectF]:
-        """One rectangle per frame (image + caption), in self.ids order."""
+        """One rectangle per frame (image + caption), in self.ids order, as a block centred in
+        the view; each tile is as large as its photos need (no empty bands around them)."""
         n = len(self.ids)
         if not n:
             return []
         area = QRectF(self.rect()).adjusted(0, HEADER_H, 0, 0)
-        cols, rows = tile_layout(n, area.width(), area.height(), self._aspect())
+        aspect = self._aspect()
+        cols, rows = tile_layout(n, area.width(), area.height(), aspect)
         self._columns = cols
-        w = (area.width() - GAP * (cols + 1)) / cols
-        h = (area.height() - GAP * (rows + 1)) / rows
-        return [QRectF(area.left() + GAP + (i % cols) * (w + GAP), area.top() + GAP + (i // cols) * (h + GAP), w, h)
-                for i in range(n)]
+        cell_w = (area.width() - GAP * (cols + 1)) / cols
+        cell_h = (area.height() - GAP * (rows + 1)) / rows
+        image_w = max(1.0, min(cell_w - 2 * PAD, (cell_h - CAPTION_H - 2 * PAD) * aspect))
+        w = min(cell_w, max(image_w + 2 * PAD, 260.0))
+        h = min(cell_h, image_w / aspect + CAPTION_H + 2 * PAD)
+        left = area.left() + (area.width() - cols * w - (cols - 1) * GAP) / 2
+        top = area.top() + (area.height() - rows * h - (rows - 1) * GAP) / 2
+        return [QRectF(left + (i % cols) * (w + GAP), top + (i // cols) * (h + GAP), w, h) for i in range(n)]
 
     @staticmethod
     def image_area(tile: QRectF) -> QRectF:
@@ -195,10 +201,9 @@ class SurveyView(QWidget, PhotoView):
     def _paint_header(self, p: QPainter, state) -> None:
         n = len(self.ids)
         if self.source == "group":
-            kind = self.groups.index().kind(self.ids[0])
-            what = {"duplicates": "Near-duplicates", "bracket": "Exposure bracket",
-                    "panorama": "Panorama"}.get(kind, "Burst")
-            text = f"{what} of {n}"
+            text = self.groups.index().title(self.ids[0])
+            if n < len(self.groups.index().members_of(self.ids[0])):
+                text += f" ({n} shown by the filter)"
         elif self.source == "selection":
             text = f"{n} selected photos"
         else:
@@ -246,7 +251,7 @@ class SurveyView(QWidget, PhotoView):
                 p.drawText(area.adjusted(10, 10, -10, -10), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
                            f"Unreadable: {error}")
         if number <= 9:
-            paint_number(p, QRectF(rect.left() + 6, rect.top() + 6, 20, 20), number, active)
+            paint_number(p, QRectF(rect.left() + 8, rect.top() + 8, 26, 26), number, active)
         paint_caption(p, QRectF(tile.left() + PAD, area.bottom() + 3, tile.width() - 2 * PAD, CAPTION_H),
                       state, pid, active=active)
         if active:
