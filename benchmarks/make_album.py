@@ -9,8 +9,9 @@ as an exposure bracket (-2/0/+2 EV). Frames are upscaled to the target size with
 so a file decodes like a camera JPEG (a few MB, real entropy), and carry EXIF capture times
 (0.2 s apart within a burst, seconds to minutes between scenes) and sometimes an EXIF orientation.
 
-Cache-friendly: the album is a pure function of (count, megapixels, seed); files that already
-exist are not written again, so re-running it is instant. Prints one JSON line with what it did.
+Cache-friendly: each file is a pure function of (its number, megapixels, seed) and a smaller
+album is a prefix of a bigger one; files that already exist are not written again, so re-running
+it is instant and `--count 700` after `--count 100` only adds the new 600. Prints one JSON line with what it did.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ class Frame:
     scene: int
     index: int  # frame number within the scene
     kind: str  # 'single' | 'burst' | 'bracket'
+    scene_size: int  # frames of the whole scene (the album may end inside a scene)
     captured_at: datetime
     exposure_bias: float | None
     orientation: int | None
@@ -64,15 +66,15 @@ def plan(count: int, seed: int) -> list[Frame]:
             kind, n = "bracket", 3
         else:
             kind, n = "single", 1
-        n = min(n, count - len(frames))
         orientation = 6 if rng.random() < 0.08 else None
         for i in range(n):
             bias = (-2.0, 0.0, 2.0)[i] if kind == "bracket" else (0.0 if rng.random() < 0.5 else None)
-            frames.append(Frame(f"IMG_{len(frames) + 1:04d}.JPG", scene, i, kind,
+            frames.append(Frame(f"IMG_{len(frames) + 1:04d}.JPG", scene, i, kind, n,
                                 at + timedelta(seconds=0.2 * i), bias, orientation))
         at += timedelta(seconds=0.2 * n + float(rng.uniform(4, 90)))
         scene += 1
-    return frames
+    # Cut only at the end, so a smaller album is a prefix of a bigger one (files can be reused).
+    return frames[:count]
 
 
 def _scene_base(scene: int, seed: int) -> np.ndarray:
@@ -124,7 +126,7 @@ def _write_scene(args: tuple) -> int:
     missing = [f for f in frames if not (out_dir / f.name).exists()]
     if not missing:
         return 0
-    images = _scene_frames(frames[0].scene, frames[0].kind, len(frames), seed)
+    images = _scene_frames(frames[0].scene, frames[0].kind, frames[0].scene_size, seed)
     grain = _grain(width, height, seed)
     written = 0
     for f in missing:
