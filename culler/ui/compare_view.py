@@ -226,8 +226,10 @@ class CompareView(QWidget, PhotoView):
                 self.candidates = list(self.host.model.ids)
             left = photo_id
         others = [c for c in self.candidates if c != left]
-        right = step_within([left, *others], left, 1) if others else None
-        self.ids = [left, right if right != left else None]
+        right = step_within(self.candidates, left, 1) if left in self.candidates else None
+        if right is None or right == left:
+            right = others[0] if others else None
+        self.ids = [left, right]
         self.active_side = 0
         self.refresh()
 
@@ -367,6 +369,11 @@ class CompareView(QWidget, PhotoView):
             caption.show_photo(state, self.ids[side], two and side == self.active_side)
         for canvas in self.canvases:
             canvas.update()
+
+    def decisions_changed(self, ids: list[int]) -> None:
+        """Decisions changed (also of frames the grid hides in a stack): repaint what shows them."""
+        if self._active and set(ids) & set(self.ids):
+            self._update_captions()
 
     def _image_ready(self, photo_id: int) -> None:
         if self._active and photo_id in self.ids:

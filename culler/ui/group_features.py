@@ -56,6 +56,8 @@ class GroupFeatures(QObject):
         self._before_layout: int | None = None
         window.model.layoutAboutToBeChanged.connect(self._remember_current)
         window.model.layoutChanged.connect(self._keep_current)
+        window.session.decisions_changed.connect(self.compare.decisions_changed)
+        window.session.decisions_changed.connect(self.survey.decisions_changed)
         self._register(window.registry)
 
     # -- shared by the views

@@ -139,6 +139,11 @@ class SurveyView(QWidget, PhotoView):
         rows = sorted(i.row() for i in self.host.selection.selectedIndexes())
         return [pid for pid in (model.id_at(r) for r in rows) if pid is not None]
 
+    def decisions_changed(self, ids: list[int]) -> None:
+        """Decisions changed (also of frames the grid hides in a stack): repaint."""
+        if self._active_view and set(ids) & set(self.ids):
+            self.update()
+
     # -- layout
     def _aspect(self) -> float:
         state = self.host.model.state

@@ -172,3 +172,6 @@ def test_compare_starts_with_the_best_frame_and_its_runner_up(qtbot, window):
     assert compare.active_side == 1
     key(qtbot, window, Qt.Key.Key_Escape)
     assert window.current_view_id() == "grid"
+    window.set_current(window.model.ids[2])  # a single photo: compared with the next one shown
+    key(qtbot, window, Qt.Key.Key_C)
+    assert names() == ["IMG_0006.jpg", "IMG_0007.jpg"]
