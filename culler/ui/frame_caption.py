@@ -92,7 +92,7 @@ def paint_caption(p: QPainter, rect: QRectF, state, photo_id: int, number: int |
 
     # line 2: advice, visibly apart from the decision above
     x2 = rect.left() + 4 + (23 if number is not None and number <= 9 else 0)
-    if group is not None and group.suggestion in ("pick", "reject"):
+    if group is not None and group.suggestion in ("pick", "reject") and decision.flag != group.suggestion:
         p.setFont(badge)
         w = QFontMetrics(badge).horizontalAdvance(f"{group.suggestion}?") + 12
         theme.paint_suggestion(p, QRectF(x2, line2.top() + 1, w, 16), group.suggestion)

@@ -133,7 +133,7 @@ class ThumbnailDelegate(QStyledItemDelegate):
         top = rect.top() + 5
         if decision.flag != "none":
             theme.paint_flag(p, QRectF(rect.left() + 5, top, 20, 20), decision.flag)
-        if group is not None and group.suggestion in ("pick", "reject"):
+        if group is not None and group.suggestion in ("pick", "reject") and decision.flag != group.suggestion:
             text = f"{group.suggestion}?"
             w = fm.horizontalAdvance(text) + 12
             left = rect.left() + (29 if decision.flag != "none" else 5)
