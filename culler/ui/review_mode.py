@@ -16,33 +16,30 @@ Keys while reviewing (all in the action registry, so the help overlay and keymap
   ] [ / Down Up     the other frames of this photo's group, in place (the clock keeps running)
   Esc               leave (R resumes);  Shift+R  end now and see the summary
 
-The mode's keys win over the window's while it is on screen: a small application event filter,
-installed while the view is active (Qt asks the newest filter first), runs them before the
-window's dispatcher. Decision keys still run the window's own actions (one undo step each).
+The mode's keys win over the window's while it is on screen (review_keys.py); decision keys still
+run the window's own actions (one undo step each). What is on screen is drawn by review_screen.py.
 """
 
 from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer
-from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QLineEdit, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
 
-from culler.ui.actions import event_key
 from culler.ui.review_clock import QtClock
+from culler.ui.review_keys import ReviewKeys
+from culler.ui.review_screen import ReviewScreen
 from culler.ui.review_session import MORE_TIME_S, ReviewSession
 from culler.ui.review_setup import ReviewSetupDialog, duration_text
-from culler.ui.review_summary import ReviewSummaryPage, append_history, read_history
-from culler.ui.review_widgets import CountdownStrip, ReviewCanvas, SweepPage, clock_text
+from culler.ui.review_summary import append_history, read_history
+from culler.ui.review_widgets import SweepPage
 from culler.ui.views import PhotoView
 
 log = logging.getLogger(__name__)
 SESSION_KEY = "review.session"
 SETUP_KEY = "review.setup"
 SAVE_EVERY_S = 3.0  # clock seconds between saves while the clock runs (every step also saves)
-DECISION_PREFIXES = ("flag.", "rating.", "label.")
-PAUSED_TEXT = ("Paused\nSpace go on  ·  + more time  ·  Backspace back\n"
-               "Esc leave (R resumes)  ·  Shift+R end and see the summary")
 
 
 def install_review_mode(window, clock=None) -> "ReviewView":
@@ -90,21 +87,12 @@ class ReviewView(QWidget, PhotoView):
         self._last = 0.0
         self._last_save = 0.0
         self._return_to = "grid"
-        self._keys = _ReviewKeys(self)
-
-        self.canvas = ReviewCanvas()
-        self.sweep = SweepPage(host.thumbnails)
-        self.summary = ReviewSummaryPage()
-        self.summary.closed.connect(self.leave)
-        self.pages = QStackedWidget()
-        for page in (self.canvas, self.sweep, self.summary):
-            self.pages.addWidget(page)
-        self.strip = CountdownStrip()
+        self._keys = ReviewKeys(self)
+        self.screen = ReviewScreen(host)
+        self.screen.summary.closed.connect(self.leave)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addWidget(self.pages, 1)
-        layout.addWidget(self.strip)
+        layout.addWidget(self.screen)
 
         host.previews.ready.connect(self._preview_ready)
         host.previews.failed.connect(lambda pid, _m: self._preview_ready(pid))
@@ -130,14 +118,14 @@ class ReviewView(QWidget, PhotoView):
     def running(self) -> bool:
         return (self.is_current() and self.session is not None and not self.session.finished
                 and self.host.model.state is not None
-                and self.pages.currentWidget() is not self.summary)
+                and not self.screen.on_summary())
 
     # -- PhotoView
     def activate(self) -> None:
         store = self.host.session.store
         if self.session is not None and store is not self.store:
             self.session, self.store = None, None  # another album was opened meanwhile
-        if self.session is None and self.pages.currentWidget() is not self.summary:
+        if self.session is None and not self.screen.on_summary():
             QTimer.singleShot(0, lambda: self.host.show_view(self._return_to))
             return
         if not self._active:
@@ -172,7 +160,7 @@ class ReviewView(QWidget, PhotoView):
         if not self.running():
             return []
         if self.session.in_sweep:
-            return self.sweep.selected_ids()
+            return self.screen.sweep.selected_ids()
         shown = self.session.shown_id()
         return [] if shown is None else [shown]
 
@@ -180,7 +168,7 @@ class ReviewView(QWidget, PhotoView):
         if self._deciding or not self.running():
             return  # a decision moves on by itself (auto-advance must not move twice)
         if self.session.in_sweep:
-            self.sweep.move(step)
+            self.screen.sweep.move(step)
         elif step == "next":
             self.skip()
         elif step == "prev":
@@ -266,8 +254,6 @@ class ReviewView(QWidget, PhotoView):
 
     def _begin(self, session: ReviewSession, store) -> None:
         self.session, self.store = session, store
-        self.pages.setCurrentWidget(self.canvas)
-        self.strip.show()
         self.save()
         self.host.show_view(self.view_id)
 
@@ -342,7 +328,7 @@ class ReviewView(QWidget, PhotoView):
             return
         if in_sweep:
             if len(targets) == 1:
-                self.sweep.move("next")
+                self.screen.sweep.move("next")
             return
         self.session.after_decision()
         self._stepped()
@@ -358,99 +344,23 @@ class ReviewView(QWidget, PhotoView):
     def end_now(self) -> None:
         self.finish(ended_early=True)
 
-    # -- showing
     def show_stop(self) -> None:
-        s, state = self.session, self.host.model.state
-        if s is None or state is None:
-            return
-        if s.finished:
-            return
-        s.mark_seen()
-        if s.in_sweep:
-            page, pages = s.page_number()
-            rng = s.current
-            header = (f"<span style='color:#e0e0e0'>Glance sweep</span> — the lowest scores, page {page} of "
-                      f"{pages} (photos {rng.start + 1}–{rng.stop} of {len(s.entries)}).  "
-                      f"<span style='color:#8a8a8a'>Arrows and Shift select; P X U 0–5 6–9 apply to the "
-                      f"selection; Return: next page.</span>")
-            next_page = s.stop_range(rng.stop) if rng.stop < len(s.entries) else range(0)
-            self.sweep.show_page(state, s.page_ids(), header, [s.entries[i].photo_id for i in next_page])
-            self.pages.setCurrentWidget(self.sweep)
-            if self._active:
-                self.sweep.list.setFocus(Qt.FocusReason.OtherFocusReason)
-        else:
-            self.pages.setCurrentWidget(self.canvas)
-            self._show_photo(s.shown_id())
-        self._update_strip()
-
-    def _show_photo(self, photo_id: int) -> None:
-        host, state = self.host, self.host.model.state
-        photo = state.photos.get(photo_id)
-        size = self.canvas.request_size()
-        preview = host.previews.get(photo_id, size)
-        error = state.error(photo_id) if photo is not None and photo.status == "error" else None
-        error = error or host.previews.failure(photo_id)
-        placeholder = None
-        if preview is None and not error:
-            thumb = host.thumbnails.pixmap(photo_id)
-            placeholder = thumb.toImage() if thumb is not None else None
-        self.canvas.show_photo(photo_id, preview.image if preview else None, _display_size(photo, preview),
-                               placeholder, f"Unreadable: {error}" if error else "")
-        s = self.session
-        entry = s.entry
-        note = ""
-        if entry.siblings:
-            n = len(entry.siblings) + 1
-            note = (f"frame {s.sibling + 1} of {n} in this group   [ ] other frames" if s.sibling
-                    else f"{n - 1} more frame{'s' if n > 2 else ''} in this group   ] to see")
-        self.canvas.set_overlays(PAUSED_TEXT if s.paused else "", note)
-        if host.model.row_of(photo_id) >= 0 and host.current_id() != photo_id:
-            host.set_current(photo_id)  # leaving the review lands on the photo last seen
-        if self._active:
-            host.previews.want(self._prefetch(photo_id), size)
-
-    def _prefetch(self, shown: int) -> list[int]:
-        s = self.session
-        ids = [shown]
-        i = s.current.stop
-        while i < len(s.entries) and len(ids) < 3 and not s.entries[i].sweep:
-            ids.append(s.entries[i].photo_id)
-            i += 1
-        ids += list(s.entry.siblings[s.sibling:s.sibling + 1])
-        if s.index > 0:
-            ids.append(s.entries[s.stop_range(s.index - 1).start].photo_id)
-        if i < len(s.entries):
-            self.host.thumbnails.want([s.entries[j].photo_id for j in s.stop_range(i)])
-        return list(dict.fromkeys(ids))
+        if self.session is not None and not self.session.finished:
+            self.session.mark_seen()
+            self.screen.show_stop(self.session, self._active)
 
     def _update_strip(self) -> None:
-        s, state = self.session, self.host.model.state
-        if s is None or s.finished or state is None:
-            return
-        here, total = s.left_here(), s.left_total()
-        fraction = here / s.seconds_here() if s.seconds_here() > 0 else 0.0
-        if s.in_sweep:
-            page, pages = s.page_number()
-            left = f"Sweep page {page} of {pages}  ·  {len(s.current)} photos"
-            right = f"{clock_text(here)} on this page   ·   {clock_text(total)} left in all"
-        else:
-            shown = s.shown_id()
-            left = _describe_photo(state, shown)
-            right = (f"{clock_text(here)}   ·   photo {s.index + 1} of {len(s.entries)}   ·   "
-                     f"{clock_text(total)} left in all")
-        if s.paused:
-            right = "Paused   ·   " + right
-        self.strip.set_state(fraction, left, right, s.paused)
+        self.screen.update_strip(self.session)
 
     def _preview_ready(self, photo_id: int) -> None:
         if self._active and self.running() and not self.session.in_sweep and photo_id == self.session.shown_id():
-            self._show_photo(photo_id)
+            self.screen.show_photo(self.session, self._active)
 
     def _decisions_changed(self) -> None:
         if not self._active or not self.running():
             return
         if self.session.in_sweep:
-            self.sweep.list.viewport().update()
+            self.screen.sweep.list.viewport().update()
         self._update_strip()
 
     # -- the end
@@ -474,73 +384,7 @@ class ReviewView(QWidget, PhotoView):
         error = append_history(self.host.ctx.data_dir, summary["album"], summary)
         if error:
             self.host.show_message(error, 8000)
-        self.summary.show_summary(summary, album_reviews, read_history(self.host.ctx.data_dir), ended_early)
-        self.pages.setCurrentWidget(self.summary)
-        self.strip.hide()
+        self.screen.show_summary(summary, album_reviews, read_history(self.host.ctx.data_dir), ended_early)
         self.session = None
         if not self.is_current():
             self.host.show_view(self.view_id)
-
-
-class _ReviewKeys(QObject):
-    """Runs the review's keys before the window's dispatcher while the review is on screen."""
-
-    def __init__(self, view: ReviewView) -> None:
-        super().__init__(view)
-        self.view = view
-
-    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt API
-        view = self.view
-        host = view.host
-        if obj is host and event.type() == QEvent.Type.Close:
-            view.save()  # the window is closing: keep the exact position
-            return False
-        if event.type() != QEvent.Type.KeyPress or not isinstance(obj, QWidget) or obj.window() is not host:
-            return False
-        if host.help.isVisible() or not view.is_current():
-            return False
-        if isinstance(QApplication.focusWidget(), (QLineEdit, QAbstractSpinBox)):
-            return False
-        key = event_key(event)
-        if key is None:
-            return False
-        registry = host.registry
-        for action in registry.actions():
-            if action.id.startswith("review.") and key in action.keys and action.enabled:
-                if not (event.isAutoRepeat() and not action.repeatable):
-                    action.handler()
-                return True
-        action = registry.for_key(key)
-        if action is None or not view.running():
-            return False
-        if action.id.startswith(DECISION_PREFIXES):
-            if not event.isAutoRepeat():
-                view.decide_with(action.handler)
-            return True
-        if action.id.startswith("nav."):
-            view.move(action.id.split(".", 1)[1])
-            return True
-        return False
-
-
-def _describe_photo(state, photo_id: int) -> str:
-    parts = [state.name(photo_id)]
-    score = state.score(photo_id)
-    parts.append(f"score {round(score * 100)}" if score is not None else "no score")
-    d = state.decision(photo_id)
-    if d.flag != "none":
-        parts.append("picked" if d.flag == "pick" else "rejected")
-    if d.rating:
-        parts.append("★" * d.rating)
-    if d.label:
-        parts.append(d.label.lower())
-    return "   ·   ".join(parts)
-
-
-def _display_size(photo, preview) -> QSize | None:
-    if preview is not None and preview.full_size:
-        return QSize(*preview.full_size)
-    if photo is None or not photo.meta.width or not photo.meta.height:
-        return QSize(preview.image.size()) if preview else None
-    w, h = photo.meta.width, photo.meta.height
-    return QSize(h, w) if photo.meta.orientation in (5, 6, 7, 8) else QSize(w, h)

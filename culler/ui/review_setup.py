@@ -27,7 +27,10 @@ QLabel#setupTail { color: #9a9a9a; }
 QDoubleSpinBox { background-color: #2c2c2c; border: 1px solid #3c3c3c; border-radius: 3px; padding: 2px 6px;
                  color: #e6e6e6; min-width: 64px; }
 QDoubleSpinBox:disabled { color: #6a6a6a; }
-QRadioButton { background: transparent; color: #d0d0d0; spacing: 6px; }
+QRadioButton { background: transparent; color: #d0d0d0; spacing: 8px; }
+QRadioButton::indicator { width: 10px; height: 10px; border-radius: 6px; border: 1px solid #6a6a6a;
+                          background-color: #262626; }
+QRadioButton::indicator:checked { background-color: #d0d0d0; border-color: #d0d0d0; }
 QPushButton { background-color: #333333; color: #e0e0e0; border: 1px solid #474747; border-radius: 4px;
               padding: 5px 16px; }
 QPushButton:default { background-color: #4a4a4a; border-color: #5e5e5e; color: #ffffff; }

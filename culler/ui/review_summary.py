@@ -25,11 +25,12 @@ LOW_BANDS, HIGH_BANDS = BAND_NAMES[:2], BAND_NAMES[3:]
 HISTORY_ROWS = 6  # earlier reviews listed one by one (the totals cover all of them)
 
 STYLE = """
-QWidget#reviewSummary { background-color: #1c1c1c; }
+QWidget#reviewSummary { background-color: #1e1e1e; }
 QWidget#reviewSummary QLabel { background: transparent; }
 QLabel#summaryTitle { font-size: 15pt; color: #ececec; }
 QLabel#summaryTotals { font-size: 10.5pt; color: #cfcfcf; }
 QLabel#summaryAnswer { color: #bdbdbd; }
+QLabel#summaryLegend { color: #8a8a8a; font-size: 8.5pt; }
 QLabel#summaryHeading { color: #8a8a8a; font-size: 8.5pt; letter-spacing: 1px; }
 QLabel#summaryHistory { color: #b8b8b8; }
 QPushButton#summaryClose { background-color: #333333; color: #e0e0e0; border: 1px solid #474747;
@@ -83,7 +84,11 @@ def band_totals(summaries: list[dict]) -> dict[str, dict[str, int]]:
 
 
 def _rate(picks: int, seen: int) -> str:
-    return "—" if not seen else f"{round(100 * picks / seen)} %"
+    return "—" if not seen else f"{round(100 * picks / seen)}\u00a0%"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def trust_sentence(totals: dict[str, dict[str, int]]) -> str:
@@ -93,9 +98,9 @@ def trust_sentence(totals: dict[str, dict[str, int]]) -> str:
         picks = sum(totals[n]["picks"] for n in names)
         if not seen:
             return f"{words}: no photos seen."
-        return f"{words}: {picks} pick{'s' if picks != 1 else ''} among {seen} seen ({_rate(picks, seen)})."
+        return f"{words}: {_plural(picks, 'pick')} among {seen} seen ({_rate(picks, seen)})."
 
-    return f"{part(LOW_BANDS, 'Scored below 0.4')}  {part(HIGH_BANDS, 'Scored 0.6 and above')}"
+    return f"{part(LOW_BANDS, 'Scored below 0.4')}   {part(HIGH_BANDS, 'Scored 0.6 and above')}"
 
 
 # -- widgets
@@ -139,9 +144,9 @@ class BandChart(QWidget):
                        name)
             track = QRectF(bar_left, y + 8, bar_w * b["photos"] / most, self.ROW_H - 16)
             p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(QColor("#2e2e2e"))
-            p.drawRoundedRect(QRectF(bar_left, y + 8, bar_w, self.ROW_H - 16), 3, 3)
-            p.setBrush(QColor("#4a4a4a"))
+            p.setBrush(QColor("#333333"))
+            p.drawRoundedRect(track, 3, 3)
+            p.setBrush(QColor("#5a5a5a"))
             seen_w = track.width() * (b["seen"] / b["photos"] if b["photos"] else 0)
             p.drawRoundedRect(QRectF(track.left(), track.top(), seen_w, track.height()), 3, 3)
             unit = track.width() / b["photos"] if b["photos"] else 0
@@ -171,11 +176,10 @@ def history_html(album_reviews: list[dict], all_reviews: list[dict]) -> str:
     for s in album_reviews[-HISTORY_ROWS:]:
         when = str(s.get("finished_at", ""))[:16].replace("T", " ")
         rows.append(row(f"{when}  ·  {s.get('seen', 0)} seen", band_totals([s]), dim=True))
-    n_album = len(album_reviews)
-    rows.append(row(f"This album, {n_album} review{'s' if n_album != 1 else ''}", band_totals(album_reviews)))
+    rows.append(row(f"This album, {_plural(len(album_reviews), 'review')}", band_totals(album_reviews)))
     albums = {r.get("album") for r in all_reviews}
     if all_reviews:
-        rows.append(row(f"All albums, {len(all_reviews)} reviews of {len(albums)} album{'s' if len(albums) != 1 else ''}",
+        rows.append(row(f"All albums, {_plural(len(all_reviews), 'review')} of {_plural(len(albums), 'album')}",
                         band_totals(all_reviews)))
     return (f"<table cellspacing='0'><tr><th align='left' style='padding:2px 14px 2px 0;color:#8a8a8a;"
             f"font-weight:normal'>pick rate by score</th>{head}</tr>{''.join(rows)}</table>")
@@ -213,6 +217,10 @@ class ReviewSummaryPage(QWidget):
         box.addSpacing(14)
         box.addWidget(_heading("PICKS AND REJECTS BY SCORE"))
         box.addWidget(self.chart)
+        box.addWidget(QLabel("<span style='color:#f2f2f2'>■</span> picks &nbsp;&nbsp; <span style='color:#d9534f'>■</span> "
+                             "rejects &nbsp;&nbsp; <span style='color:#5a5a5a'>■</span> seen, no flag &nbsp;&nbsp; "
+                             "<span style='color:#333333'>■</span> not seen", objectName="summaryLegend"))
+        box.addSpacing(6)
         box.addWidget(self.answer)
         box.addSpacing(14)
         box.addWidget(_heading("ACROSS REVIEWS"))
@@ -242,7 +250,8 @@ class ReviewSummaryPage(QWidget):
             f"{summary['picks']} pick{'s' if summary['picks'] != 1 else ''}  ·  "
             f"{summary['rejects']} reject{'s' if summary['rejects'] != 1 else ''}")
         self.chart.set_bands(summary["bands"])
-        self.answer.setText("Did the low scores hide keepers? " + trust_sentence(band_totals([summary])))
+        self.answer.setText("<span style='color:#e0e0e0'>Did the low scores hide keepers?</span><br>"
+                            + escape(trust_sentence(band_totals([summary]))))
         self.history.setText(history_html(album_reviews, all_reviews))
 
 

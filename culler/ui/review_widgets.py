@@ -12,6 +12,7 @@ from PySide6.QtCore import QAbstractListModel, QItemSelectionModel, QModelIndex,
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import QAbstractItemView, QFrame, QLabel, QListView, QVBoxLayout, QWidget
 
+from culler.ui import theme
 from culler.ui.grid_delegate import ThumbnailDelegate
 from culler.ui.loupe_canvas import LoupeCanvas
 from culler.ui.photo_model import PHOTO_ID_ROLE
@@ -163,6 +164,30 @@ class SweepModel(QAbstractListModel):
                 self.dataChanged.emit(index, index)
 
 
+class _FlatFrames:
+    """The delegate's stacks hook for the sweep: frames are drawn flat (a page shows each photo on
+    its own, never a collapsed stack) with their rank in the group as a small badge."""
+
+    @staticmethod
+    def is_stack_cell(photo_id: int) -> bool:
+        return False
+
+    @staticmethod
+    def paint_stack_badge(p: QPainter, image: QRectF, photo_id: int, group) -> None:
+        if group is None or group.group_size < 2:
+            return
+        text = f"{group.group_rank}/{group.group_size}"
+        w = QFontMetrics(p.font()).horizontalAdvance(text) + 10
+        box = QRectF(image.right() - w - 5, image.bottom() - 22, w, 17)
+        p.save()
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(theme.BADGE_BG)
+        p.drawRoundedRect(box, 3, 3)
+        p.setPen(theme.TEXT)
+        p.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+        p.restore()
+
+
 _CURSOR = {"next": QAbstractItemView.CursorAction.MoveRight, "prev": QAbstractItemView.CursorAction.MoveLeft,
            "up": QAbstractItemView.CursorAction.MoveUp, "down": QAbstractItemView.CursorAction.MoveDown,
            "first": QAbstractItemView.CursorAction.MoveHome, "last": QAbstractItemView.CursorAction.MoveEnd}
@@ -194,6 +219,7 @@ class SweepPage(QWidget):
         self.selection: QItemSelectionModel = self.list.selectionModel()
         self.delegate = ThumbnailDelegate(thumbnails, self.list)
         self.delegate.cell_size = SWEEP_CELL
+        self.delegate.stacks = _FlatFrames()
         self.list.setItemDelegate(self.delegate)
         self.list.setGridSize(SWEEP_CELL)
         layout = QVBoxLayout(self)

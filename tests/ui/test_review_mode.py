@@ -107,7 +107,7 @@ def test_time_running_out_brings_the_next_photo(qtbot, review_window, clock):
     assert shown(w) == BY_SCORE[0]
     clock.advance(first - 0.3)
     assert shown(w) == BY_SCORE[0]
-    assert "photo 1 of 9" in w.review.strip.right_text
+    assert "photo 1 of 9" in w.review.screen.strip.right_text
     clock.advance(0.5)
     assert shown(w) == BY_SCORE[1]
     assert w.review.session.left_here() == pytest.approx(plan.entries[1].seconds - 0.2, abs=1e-6)
@@ -119,8 +119,8 @@ def test_space_pauses_and_time_does_not_run_while_paused(qtbot, review_window, c
     clock.advance(1.0)
     left = w.review.session.left_here()
     press(qtbot, w, Qt.Key.Key_Space)
-    assert w.review.session.paused and "Paused" in w.review.strip.right_text
-    assert w.review.canvas.paused_text.startswith("Paused")
+    assert w.review.session.paused and "Paused" in w.review.screen.strip.right_text
+    assert w.review.screen.canvas.paused_text.startswith("Paused")
     clock.advance(120.0)
     assert shown(w) == BY_SCORE[0] and w.review.session.left_here() == pytest.approx(left)
     press(qtbot, w, Qt.Key.Key_Space)
@@ -200,7 +200,7 @@ def test_pacing_without_keys_matches_the_plan(qtbot, review_window, clock):
         if stop != last_stop:
             changes.append((last_stop, clock.now() - t0))
             last_stop = stop
-    assert w.review.pages.currentWidget() is w.review.summary
+    assert w.review.screen.on_summary()
     starts = [0.0] + [t for _stop, t in changes[:-1]]
     for (stop, end), begin in zip(changes, starts):
         planned = sum(plan.entries[i].seconds for i in stop)
@@ -217,16 +217,16 @@ def test_summary_counts_by_band_and_is_stored(qtbot, review_window, clock, ctx):
     clock.advance(0.5)
     press(qtbot, w, Qt.Key.Key_R, Qt.KeyboardModifier.ShiftModifier)  # end now
     review = w.review
-    assert review.pages.currentWidget() is review.summary and not review.strip.isVisible()
+    assert review.screen.on_summary() and not review.screen.strip.isVisible()
     stored = w.session.store.review_summaries()[-1]
     bands = {b["band"]: b for b in stored["bands"]}
     assert bands["0.8-1.0"]["picks"] == 2 and bands["0.6-0.8"]["rejects"] == 1
     assert bands["0.0-0.2"]["picks"] == 0 and stored["photos"] == 9 and stored["seen"] == 4  # the 4th was on screen
     assert stored["ended_early"] is True
-    assert "2 picks" in review.summary.totals.text() and "4 of 9 photos seen" in review.summary.totals.text()
+    assert "2 picks" in review.screen.summary.totals.text() and "4 of 9 photos seen" in review.screen.summary.totals.text()
     history = [json.loads(line) for line in (ctx.data_dir / "review_history.jsonl").read_text().splitlines()]
     assert history[-1]["album"] == str(w.session.album_root) and history[-1]["picks"] == 2
-    assert "This album, 1 review" in review.summary.history.text()
+    assert "This album, 1 review" in review.screen.summary.history.text()
     press(qtbot, w, Qt.Key.Key_Escape)
     assert w.current_view_id() == "grid"
     press(qtbot, w, Qt.Key.Key_R)  # the finished review is not resumed: a new one is set up
@@ -242,13 +242,13 @@ def test_sweep_page_decisions_apply_to_the_selection(qtbot, review_window, clock
     for _ in range(start):
         press(qtbot, w, Qt.Key.Key_Return)
     review = w.review
-    assert review.session.in_sweep and review.pages.currentWidget() is review.sweep
-    page = review.sweep.model.ids
+    assert review.session.in_sweep and review.screen.pages.currentWidget() is review.screen.sweep
+    page = review.screen.sweep.model.ids
     assert page == [e.photo_id for e in plan.entries[start:start + len(page)]]
-    assert "Sweep page 1" in review.strip.left_text
-    sel = review.sweep.selection
-    sel.select(review.sweep.model.index(0, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect)
-    sel.select(review.sweep.model.index(1, 0), QItemSelectionModel.SelectionFlag.Select)
+    assert "Sweep page 1" in review.screen.strip.left_text
+    sel = review.screen.sweep.selection
+    sel.select(review.screen.sweep.model.index(0, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect)
+    sel.select(review.screen.sweep.model.index(1, 0), QItemSelectionModel.SelectionFlag.Select)
     press(qtbot, w, Qt.Key.Key_X)
     store = w.session.store
     assert store.decision(page[0]).flag == "reject" and store.decision(page[1]).flag == "reject"
@@ -269,9 +269,9 @@ def test_best_of_each_group_shows_the_other_frames_in_place(qtbot, ctx, album, c
         score_album(w, rows)
         plan = start_review(qtbot, w, scope="best")
         assert plan.count == 7 and plan.entries[0].siblings == (ids["IMG_0005.jpg"], ids["IMG_0004.jpg"])
-        assert shown(w) == "IMG_0002.jpg" and "2 more frames" in w.review.canvas.note
+        assert shown(w) == "IMG_0002.jpg" and "2 more frames" in w.review.screen.canvas.note
         press(qtbot, w, Qt.Key.Key_Down)
-        assert shown(w) == "IMG_0005.jpg" and "frame 2 of 3" in w.review.canvas.note
+        assert shown(w) == "IMG_0005.jpg" and "frame 2 of 3" in w.review.screen.canvas.note
         press(qtbot, w, Qt.Key.Key_X)  # a decision on a frame goes to the next frame of the group
         assert w.session.store.decision(ids["IMG_0005.jpg"]).flag == "reject"
         assert shown(w) == "IMG_0004.jpg"
