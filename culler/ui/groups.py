@@ -36,11 +36,11 @@ class GroupIndex:
             if row is not None:
                 members.setdefault(row.group, []).append(pid)
         self.members = {gid: ids for gid, ids in members.items() if len(ids) > 1}
+        self._group_of = {pid: gid for gid, ids in self.members.items() for pid in ids}
 
     def group_of(self, photo_id: int | None) -> str | None:
         """The id of the 2+ frame group this photo belongs to; None for a single photo."""
-        row = self.rows.get(photo_id) if photo_id is not None else None
-        return row.group if row is not None and row.group in self.members else None
+        return self._group_of.get(photo_id)
 
     def members_of(self, photo_id: int | None) -> list[int]:
         """The photo's group in capture order ([photo_id] for a single photo)."""
@@ -104,19 +104,16 @@ class Stacks:
         index = self.cache.get(state)
         if not index.members:
             return ids
-        shown: dict[str, int] = {}
+        group_of, expanded = index.group_of, self.expanded
+        best: dict[str, tuple[int, int]] = {}  # group -> (rank, photo id) of the frame it shows
         for pid in ids:
-            gid = index.group_of(pid)
-            if gid is None or gid in self.expanded:
-                continue
-            if gid not in shown or index.rank(pid) < index.rank(shown[gid]):
-                shown[gid] = pid
-        out = []
-        for pid in ids:
-            gid = index.group_of(pid)
-            if gid is None or gid in self.expanded or shown.get(gid) == pid:
-                out.append(pid)
-        return out
+            gid = group_of(pid)
+            if gid is not None and gid not in expanded:
+                rank = index.rank(pid)
+                if gid not in best or rank < best[gid][0]:
+                    best[gid] = (rank, pid)
+        shown = {pid for _rank, pid in best.values()}
+        return [pid for pid in ids if pid in shown or group_of(pid) is None or group_of(pid) in expanded]
 
     def is_collapsed(self, gid: str | None) -> bool:
         return gid is not None and self.enabled and not self.best_only and gid not in self.expanded
