@@ -102,6 +102,8 @@ def run_pipeline(album: Path, models: Path, signals: str, threads: int | None, l
                           "models": span("models", "analyse"), "analyse": span("analyse", "group"),
                           "group": span("group", "done")},
         "torch_threads": threads,
+        "deep_groups": [list(g) for g in getattr(pipeline, "deep_groups", [])],
+        "steps": pipeline.times.summary(),
     }
 
 

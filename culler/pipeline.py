@@ -32,7 +32,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from culler.pipeline_progress import Progress, RateMeter, RunControl
+from culler.pipeline_progress import Progress, RateMeter, RunControl, StepTimes
 
 __all__ = ["Pipeline", "Progress", "ANALYSIS_LONG_EDGE"]
 
@@ -95,6 +95,8 @@ class Pipeline:
         self.scanned = False  # whether this run did a full scan of the folder
         self._deep = None
         self._models_loaded = False
+        self.times = StepTimes()  # where the time went, per step (benchmarks/analysis.py)
+        self.deep_groups: list[tuple[str, ...]] = []  # how the deep models were split over threads
 
     # -- controls (any thread) ---------------------------------------------------------------
     def pause(self) -> None:
@@ -144,7 +146,8 @@ class Pipeline:
         if self.vanished:
             self._forget_vanished()
         yield self._report("group", 0, 1, message="grouping bursts and ranking")
-        n_groups = self._group_and_rank()
+        with self.times.measure("group and rank"):
+            n_groups = self._group_and_rank()
         secs = time.monotonic() - t_start
         rate = self.analysed / secs if secs > 0 and self.analysed else None
         yield self._report("done", self.analysed, len(todo), photos_per_second=rate, eta_seconds=0.0,
@@ -177,7 +180,8 @@ class Pipeline:
             return []
         from culler.pipeline_deep import DeepRunner
 
-        self._deep = DeepRunner(Path(self.ctx.models_dir), planned, threads=self.threads)
+        self._deep = DeepRunner(Path(self.ctx.models_dir), planned, threads=self.threads, times=self.times)
+        self.deep_groups = list(self._deep.groups)
         return planned
 
     def _load_models(self) -> Iterator[Progress]:
@@ -185,7 +189,8 @@ class Pipeline:
         yield self._report("models", 0, 1, message="loading models")
         self._models_loaded = True
         try:
-            self._deep.load()
+            with self.times.measure("load models"):
+                self._deep.load()
             self.model_status.update(self._deep.status())
             ready = self._deep.available()
         except Exception as e:  # noqa: BLE001
@@ -228,7 +233,8 @@ class Pipeline:
         path = self.album_root / rel
         orientation = photo.meta.orientation if rel == photo.path else None
         try:
-            item.rgb = decode.load_image(path, ANALYSIS_LONG_EDGE, orientation)
+            with self.times.measure("decode"):
+                item.rgb = decode.load_image(path, ANALYSIS_LONG_EDGE, orientation)
         except FileNotFoundError:
             item.vanished = True
             return item
@@ -242,7 +248,8 @@ class Pipeline:
             from culler.analysis import technical
             from culler.core.grouping import tiny_image
 
-            item.signals = _clean_signals(technical.measure(item.rgb))
+            with self.times.measure("technical"):
+                item.signals = _clean_signals(technical.measure(item.rgb))
             item.tiny = tiny_image(item.rgb)
         except Exception as e:  # noqa: BLE001 - one odd image must not stop the album
             item.error = f"{rel}: could not be measured ({type(e).__name__}: {e})"
@@ -317,7 +324,9 @@ class Pipeline:
 
     def _run_batch(self, batch: list[_Prepared], meter: RateMeter, total: int) -> Iterator[Progress]:
         try:
-            results = self._deep.run([it.rgb for it in batch])
+            with self.times.measure("deep models (wall of a batch)") as t:
+                t.n = len(batch)
+                results = self._deep.run([it.rgb for it in batch])
         except Exception as e:  # noqa: BLE001 - keep technical results, retry deep next run
             results = [({}, {})] * len(batch)
             message = f"deep models failed on a batch: {type(e).__name__}: {e}"
@@ -332,14 +341,19 @@ class Pipeline:
     def _store(self, item: _Prepared, embeddings: dict | None = None) -> None:
         p = item.photo
         key = (p.size, p.mtime_ns)
+        with self.times.measure("store"):
+            self._write(item, key, embeddings)
+        item.rgb = None
+        self.analysed += 1
+
+    def _write(self, item: _Prepared, key: tuple[int, int], embeddings: dict | None) -> None:
+        p = item.photo
         if item.error is not None:
             self.store.put_analysis(p.id, key, {}, error=item.error)
             self.errors[p.path] = item.error
         else:
             emb = {k: np.asarray(v, dtype=np.float32) for k, v in (embeddings or {}).items()}
             self.store.put_analysis(p.id, key, item.signals, embeddings=emb or None, tiny=item.tiny)
-        item.rgb = None
-        self.analysed += 1
 
     def _forget_vanished(self) -> None:
         """Tell the store the vanished files are gone (their decisions stay in the store)."""

@@ -39,9 +39,10 @@ def plan_groups(names: list[str], threads: int) -> tuple[list[tuple[str, ...]], 
 class DeepRunner:
     """The pipeline's view of the deep models: status(), available(), run(images), close()."""
 
-    def __init__(self, models_dir: Path, names: list[str], threads: int | None = None) -> None:
+    def __init__(self, models_dir: Path, names: list[str], threads: int | None = None, times=None) -> None:
         from culler.analysis import deep
 
+        self.times = times  # a pipeline_progress.StepTimes, or None
         total = threads if threads and threads > 0 else deep.default_threads()
         self.groups, self.threads_per_group = plan_groups(names, total)
         self.analyzers = [deep.DeepAnalyzer(Path(models_dir), names=g, threads=self.threads_per_group)
@@ -74,7 +75,15 @@ class DeepRunner:
 
     def run(self, images: list[np.ndarray]) -> list[tuple[dict[str, float], dict[str, np.ndarray]]]:
         merged: list[tuple[dict, dict]] = [({}, {}) for _ in images]
-        for results in self._each(lambda a: a.run(images)):
+
+        def run_one(a):
+            if self.times is None:
+                return a.run(images)
+            with self.times.measure("+".join(a.names)) as t:
+                t.n = len(images)
+                return a.run(images)
+
+        for results in self._each(run_one):
             for (signals, embeddings), (s, e) in zip(merged, results):
                 signals.update(s)
                 embeddings.update(e)

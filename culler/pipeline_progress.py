@@ -108,3 +108,45 @@ class RunControl:
         """Block while paused (up to `timeout`); True when the run may go on, False if cancelled."""
         self._running.wait(timeout)
         return not self._cancelled.is_set()
+
+
+class StepTimes:
+    """CPU seconds (of the thread doing it) and wall seconds spent per step, from any thread.
+
+    CPU time shows where the work goes even on a machine shared with other processes, where
+    wall time mostly measures the neighbours.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.cpu: dict[str, float] = {}
+        self.wall: dict[str, float] = {}
+        self.count: dict[str, int] = {}
+
+    def measure(self, step: str):
+        return _Timed(self, step)
+
+    def add(self, step: str, cpu: float, wall: float, n: int = 1) -> None:
+        with self._lock:
+            self.cpu[step] = self.cpu.get(step, 0.0) + cpu
+            self.wall[step] = self.wall.get(step, 0.0) + wall
+            self.count[step] = self.count.get(step, 0) + n
+
+    def summary(self) -> dict[str, dict[str, float]]:
+        """{step: {'cpu_ms': per item, 'wall_ms': per item, 'items': n}}."""
+        with self._lock:
+            return {k: {"cpu_ms": round(1000 * self.cpu[k] / max(1, self.count[k]), 1),
+                        "wall_ms": round(1000 * self.wall[k] / max(1, self.count[k]), 1),
+                        "items": self.count[k]} for k in self.cpu}
+
+
+class _Timed:
+    def __init__(self, times: StepTimes, step: str, n: int = 1) -> None:
+        self.times, self.step, self.n = times, step, n
+
+    def __enter__(self):
+        self._cpu, self._wall = time.thread_time(), time.perf_counter()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.times.add(self.step, time.thread_time() - self._cpu, time.perf_counter() - self._wall, self.n)
