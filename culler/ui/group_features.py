@@ -107,16 +107,19 @@ class GroupFeatures(QObject):
         w = self.w
         has_album = lambda: w.model.state is not None  # noqa: E731
         in_view = lambda *ids: lambda: w.model.state is not None and w.current_view_id() in ids  # noqa: E731
-        for hook, handler in (("group.next", lambda: self.step_group(True)),
-                              ("group.prev", lambda: self.step_group(False)),
-                              ("group.next_in", lambda: self.step_within(1)),
-                              ("group.prev_in", lambda: self.step_within(-1)),
-                              ("group.accept", self.accept_group),
-                              ("view.compare", lambda: self.toggle_view("compare")),
-                              ("view.survey", lambda: self.toggle_view("survey"))):
-            if hook in registry:
-                registry.set_handler(hook, handler, enabled_when=has_album)
         r = registry.register
+        for hook, label, handler in (
+                ("group.next", "Next group (of 2 or more frames)", lambda: self.step_group(True)),
+                ("group.prev", "Previous group", lambda: self.step_group(False)),
+                ("group.next_in", "Next frame of the group (expands its stack)", lambda: self.step_within(1)),
+                ("group.prev_in", "Previous frame of the group", lambda: self.step_within(-1)),
+                ("group.accept", "Accept the group's suggestions (your flags stay)", self.accept_group),
+                ("view.compare", "Compare two frames (again: back)", lambda: self.toggle_view("compare")),
+                ("view.survey", "Survey the whole group (again: back)", lambda: self.toggle_view("survey"))):
+            if hook in registry:  # the window registered these as hooks: same keys, now with a handler
+                hooked = registry[hook]
+                r(hook, label, hooked.default_keys, handler, section=hooked.section, enabled_when=has_album,
+                  repeatable=hook in ("group.next", "group.prev", "group.next_in", "group.prev_in"))
         r("group.accept_photo", "Accept this photo's suggestion (grid: the selected photos')", ["Shift+A"],
           self.accept_photos, section="Groups", enabled_when=has_album)
         r("group.accept_all", "Accept the suggestions of every group", [], self.accept_all,
@@ -127,7 +130,8 @@ class GroupFeatures(QObject):
           section="Groups", enabled_when=has_album)
         r("group.settings", "Grouping thresholds…", [], self.show_panel, section="Groups", enabled_when=has_album)
         for n in range(1, 10):
-            r(f"survey.frame_{n}", f"Survey: make frame {n} the active one", [str(n)],
+            r(f"survey.frame_{n}", f"Choose frame {n} (P X U then decide on it)" if n == 1 else f"Choose frame {n}",
+              [str(n)],
               lambda n=n: self.survey.choose(n), section="Survey", enabled_when=in_view("survey"))
         not_in_survey = lambda: w.current_view_id() != "survey"  # noqa: E731 - digits choose frames there
         for action_id in DIGIT_ACTIONS:
