@@ -121,9 +121,11 @@ class ThumbnailDelegate(QStyledItemDelegate):
             p.setBrush(theme.PLACEHOLDER)
             p.drawRect(rect)
             return rect
+        rect = QRectF(round(rect.left()), round(rect.top()), round(rect.width()), round(rect.height()))
+        scaled = self.thumbnails.fitted(photo_id, int(rect.width()), int(rect.height())) or pixmap
         if decision.flag == "reject":
             p.setOpacity(0.35)  # rejects recede, as in Lightroom
-        p.drawPixmap(rect, pixmap, QRectF(pixmap.rect()))
+        p.drawPixmap(rect.topLeft(), scaled)
         p.setOpacity(1.0)
         return rect
 

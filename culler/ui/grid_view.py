@@ -5,11 +5,11 @@ and behind; scrolling supersedes the request. Decisions apply to every selected 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, QPoint, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelectionModel, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import QAbstractItemView, QFrame, QListView
 
 from culler.ui.grid_delegate import CELL_H, CELL_W, ThumbnailDelegate
-from culler.ui.views import PhotoView
+from culler.ui.views import PhotoView, selected_rows
 
 _CURSOR = {
     "next": QAbstractItemView.CursorAction.MoveRight,
@@ -68,8 +68,7 @@ class GridView(QListView, PhotoView):
 
     def target_ids(self) -> list[int]:
         model = self.host.model
-        rows = sorted(i.row() for i in self.selectionModel().selectedIndexes())
-        ids = [model.id_at(r) for r in rows]
+        ids = [model.id_at(r) for r in selected_rows(self.selectionModel())]
         if not ids:
             current = self.host.current_id()
             ids = [current] if current is not None else []
@@ -92,16 +91,16 @@ class GridView(QListView, PhotoView):
         self._request_timer.start()
 
     def visible_rows(self) -> range:
-        """Rows whose cells intersect the viewport (computed from the uniform grid, no per-row calls)."""
+        """Rows whose cells intersect the viewport (from the uniform grid: no per-row calls)."""
         n = self.model().rowCount() if self.model() else 0
         if n == 0:
             return range(0)
-        top_index = self.indexAt(QPoint(4, 4))
-        first = top_index.row() if top_index.isValid() else 0
+        top = self.verticalScrollBar().value()
+        pitch = self.gridSize().height()
+        first_line = top // pitch
+        last_line = (top + max(1, self.viewport().height()) - 1) // pitch
         columns = self.columns()
-        lines = self.viewport().height() // CELL_H + 2
-        first -= first % columns
-        return range(first, min(n, first + lines * columns))
+        return range(min(n, first_line * columns), min(n, (last_line + 1) * columns))
 
     def columns(self) -> int:
         return max(1, self.viewport().width() // CELL_W)
@@ -127,6 +126,8 @@ class GridView(QListView, PhotoView):
 
     def _thumbnails_arrived(self, ids: list[int]) -> None:
         self.host.model.photos_changed(ids)
+        if self._awaiting_first_screen and self.first_screen_complete():
+            self.viewport().update()  # the emit follows the paint that shows them all
 
     def first_screen_complete(self) -> bool:
         thumbs, model = self.host.thumbnails, self.model()

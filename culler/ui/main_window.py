@@ -33,6 +33,7 @@ from culler.ui.settings import UiSettings
 from culler.ui.status_widgets import AnalysisStatus, NoticeBanner
 from culler.ui.thumbnails import Thumbnails
 from culler.ui.window_actions import register_window_actions
+from culler.ui.views import selected_count
 from culler.ui.window_menus import build_menus
 
 _UNSET = object()
@@ -280,7 +281,7 @@ class MainWindow(QMainWindow):
         self._update_selection_label()
 
     def _update_selection_label(self, *_args) -> None:
-        n = len(self.selection.selectedIndexes())
+        n = selected_count(self.selection)
         self.selection_label.setText(f"{n:,} selected" if n > 1 else "")
 
     # -- album (delegated to the session)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 
 from culler.core.records import Photo
@@ -32,6 +32,7 @@ class Thumbnails(QObject):
         self.cache_dir = Path(cache_dir)
         self.size = size
         self._pixmaps: LRU[QPixmap] = LRU(capacity)
+        self._scaled: LRU[QPixmap] = LRU(capacity)
         self._failures: dict[int, str] = {}
         self._photos: dict[int, Photo] = {}
         self._root = Path(".")
@@ -43,6 +44,7 @@ class Thumbnails(QObject):
         self._root = Path(root)
         self._photos = photos
         self._pixmaps.clear()
+        self._scaled.clear()
         self._failures.clear()
         self.pool.submit(LANE, [])
 
@@ -52,11 +54,26 @@ class Thumbnails(QObject):
             old = self._photos.get(pid)
             if old is not None and old.cache_key != photo.cache_key:
                 self._pixmaps.discard(pid)
+                self._scaled.clear()
                 self._failures.pop(pid, None)
         self._photos = photos
 
     def pixmap(self, photo_id: int) -> QPixmap | None:
         return self._pixmaps.get(photo_id)
+
+    def fitted(self, photo_id: int, width: int, height: int) -> QPixmap | None:
+        """The thumbnail scaled to exactly width x height, cached so painting is a plain copy
+        (smooth scaling at every paint costs more than everything else in a grid cell)."""
+        key = (photo_id, width, height)
+        scaled = self._scaled.get(key)
+        if scaled is None:
+            original = self._pixmaps.get(photo_id)
+            if original is None:
+                return None
+            scaled = original.scaled(width, height, Qt.AspectRatioMode.IgnoreAspectRatio,
+                                     Qt.TransformationMode.SmoothTransformation)
+            self._scaled.put(key, scaled)
+        return scaled
 
     def failure(self, photo_id: int) -> str | None:
         return self._failures.get(photo_id)

@@ -15,6 +15,19 @@ from PySide6.QtCore import QItemSelectionModel
 MOVES = ("next", "prev", "up", "down", "first", "last")
 
 
+def selected_rows(selection: QItemSelectionModel) -> list[int]:
+    """Selected rows in order, read from the selection's ranges (selectedIndexes() builds one
+    Python object per selected photo: half a second for 10,000)."""
+    rows: set[int] = set()
+    for r in selection.selection():
+        rows.update(range(r.top(), r.bottom() + 1))
+    return sorted(rows)
+
+
+def selected_count(selection: QItemSelectionModel) -> int:
+    return len(selected_rows(selection))
+
+
 class ViewHost(Protocol):
     """What the main window offers its views."""
 
