@@ -132,6 +132,12 @@ def test_tab_moves_between_groups_and_a_accepts_the_group_in_one_undo_step(qtbot
     key(qtbot, window, Qt.Key.Key_A, Qt.KeyboardModifier.ShiftModifier)
     assert flags(window, names) == ["reject", "none", "pick"]
 
+    key(qtbot, window, Qt.Key.Key_E)  # the loupe moves between groups too
+    key(qtbot, window, Qt.Key.Key_Tab)
+    assert current(window) == "IMG_0005.jpg" and window.loupe.canvas.photo_id == window.current_id()
+    key(qtbot, window, Qt.Key.Key_BracketLeft)  # into the hidden frame of its stack
+    assert current(window) == "IMG_0004.jpg" and window.loupe.canvas.photo_id == window.current_id()
+
 
 def test_survey_shows_the_group_and_digits_choose_a_frame(qtbot, window):
     put_bursts(window)
