@@ -23,7 +23,7 @@ from culler.ui import theme
 from culler.ui.frame_caption import CAPTION_H, paint_caption
 from culler.ui.groups import step_within
 from culler.ui.loupe_canvas import LoupeCanvas
-from culler.ui.views import PhotoView
+from culler.ui.views import PhotoView, selected_rows
 
 
 class CompareCanvas(LoupeCanvas):
@@ -264,8 +264,7 @@ class CompareView(QWidget, PhotoView):
 
     def _selected_ids(self) -> list[int]:
         model = self.host.model
-        rows = sorted(i.row() for i in self.host.selection.selectedIndexes())
-        return [pid for pid in (model.id_at(r) for r in rows) if pid is not None]
+        return [pid for pid in map(model.id_at, selected_rows(self.host.selection)) if pid is not None]
 
     def _sync_current(self) -> None:
         """The window's current photo follows the active side (or its stack, when hidden)."""

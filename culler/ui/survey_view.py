@@ -20,9 +20,10 @@ from PySide6.QtWidgets import QWidget
 from culler.ui import theme
 from culler.ui.frame_caption import CAPTION_H, paint_caption, paint_number
 from culler.ui.groups import step_within
-from culler.ui.views import PhotoView
+from culler.ui.views import PhotoView, selected_rows
 
 GAP = 8
+MAX_FRAMES = 48  # a survey of more frames than this is a grid, not a comparison
 HEADER_H = 28
 PAD = 6
 
@@ -97,7 +98,9 @@ class SurveyView(QWidget, PhotoView):
         if state is None or photo_id is None:
             self.ids, self.active, self.source = [], None, ""
         elif len(selected) >= 2:
-            self.ids, self.source = selected, "selection"
+            self.ids, self.source = selected[:MAX_FRAMES], "selection"
+            if len(selected) > MAX_FRAMES:
+                self.host.show_message(f"Survey shows the first {MAX_FRAMES} of {len(selected):,} selected photos")
         else:
             members = self.groups.filtered_members(photo_id)
             self.ids, self.source = (members, "group") if len(members) >= 2 else ([photo_id], "single")
@@ -136,8 +139,7 @@ class SurveyView(QWidget, PhotoView):
 
     def _selected_ids(self) -> list[int]:
         model = self.host.model
-        rows = sorted(i.row() for i in self.host.selection.selectedIndexes())
-        return [pid for pid in (model.id_at(r) for r in rows) if pid is not None]
+        return [pid for pid in map(model.id_at, selected_rows(self.host.selection)) if pid is not None]
 
     def decisions_changed(self, ids: list[int]) -> None:
         """Decisions changed (also of frames the grid hides in a stack): repaint."""
