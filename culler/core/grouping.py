@@ -13,7 +13,8 @@ How two photos end up in one group:
      in the *worst* region, so a different subject in front of the same background fails even
      though the whole-image correlation is high (semantic embeddings alone over-group there);
    - CLIP embeddings (cosine >= `similarity`), for photos of one scene taken seconds or minutes
-     apart (or without capture times): the semantic check on top of the pixel check;
+     apart (or without capture times and more than 2 apart in filename order): the semantic
+     check on top of the pixel check;
    - frames less than `burst_gap_s` apart (a burst) only need `pixel_corr` over the whole image
      and no embedding check: a moving subject changes one region between frames without
      changing the moment, and a blurred, dark or noisy frame can move a semantic embedding more
@@ -399,7 +400,10 @@ def _same_moment(a, b, seq: _Sequence, tinies: _TinySet, emb, p: GroupingParams)
         dup_ok[need] = worst >= p.pixel_corr
     strict = min(0.995, p.similarity + p.embedding_only_margin)
     emb_only_ok = cos >= np.where(close, p.similarity, strict)
-    with_px = burst_ok | (dup_ok & (emb_ok | ~has_emb))
+    # Without capture times, neighbours in filename order stand in for a burst: the strict
+    # pixel check suffices for them, as the time does not tell it is one.
+    untimed_neighbours = ~(seq.timed[a] & seq.timed[b]) & (np.abs(seq.order[a] - seq.order[b]) <= 2)
+    with_px = burst_ok | (dup_ok & (emb_ok | ~has_emb | untimed_neighbours))
     return np.where(has_px, with_px, np.where(has_emb, emb_only_ok, close))
 
 

@@ -49,8 +49,9 @@ def test_bursts_of_real_photos_are_grouped_and_recognised_as_bursts():
     assert [g.ids for g in groups] == [sorted(g.ids) for g in sorted(groups, key=lambda g: g.ids[0])]
 
 
-def test_burst_frames_stay_together_even_when_their_embeddings_disagree():
-    items, truth = _album(["astronaut", "coffee"])
+@pytest.mark.parametrize("timed", [True, False])
+def test_burst_frames_stay_together_even_when_their_embeddings_disagree(timed):
+    items, truth = _album(["astronaut", "coffee"], timed=timed)
     rng = np.random.default_rng(3)
     for it in items:  # a semantic model thrown off by blur/noise/darkness
         e = rng.standard_normal(512)
