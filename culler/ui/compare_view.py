@@ -154,6 +154,7 @@ class CompareView(QWidget, PhotoView):
         self.images = images  # FrameImages
         self.groups = groups  # GroupFeatures: the group index and the photo filter
         self.setObjectName("compare")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # keys reach the window's dispatcher from here
         self.candidates: list[int] = []  # what the sides cycle through
         self.ids: list[int | None] = [None, None]  # left, right
         self.active_side = 0
