@@ -389,10 +389,13 @@ def _same_moment(a, b, seq: _Sequence, tinies: _TinySet, emb, p: GroupingParams)
         cos = np.zeros(len(a), np.float32)
     emb_ok = cos >= p.similarity
     has_px = tinies.has[a] & tinies.has[b]
+    # Without capture times, neighbours in filename order stand in for a burst: the strict
+    # pixel check suffices for them, as the time does not tell it is one.
+    untimed_neighbours = ~(seq.timed[a] & seq.timed[b]) & (np.abs(seq.order[a] - seq.order[b]) <= 2)
     burst_ok = np.zeros(len(a), bool)
     dup_ok = np.zeros(len(a), bool)
     # The pixel check is the costly part: skip pairs the embeddings or a rank correlation settle.
-    need = np.flatnonzero(has_px & (close | emb_ok | ~has_emb))
+    need = np.flatnonzero(has_px & (close | emb_ok | ~has_emb | untimed_neighbours))
     need = need[tinies.could_agree(a[need], b[need], p.pixel_corr)]
     if len(need):
         whole, worst = tinies.agreement(a[need], b[need], p.max_shift_px)
@@ -400,9 +403,6 @@ def _same_moment(a, b, seq: _Sequence, tinies: _TinySet, emb, p: GroupingParams)
         dup_ok[need] = worst >= p.pixel_corr
     strict = min(0.995, p.similarity + p.embedding_only_margin)
     emb_only_ok = cos >= np.where(close, p.similarity, strict)
-    # Without capture times, neighbours in filename order stand in for a burst: the strict
-    # pixel check suffices for them, as the time does not tell it is one.
-    untimed_neighbours = ~(seq.timed[a] & seq.timed[b]) & (np.abs(seq.order[a] - seq.order[b]) <= 2)
     with_px = burst_ok | (dup_ok & (emb_ok | ~has_emb | untimed_neighbours))
     return np.where(has_px, with_px, np.where(has_emb, emb_only_ok, close))
 
