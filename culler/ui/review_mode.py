@@ -37,7 +37,8 @@ from culler.ui.review_widgets import SweepPage
 from culler.ui.views import PhotoView
 
 log = logging.getLogger(__name__)
-SESSION_KEY = "review.session"
+SESSION_KEY = "review.session"  # the plan part of the session in progress (None when there is none)
+PROGRESS_KEY = "review.progress"  # where it stands; written at every step
 SETUP_KEY = "review.setup"
 SAVE_EVERY_S = 3.0  # clock seconds between saves while the clock runs (every step also saves)
 
@@ -87,6 +88,9 @@ class ReviewView(QWidget, PhotoView):
         self._last = 0.0
         self._last_save = 0.0
         self._return_to = "grid"
+        self._saved_plan: tuple | None = None  # (started_at, edits) of the plan part last written
+        self._resize_timer = QTimer(self, singleShot=True, interval=80)
+        self._resize_timer.timeout.connect(lambda: self.show_stop() if self._active else None)
         self._keys = ReviewKeys(self)
         self.screen = ReviewScreen(host)
         self.screen.summary.closed.connect(self.leave)
@@ -211,14 +215,17 @@ class ReviewView(QWidget, PhotoView):
 
     def _load(self, store) -> ReviewSession | None:
         try:
-            raw = store.get(SESSION_KEY)
+            plan, progress = store.get(SESSION_KEY), store.get(PROGRESS_KEY)
         except Exception as exc:  # noqa: BLE001 - a damaged setting must not block a new review
             log.warning("review session not readable: %s", exc)
             return None
-        if not raw:
+        if not plan:
             return None
         try:
-            return ReviewSession.from_json(raw)
+            if not isinstance(plan, dict) or not isinstance(progress, dict) \
+                    or (progress.get("started_at"), progress.get("edits")) != (plan.get("started_at"), plan.get("edits")):
+                raise ValueError("its progress does not match its plan")
+            return ReviewSession.from_json({**plan, **progress})
         except ValueError as exc:
             self.host.show_message(f"The saved review could not be read ({exc}); start a new one", 8000)
             return None
@@ -254,6 +261,7 @@ class ReviewView(QWidget, PhotoView):
 
     def _begin(self, session: ReviewSession, store) -> None:
         self.session, self.store = session, store
+        self._saved_plan = None
         self.save()
         self.host.show_view(self.view_id)
 
@@ -263,10 +271,14 @@ class ReviewView(QWidget, PhotoView):
             self.host.show_view(self._return_to)
 
     def save(self) -> None:
-        if self.session is None or self.store is None or self.session.finished:
+        s = self.session
+        if s is None or self.store is None or s.finished:
             return
         try:
-            self.store.set(SESSION_KEY, self.session.to_json())
+            if self._saved_plan != (s.started_at, s.edits):
+                self.store.set(SESSION_KEY, s.plan_json())
+                self._saved_plan = (s.started_at, s.edits)
+            self.store.set(PROGRESS_KEY, s.progress_json())
         except Exception as exc:  # noqa: BLE001 - decisions are saved apart; only the position is at stake
             log.warning("could not save the review position: %s", exc)
         self._last_save = self.clock.now()
@@ -349,6 +361,11 @@ class ReviewView(QWidget, PhotoView):
             self.session.mark_seen()
             self.screen.show_stop(self.session, self._active)
 
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        if self._active:
+            self._resize_timer.start()  # decode the photo again at the new size, once resizing pauses
+
     def _update_strip(self) -> None:
         self.screen.update_strip(self.session)
 
@@ -377,6 +394,7 @@ class ReviewView(QWidget, PhotoView):
         try:
             store.add_review_summary(summary)
             store.set(SESSION_KEY, None)
+            store.set(PROGRESS_KEY, None)
             album_reviews = store.review_summaries()
         except Exception as exc:  # noqa: BLE001 - show the summary anyway
             self.host.show_message(f"Could not store the review summary: {exc}", 8000)

@@ -1,6 +1,7 @@
 """The running state of one time-budget review: where the user is, how much time each photo still
 has, how much was spent. Plain Python (no Qt), so it is saved as JSON in the album's store and a
-review survives leaving the mode and restarting the app.
+review survives leaving the mode and restarting the app: the plan part (photos and their times)
+only when times are borrowed, the progress part (position, time spent) at every step.
 
 The schedule comes from `culler.core.budget.plan`: photos best first, each with its seconds, the
 low tail marked `sweep`. The review walks it in *stops*: one stop per photo before the sweep, then
@@ -58,6 +59,10 @@ class ReviewSession:
     index: int = 0  # first entry of the current stop
     sibling: int = 0  # 0: the entry's own photo; k: its k-th sibling (single stops only)
     paused: bool = False
+    # sum of the time left after the current stop: only borrowing and moving change it, so the
+    # countdown does not add up thousands of entries ten times a second
+    edits: int = field(default=0, init=False, compare=False)  # times borrowed or photos dropped
+    _later: tuple = field(default=(None, 0.0), init=False, repr=False, compare=False)
 
     @classmethod
     def from_plan(cls, plan, scope: str = "all", page_size: int = DEFAULT_PAGE_SIZE) -> "ReviewSession":
@@ -123,7 +128,12 @@ class ReviewSession:
         return sum(self.entries[i].seconds for i in self.current)
 
     def left_total(self) -> float:
-        return sum(e.left for e in self.entries[self.index:])
+        if self.finished:
+            return 0.0
+        key = (self.index, self.edits, len(self.entries))
+        if self._later[0] != key:
+            self._later = (key, sum(e.left for e in self.entries[self.current.stop:]))
+        return self.left_here() + self._later[1]
 
     def spent_total(self) -> float:
         return sum(e.spent for e in self.entries)
@@ -185,6 +195,7 @@ class ReviewSession:
         room = [max(0.0, e.left - self.floor_s) for e in later]
         available = sum(room)
         borrowed = min(extra, available)
+        self.edits += 1
         if borrowed > 0:
             for e, r in zip(later, room):
                 e.seconds -= borrowed * r / available
@@ -219,6 +230,7 @@ class ReviewSession:
         """Forget entries whose photo is gone (file removed since); returns how many."""
         keep = [e for e in self.entries if e.photo_id in present]
         dropped = len(self.entries) - len(keep)
+        self.edits += 1
         if dropped:
             before = sum(1 for e in self.entries[:self.index] if e.photo_id in present)
             self.entries = keep
@@ -238,27 +250,45 @@ class ReviewSession:
         return [(e.photo_id, e.score, decision_of(e.photo_id), max(e.spent, 1e-3) if e.seen else e.spent)
                 for e in self.entries]
 
-    def to_json(self) -> dict:
+    def plan_json(self) -> dict:
+        """The part that changes only when times are borrowed or photos vanish (saved rarely)."""
         return {"version": VERSION, "budget_seconds": self.budget_seconds, "scope": self.scope,
                 "floor_s": self.floor_s, "page_size": self.page_size, "started_at": self.started_at,
+                "edits": self.edits,
+                "entries": [[e.photo_id, e.score, round(e.planned, 4), round(e.seconds, 4), int(e.sweep),
+                             list(e.siblings)] for e in self.entries]}
+
+    def progress_json(self) -> dict:
+        """Where the review stands (saved at every step): small until late in a long review."""
+        last_spent = max((i for i, e in enumerate(self.entries) if e.spent > 0), default=-1)
+        last_seen = max((i for i, e in enumerate(self.entries) if e.seen), default=-1)
+        return {"version": VERSION, "started_at": self.started_at, "edits": self.edits,
                 "index": self.index, "sibling": self.sibling, "paused": self.paused,
-                "entries": [[e.photo_id, e.score, round(e.planned, 4), round(e.seconds, 4), round(e.spent, 4),
-                             int(e.sweep), list(e.siblings), int(e.seen)] for e in self.entries]}
+                "spent": [round(e.spent, 3) for e in self.entries[:last_spent + 1]],
+                "seen": "".join("1" if e.seen else "0" for e in self.entries[:last_seen + 1])}
+
+    def to_json(self) -> dict:
+        return {**self.plan_json(), **self.progress_json()}
 
     @classmethod
     def from_json(cls, d: dict) -> "ReviewSession":
-        """Raises ValueError for anything that is not a saved session of this version."""
+        """A session from `to_json()` (or plan_json() and progress_json() merged). Raises ValueError
+        for anything that is not a saved session of this version."""
         if not isinstance(d, dict) or d.get("version") != VERSION:
             raise ValueError("not a saved review of this version")
         try:
             entries = [ReviewEntry(int(pid), None if score is None else float(score), float(planned),
-                                   float(seconds), float(spent), bool(sweep), tuple(int(s) for s in siblings),
-                                   bool(seen))
-                       for pid, score, planned, seconds, spent, sweep, siblings, seen in d["entries"]]
+                                   float(seconds), 0.0, bool(sweep), tuple(int(s) for s in siblings))
+                       for pid, score, planned, seconds, sweep, siblings in d["entries"]]
+            for e, spent in zip(entries, d.get("spent", [])):
+                e.spent = float(spent)
+            for e, seen in zip(entries, str(d.get("seen", ""))):
+                e.seen = seen == "1"
             session = cls(entries, float(d["budget_seconds"]), str(d.get("scope", "all")),
                           float(d.get("floor_s", 0.5)), max(1, int(d.get("page_size", DEFAULT_PAGE_SIZE))),
                           str(d.get("started_at", "")), int(d["index"]), int(d.get("sibling", 0)),
                           bool(d.get("paused", False)))
+            session.edits = int(d.get("edits", 0))
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"damaged saved review: {exc}") from exc
         session.index = max(0, min(session.index, len(entries)))

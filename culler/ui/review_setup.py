@@ -6,7 +6,7 @@ where the glance-only tail begins, the total — with a small chart of the secon
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import (QButtonGroup, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QGridLayout,
                                QLabel, QRadioButton, QSizePolicy, QVBoxLayout, QWidget)
@@ -16,6 +16,8 @@ from culler.core import budget
 SCOPE_LABELS = {"all": "All photos", "unreviewed": "Unreviewed photos (no flag, no stars)",
                 "best": "Best of each group (other frames one key away)", "filter": "Photos in the current filter"}
 DEFAULTS = {"mode": "total", "minutes": 20.0, "best_seconds": 15.0, "scope": "unreviewed"}
+# Above this many photos a plan takes long enough to make typing lag: the preview waits for a pause.
+DEBOUNCE_FROM = 1500
 
 STYLE = """
 QDialog#reviewSetup { background-color: #222222; }
@@ -212,10 +214,18 @@ class ReviewSetupDialog(QDialog):
         layout.addWidget(buttons)
         self.setMinimumWidth(560)
 
+        self._debounce = QTimer(self, singleShot=True, interval=150)
+        self._debounce.timeout.connect(self.update_plan)
         for signal in (self.minutes.valueChanged, self.best_seconds.valueChanged, self.scope.currentIndexChanged):
-            signal.connect(self.update_plan)
-        self.mode_group.buttonToggled.connect(lambda *_: self.update_plan())
+            signal.connect(self._inputs_changed)
+        self.mode_group.buttonToggled.connect(self._inputs_changed)
         self.update_plan()
+
+    def _inputs_changed(self, *_args) -> None:
+        if len(self.items_by_scope.get(self.scope_key(), [])) >= DEBOUNCE_FROM:
+            self._debounce.start()
+        else:
+            self.update_plan()
 
     # -- state
     def mode(self) -> str:
@@ -255,6 +265,9 @@ class ReviewSetupDialog(QDialog):
         self.start_button.setEnabled(self._plan.count > 0)
 
     def _start(self) -> None:
+        if self._debounce.isActive():  # Return typed right after the last change
+            self._debounce.stop()
+            self.update_plan()
         if self._plan is None or not self._plan.count:
             return
         self.accept()

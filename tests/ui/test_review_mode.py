@@ -350,3 +350,28 @@ def test_session_json_round_trip_and_damage():
         with pytest.raises(ValueError):
             ReviewSession.from_json(damaged)
     assert again.drop_missing({1, 3, 4}) == 1 and again.index == 1 and again.entries[1].photo_id == 3
+
+
+def test_a_damaged_saved_review_is_reported_and_a_new_one_can_start(qtbot, review_window):
+    w = review_window
+    w.session.store.set("review.session", {"version": 1, "entries": "garbage", "started_at": "x", "edits": 0})
+    w.session.store.set("review.progress", {"version": 1, "started_at": "x", "edits": 0, "index": 3})
+    press(qtbot, w, Qt.Key.Key_R)
+    assert "could not be read" in w.statusBar().currentMessage()
+    assert w.review.setup_dialog is not None
+    w.review.setup_dialog.reject()
+
+
+def test_the_real_clock_ticks_and_measures_monotonic_seconds(qtbot):
+    from culler.ui.review_clock import QtClock
+
+    clock = QtClock(tick_ms=10)
+    ticks = []
+    t0 = clock.now()
+    clock.start(lambda: ticks.append(clock.now()))
+    qtbot.waitUntil(lambda: len(ticks) >= 3, timeout=2000)
+    clock.stop()
+    assert ticks == sorted(ticks) and ticks[-1] > t0
+    n = len(ticks)
+    qtbot.wait(50)
+    assert len(ticks) == n  # stopped means stopped
