@@ -3,6 +3,8 @@ a dismissable notice banner (missing model files, a store recovered from damage,
 
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
 
@@ -109,10 +111,20 @@ def missing_models_notice(status: dict[str, str]) -> str | None:
         return None
     parts = []
     if missing:
-        parts.append(f"AI model files missing: <b>{', '.join(missing)}</b>.")
+        parts.append("Not measured, their model files are missing: <b>"
+                     + "; ".join(_describe_model(name) for name in missing) + "</b>.")
     if failed:
-        parts.append(f"AI models that failed to load: <b>{', '.join(failed)}</b>.")
-    parts.append("Scores use the technical signals only (sharpness, exposure, faces, eyes). "
+        parts.append(f"AI models that failed to load: <b>{escape(', '.join(failed))}</b>.")
+    parts.append("Scores use the technical signals (sharpness, exposure, faces, eyes) meanwhile. "
                  "Get the models with <code>culler models download</code>, or on an offline machine "
-                 "<code>culler models import FOLDER</code>.")
+                 "<code>culler models import FOLDER</code>, then analyse again.")
     return " ".join(parts)
+
+
+def _describe_model(name: str) -> str:
+    try:
+        from culler.analysis.model_files import MODELS
+
+        return escape(MODELS[name].description)
+    except Exception:  # noqa: BLE001 - an unknown model is named as it is
+        return escape(name)

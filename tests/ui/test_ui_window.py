@@ -195,3 +195,19 @@ def test_empty_state_when_no_album(qtbot, ctx):
         assert window.current_view() is None
     finally:
         window.close()
+
+
+def test_analysis_runs_on_open_and_names_missing_model_files_without_blocking(qtbot, ctx, album):
+    window = open_window(qtbot, ctx, album, signals="all", analyse=True)
+    idle = []
+    window.analysis_idle.connect(lambda: idle.append(True))  # the analysis waits for the thumbnails
+    try:
+        qtbot.waitUntil(window.notice.isVisible, timeout=60_000)
+        text = plain_text(window.notice.label.text())
+        assert "missing" in text and "culler models download" in text and "CLIP-IQA" in text
+        key(qtbot, window, Qt.Key.Key_P)  # the window works while the analysis runs
+        assert decision_of(window, "IMG_0001.jpg").flag == "pick"
+        qtbot.waitUntil(lambda: bool(idle), timeout=120_000)
+        assert window.analysis_status.isVisible()
+    finally:
+        window.close()
