@@ -6,7 +6,7 @@ Keys (see also the docstrings of groups.py, compare_view.py, survey_view.py):
   Tab / Shift+Tab   next / previous group of 2+ frames (grid, loupe, compare, survey)
   ] / [             next / previous frame of the current group (expands its stack)
   S                 expand / collapse the current stack (or click the stack badge)
-  Shift+S           stacks on / off for the whole album
+  Shift+S           expand every stack (when any is collapsed), else collapse them all
   A                 accept the suggestions of the current group (grid: of every selected
                     photo's group); unflagged frames take them, your own flags stay; one undo step
   Shift+A           accept the suggestion of the current photo (grid: every selected photo)
@@ -126,7 +126,7 @@ class GroupFeatures(QObject):
           section="Groups", enabled_when=has_album)
         r("group.stack", "Expand / collapse this stack", ["S"], self.toggle_stack, section="Groups",
           enabled_when=in_view("grid", "loupe"))
-        r("group.stacks", "Stack groups in the grid (on / off)", ["Shift+S"], self.toggle_all_stacks,
+        r("group.stacks", "Expand / collapse every stack", ["Shift+S"], self.toggle_all_stacks,
           section="Groups", enabled_when=has_album)
         r("group.settings", "Grouping thresholds…", [], self.show_panel, section="Groups", enabled_when=has_album)
         for n in range(1, 10):
@@ -212,7 +212,8 @@ class GroupFeatures(QObject):
 
     def _toggle(self, gid: str, keep: int | None) -> None:
         if not self.stacks.enabled:
-            self.stacks.enabled, self.stacks.expanded = True, {g for g in self.index().members if g != gid}
+            # stacks were off (every frame shown): turn them on with every other stack expanded
+            self.stacks.enabled, self.stacks.expanded = True, set(self.index().members)
         expanded = self.stacks.toggle(gid)
         self._restack(keep)
         n = len(self.index().members.get(gid, []))
@@ -220,11 +221,14 @@ class GroupFeatures(QObject):
                             else f"Stack of {n} collapsed to its best frame")
 
     def toggle_all_stacks(self) -> None:
-        self.stacks.enabled = not self.stacks.enabled
-        self.stacks.expanded.clear()
+        """Shift+S: expand every stack when any is collapsed, else collapse them all."""
+        stacks = self.stacks
+        any_collapsed = stacks.enabled and any(g not in stacks.expanded for g in self.index().members)
+        stacks.enabled = not any_collapsed
+        stacks.expanded.clear()
         self._restack(self.w.current_id())
-        self.w.show_message("Stacks on: each group shows its best frame (S expands one)" if self.stacks.enabled
-                            else "Stacks off: every frame shows")
+        self.w.show_message("Every stack collapsed to its best frame (S expands one)" if stacks.enabled
+                            else "Every stack expanded: all frames show")
 
     def _restack(self, keep: int | None) -> None:
         w = self.w

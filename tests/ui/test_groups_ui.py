@@ -88,7 +88,11 @@ def test_groups_show_as_stacks_that_expand_and_collapse(qtbot, window):
     box = window.group_features.badge_rects[window.current_id()]
     qtbot.mouseClick(window.grid.viewport(), Qt.MouseButton.LeftButton, pos=box.center().toPoint())
     assert "IMG_0001.jpg" in shown(window)
-    key(qtbot, window, Qt.Key.Key_S, Qt.KeyboardModifier.ShiftModifier)  # stacks off: every frame
+    key(qtbot, window, Qt.Key.Key_S, Qt.KeyboardModifier.ShiftModifier)  # expand every stack
+    assert window.model.rowCount() == 9
+    key(qtbot, window, Qt.Key.Key_S)  # S on one group collapses just that one
+    assert window.model.rowCount() == 7 and current(window) == "IMG_0002.jpg"
+    key(qtbot, window, Qt.Key.Key_S)
     assert window.model.rowCount() == 9
     key(qtbot, window, Qt.Key.Key_S, Qt.KeyboardModifier.ShiftModifier)
     assert window.model.rowCount() == 6
@@ -96,7 +100,7 @@ def test_groups_show_as_stacks_that_expand_and_collapse(qtbot, window):
 
 def test_best_of_each_group_filter(qtbot, window):
     put_bursts(window)
-    key(qtbot, window, Qt.Key.Key_S, Qt.KeyboardModifier.ShiftModifier)  # stacks off
+    key(qtbot, window, Qt.Key.Key_S, Qt.KeyboardModifier.ShiftModifier)  # expand every stack
     window.filter_bar.best.click()
     assert shown(window) == ["IMG_0002.jpg", "IMG_0005.jpg", "IMG_0006.jpg", "IMG_0007.jpg", "IMG_0008.jpg",
                              "IMG_9999.jpg"]
