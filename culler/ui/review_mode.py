@@ -57,14 +57,14 @@ def install_review_mode(window, clock=None) -> "ReviewView":
     running = view.running
     r = registry.register
     r("review.pause", "Pause / go on", ["Space"], view.toggle_pause, section="Review", enabled_when=running)
-    r("review.more_time", f"{MORE_TIME_S:.0f} s more for this photo", ["+", "="], view.more_time,
+    r("review.more_time", f"{MORE_TIME_S:.0f} s more", ["+", "="], view.more_time,
       section="Review", enabled_when=running)
     r("review.next", "Next photo now", ["Return", "Enter"], view.skip, section="Review", enabled_when=running)
     r("review.back", "Back to the previous photo", ["Backspace"], view.back, repeatable=True,
       section="Review", enabled_when=running)
     r("review.leave", "Leave the review (R resumes)", ["Esc"], view.leave, section="Review",
       enabled_when=view.is_current)
-    r("review.end", "End the review now, see the summary", ["Shift+R"], view.end_now, section="Review",
+    r("review.end", "End now, see the summary", ["Shift+R"], view.end_now, section="Review",
       enabled_when=running)
     return view
 

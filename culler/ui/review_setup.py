@@ -13,8 +13,11 @@ from PySide6.QtWidgets import (QButtonGroup, QComboBox, QDialog, QDialogButtonBo
 
 from culler.core import budget
 
-SCOPE_LABELS = {"all": "All photos", "unreviewed": "Unreviewed photos (no flag, no stars)",
-                "best": "Best of each group (other frames one key away)", "filter": "Photos in the current filter"}
+SCOPE_LABELS = {"all": "All photos", "unreviewed": "Unreviewed", "best": "Best of each group",
+                "filter": "Current filter"}
+SCOPE_TIPS = {"all": "Every photo of the album", "unreviewed": "Photos with no flag and no stars yet",
+              "best": "The best frame of each group; its other frames are one key away (] or Down)",
+              "filter": "The photos the grid shows now"}
 DEFAULTS = {"mode": "total", "minutes": 20.0, "best_seconds": 15.0, "scope": "unreviewed"}
 # Above this many photos a plan takes long enough to make typing lag: the preview waits for a pause.
 DEBOUNCE_FROM = 1500
@@ -172,6 +175,7 @@ class ReviewSetupDialog(QDialog):
             if key in items_by_scope:
                 label = (counts_label or {}).get(key) or SCOPE_LABELS[key]
                 self.scope.addItem(f"{label} — {len(items_by_scope[key])}", key)
+                self.scope.setItemData(self.scope.count() - 1, SCOPE_TIPS[key], Qt.ItemDataRole.ToolTipRole)
         index = self.scope.findData(s["scope"])
         self.scope.setCurrentIndex(index if index >= 0 else 0)
 
