@@ -280,7 +280,7 @@ class SurveyView(QWidget, PhotoView):
 
     def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802 - Qt API
         pid = self._tile_at(event.position())
-        if pid is not None and self.host.model.row_of(pid) >= 0:
+        if pid is not None and self.groups.reveal(pid):  # a frame hidden in a stack: expand it
             self.host.set_current(pid)
             self.host.show_view("loupe")
 
