@@ -13,7 +13,7 @@ from pathlib import Path
 
 def list_image_files(root: Path, recursive: bool) -> dict[str, tuple[int, int]]:
     """Album-relative posix path -> (size, mtime_ns) of every photo file, by the album's own rules
-    (hidden files and `.culler` folders skipped, symlinked folders not followed)."""
+    (hidden files, `.culler` and `_rejected` folders skipped, symlinked folders not followed)."""
     from culler.core import album
 
     extensions = tuple(album.IMAGE_EXTENSIONS) + tuple(album.RAW_EXTENSIONS)
@@ -30,7 +30,7 @@ def list_image_files(root: Path, recursive: bool) -> dict[str, tuple[int, int]]:
                 continue
             try:
                 if e.is_dir(follow_symlinks=False):
-                    if recursive:
+                    if recursive and not album.skipped_folder(e.name):
                         pending.append(Path(e.path))
                     continue
                 if e.is_symlink() and e.is_dir():

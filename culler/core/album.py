@@ -10,7 +10,9 @@ Rules:
   metadata and readability are read from. A damaged RAW in a pair is reported through on_error
   but the Photo stays 'ok' (it can be shown); a lone RAW that LibRaw cannot read is an error.
 - Sidecars (.xmp) are not photos; an existing IMG.xmp / IMG.EXT.xmp gives sidecar_decision.
-- Hidden files and folders (including `.culler`) are skipped. Symlinked folders are not followed
+- Hidden files and folders (including `.culler`) are skipped, and so is `_rejected`, the folder
+  culler moves rejects into (they leave the album view; undoing the move brings them back).
+  Symlinked folders are not followed
   (the pipeline's cheap listing follows the same rule), and every real folder is visited once,
   so neither symlink nor bind-mount loops can trap a scan.
 - A file that cannot be shown (empty, truncated, damaged, not an image despite its extension,
@@ -34,7 +36,7 @@ from culler.core import exif_reader, metadata
 from culler.core.metadata import HEIF_EXTENSIONS, IMAGE_EXTENSIONS, RAW_EXTENSIONS
 from culler.core.records import Photo, PhotoMeta
 
-__all__ = ["IMAGE_EXTENSIONS", "RAW_EXTENSIONS", "scan", "read_photo"]
+__all__ = ["IMAGE_EXTENSIONS", "RAW_EXTENSIONS", "REJECTED_FOLDER", "scan", "read_photo", "skipped_folder"]
 
 JPEG_EXTENSIONS = frozenset({".jpg", ".jpeg", ".jpe"})
 COMPANION_EXTENSIONS = JPEG_EXTENSIONS | HEIF_EXTENSIONS  # what a camera writes next to its RAW
@@ -45,6 +47,12 @@ _KIND_BY_FORMAT = {"JPEG": "jpeg", "MPO": "jpeg", "PNG": "png", "TIFF": "tiff", 
                    "GIF": "gif", "HEIF": "heic"}
 
 OnError = Callable[[str, str], None]
+REJECTED_FOLDER = "_rejected"  # where "Move rejects to _rejected" puts them (culler.core.export)
+
+
+def skipped_folder(name: str) -> bool:
+    """Whether a scan (and the pipeline's cheap listing) passes over a folder of this name."""
+    return name.startswith(".") or name == REJECTED_FOLDER
 
 
 def scan(root: Path, recursive: bool = False, on_error: OnError | None = None) -> list[Photo]:
@@ -113,7 +121,7 @@ def _folders(root: Path, recursive: bool, report: OnError):
                 continue  # hidden files, .culler, macOS ._ companions
             try:
                 if entry.is_dir(follow_symlinks=False):
-                    if recursive:
+                    if recursive and not skipped_folder(name):
                         pending.append(f"{rel_dir}/{name}" if rel_dir else name)
                     continue
                 if entry.is_symlink() and entry.is_dir():
