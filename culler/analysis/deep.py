@@ -15,9 +15,11 @@ Each model gets the size it was trained at, made here with Pillow (antialiased, 
 Photos run in batches (default 8) under `torch.inference_mode`.
 
 Threads: `torch.set_num_threads` is process-wide. The analysis runs in a background thread while the
-GUI decodes thumbnails and paints, so the default leaves one core free: max(1, cores - 1). Measured
-on 2 cores (benchmarks/deep.py): 2 threads are faster per photo but take both cores, and the window
-then stutters; a headless run (`culler analyze`) should pass threads=os.cpu_count().
+GUI decodes thumbnails and paints, so the default leaves one core free: max(1, cores - 1). On an idle
+2-core machine 2 threads are ~2x faster per photo but take both cores; with the cores contended
+(benchmarks/deep.py on 2 cores at load ~10) 2 threads were 2.5x SLOWER than 1 (end to end 4.8 s vs
+1.9 s per photo): torch's worker threads spin-wait for a core. A headless run with nothing else to
+serve (`culler analyze`) may pass threads=os.cpu_count().
 """
 
 from __future__ import annotations
