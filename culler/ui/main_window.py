@@ -19,6 +19,7 @@ from culler.ui.actions import ActionRegistry, load_keymap
 from culler.ui.album_session import AlbumSession
 from culler.ui.decode_pool import DecodePool
 from culler.ui.empty_state import EmptyState
+from culler.ui.export_features import install_export_features
 from culler.ui.filter_bar import FilterBar
 from culler.ui.filters import PhotoFilter
 from culler.ui.grid_view import GridView
@@ -100,6 +101,7 @@ class MainWindow(QMainWindow):
         register_window_actions(self.registry, self)
         install_group_features(self)  # stacks, group keys, compare, survey (before keymaps and menus)
         self.review = install_review_mode(self)  # R: time-budget review (before keymaps and menus)
+        install_export_features(self)  # export, undo export, rejects, live sidecars (before keymaps and menus)
         for path in [Path(ctx.config_dir) / "keymap.json", *map(Path, keymap_files)]:
             self.registry.apply_keymap(load_keymap(path))
         self.menu_actions: dict[str, QAction] = build_menus(self)
