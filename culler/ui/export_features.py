@@ -64,7 +64,7 @@ class ExportFeatures(QObject):
           enabled_when=idle_album)
         r("rejects.trash", "Send rejects to trash…", [], self.rejects.send_to_trash, section="Album",
           enabled_when=idle_album)
-        r("sidecars.live", "Write XMP sidecars as I decide (toggle)", [], self.toggle_live_sidecars,
+        r("sidecars.live", "Write XMP sidecars as I decide", [], self.toggle_live_sidecars,
           section="Album")
 
     # -- the album

@@ -9,19 +9,21 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 
 MENUS = {
-    "&File": ["album.open", "@recent", None, "analysis.start", "analysis.cancel", "@analyse_on_open", None,
-              "app.quit"],
+    "&File": ["album.open", "@recent", None, "export.open", "export.undo", "sidecars.live", None,
+              "analysis.start", "analysis.cancel", "@analyse_on_open", None, "app.quit"],
     "&Edit": ["edit.undo", "edit.redo", None, "edit.select_all"],
     "&Photo": ["flag.pick", "flag.reject", "flag.unflag", None, "rating.0", "rating.1", "rating.2",
                "rating.3", "rating.4", "rating.5", None, "label.red", "label.yellow", "label.green",
-               "label.blue", "label.purple"],
+               "label.blue", "label.purple", None, "rejects.move", "rejects.trash"],
     "&View": ["view.grid", "view.loupe", "view.zoom", "view.compare", "view.survey", "review.start",
               "group.settings", None, "filter.all", "filter.picks", "filter.rejects", "filter.unflagged", "filter.clear",
               None, "nav.next", "nav.prev", "nav.first", "nav.last", None, "mode.auto_advance", "help.show"],
     "&Groups": ["group.next", "group.prev", "group.next_in", "group.prev_in", None, "group.accept",
                 "group.accept_photo", "group.accept_all", None, "group.stack", "group.stacks"],
 }
-CHECKABLE = {"mode.auto_advance"}
+# checkable actions: id -> whether it is on now (the action's handler toggles it)
+CHECKABLE = {"mode.auto_advance": lambda w: w.settings.auto_advance,
+             "sidecars.live": lambda w: w.export_features.live_sidecars()}
 
 
 def _text(registry, action_id: str) -> str:
@@ -51,9 +53,10 @@ def build_menus(w) -> dict[str, QAction]:
                 a = menu.addAction(_text(registry, item))
                 a.setObjectName(f"menu_{item}")
                 if item in CHECKABLE:
+                    is_on = CHECKABLE[item]
                     a.setCheckable(True)
-                    a.setChecked(w.settings.auto_advance)
-                    a.toggled.connect(lambda on: w.set_auto_advance(on) if on != w.settings.auto_advance else None)
+                    a.setChecked(is_on(w))
+                    a.toggled.connect(lambda on, i=item, is_on=is_on: registry.trigger(i) if on != is_on(w) else None)
                 else:
                     a.triggered.connect(lambda _=False, i=item: registry.trigger(i))
                 actions[item] = a
@@ -67,6 +70,8 @@ def _refresh(w, menu: QMenu, actions: dict[str, QAction]) -> None:
     for action_id, a in actions.items():
         a.setEnabled(w.registry[action_id].enabled)
         a.setText(_text(w.registry, action_id))
+        if action_id in CHECKABLE:
+            a.setChecked(CHECKABLE[action_id](w))
     if store is not None:
         for action_id, describe in (("edit.undo", store.undo_description), ("edit.redo", store.redo_description)):
             what = describe()
