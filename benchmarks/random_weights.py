@@ -38,6 +38,17 @@ def fill_random(model, seed: int = 0) -> None:
 
     pool = torch.randn(1 << 20, generator=torch.Generator().manual_seed(seed))
     rng = random.Random(seed)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # memory-bound: one thread is as fast idle and 2.5x faster on busy cores
+    try:
+        _fill(model, pool, rng)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _fill(model, pool, rng) -> None:
+    import torch
+
     with torch.no_grad():
         for name, t in [*model.named_parameters(), *model.named_buffers()]:
             leaf = name.rsplit(".", 1)[-1]
