@@ -338,7 +338,7 @@ class ExportDialog(QDialog):
         self.xmp_style_combo.setEnabled(self.xmp_check.isChecked())
         self.report_combo.setEnabled(self.report_check.isChecked())
         template = self.template_combo.currentText().strip()
-        first = self.source.photos[0] if self.source.photos else None
+        first = next((p for p in self.source.photos if p.status == "ok"), None)
         try:
             self.example.setText(f"e.g. {example_name(template, first, self.source.album_root)}")
         except ValueError as exc:
@@ -360,6 +360,8 @@ class ExportDialog(QDialog):
         if not self.plan:
             self.summary.errors.insert(0, f"No photo matches: there are no {self.selection_text()}.")
         self.preview.show_summary(self.summary, dest)
+        if self.summary.example:  # the first photo this export takes, under its new name
+            self.example.setText(f"e.g. {self.summary.example}")
         n = self.summary.photos
         self.export_button.setText(f"{MODES[self.mode()]} {n:,} photo{'s' if n != 1 else ''}" if n else "Export")
         self.export_button.setEnabled(self.summary.can_export)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QMessageBox, QProgressDialog
 
 from culler.ui.export_dialog import ExportDialog, ExportSource
@@ -51,6 +51,7 @@ class ExportFeatures(QObject):
         self.dialog: ExportDialog | None = None
         self._progress: QProgressDialog | None = None
         window.session.photos_shown.connect(self._album_shown)
+        window.installEventFilter(self)  # to finish file jobs before the window closes the album
         self._register(window.registry)
 
     def _register(self, registry) -> None:
@@ -247,7 +248,18 @@ class ExportFeatures(QObject):
         """Bring the window in line with the album folder (after photos were moved out of it)."""
         self.run_job(lambda progress, cancel: None, "reading the album again", lambda _r: None, rescan=True)
 
-    def wait_idle(self, timeout_ms: int = 20_000) -> bool:
-        """Tests and closing: wait for a running file job."""
+    def wait_idle(self, timeout_ms: int = 60_000) -> bool:
+        """Wait for a running file job and the sidecar writer (tests, closing the window)."""
+        dialog = self.dialog
+        if dialog is not None and dialog.worker is not None:
+            dialog.worker.cancel()  # an export stops between photos; what it copied stays, journalled
+            dialog.worker.wait(timeout_ms)
         worker = self.worker
-        return worker is None or worker.wait(timeout_ms)
+        ok = worker is None or worker.wait(timeout_ms)
+        return self.sidecars.wait_idle(timeout_ms / 1000) and ok
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt API
+        if obj is self.w and event.type() == QEvent.Type.Close:
+            self.wait_idle()
+            self.sidecars.detach()
+        return False
