@@ -46,10 +46,10 @@ REFRESH_MS = 150
 
 STYLE = """
 QDialog#exportDialog { background-color: #222222; }
+QWidget#exportForm, QWidget#exportModes, QWidget#planPreview { background: transparent; }
 QDialog#exportDialog QLabel, QDialog#exportDialog QCheckBox, QDialog#exportDialog QRadioButton { background: transparent; }
 QLabel[section="true"] { color: #8f8f8f; font-weight: bold; margin-top: 6px; }
 QLabel#exportHint, QLabel#templateExample, QLabel#whatCount { color: #8f8f8f; }
-QLabel#templateExample { font-family: monospace; }
 QLabel#planHeadline { color: #ececec; font-size: 11pt; }
 QLabel#exportStatus { color: #d8d8d8; }
 QLineEdit, QComboBox { background-color: #2c2c2c; border: 1px solid #3c3c3c; border-radius: 3px;
@@ -175,7 +175,7 @@ class ExportDialog(QDialog):
             modes.addWidget(button)
         modes.addStretch(1)
         self.mode_buttons.get(saved.get("mode"), self.mode_buttons["copy"]).setChecked(True)
-        holder = QWidget()
+        holder = QWidget(objectName="exportModes")
         holder.setLayout(modes)
         modes.setContentsMargins(0, 0, 0, 0)
         add(holder)
@@ -202,15 +202,20 @@ class ExportDialog(QDialog):
                                        "extension; a RAW+JPEG pair keeps one name.")
         add(self.template_combo)
         self.example = QLabel(objectName="templateExample")
+        self.example.setWordWrap(True)
         add(self.example)
 
         add(_section("Extras"))
-        self.xmp_check = QCheckBox("Write the decision into an XMP sidecar next to each exported photo")
+        self.xmp_check = QCheckBox("XMP sidecar with the decision, next to each photo:")
+        self.xmp_check.setToolTip("Flag, stars and label as xmp:Rating / xmp:Label, merged into a sidecar "
+                                  "that travels with the photo")
         self.xmp_check.setChecked(bool(saved.get("xmp", False)))
         add(self.xmp_check)
         self.xmp_style_combo = _combo(XMP_STYLES, saved.get("xmp_style"))
         add(self.xmp_style_combo)
-        self.report_check = QCheckBox("Add a report of the exported photos to the destination:")
+        self.report_check = QCheckBox("Report of the exported photos:")
+        self.report_check.setToolTip("Written into the destination as culler-report.html / .csv / .json; "
+                                     "Undo last export removes it too")
         self.report_check.setChecked(bool(saved.get("report", False)))
         self.report_combo = _combo(REPORTS, saved.get("report_format"))
         form.addWidget(self.report_check, row, 0, 1, 2)
@@ -233,7 +238,7 @@ class ExportDialog(QDialog):
         self.close_button.setAutoDefault(False)
         self.close_button.clicked.connect(self.reject)
 
-        left = QWidget()
+        left = QWidget(objectName="exportForm")
         left.setLayout(form)
         left.setFixedWidth(430)
         body = QHBoxLayout()
@@ -389,10 +394,7 @@ class ExportDialog(QDialog):
         self.worker.done.connect(self._finished)
         self.worker.failed.connect(self._failed)
         self.worker.finished.connect(self._worker_gone)
-        for kind in (QRadioButton, QCheckBox, QComboBox, QLineEdit):
-            for w in self.findChildren(kind):
-                w.setEnabled(False)
-        self.choose_button.setEnabled(False)
+        self._set_form_enabled(False)
         self.export_button.setEnabled(False)
         self.close_button.setText("Stop")
         self.progress.setRange(0, max(1, len(self.plan)))
@@ -400,6 +402,12 @@ class ExportDialog(QDialog):
         self.progress.show()
         self._say(f"{MODES[self.mode()].replace('Hard link', 'Linking')}…")
         self.worker.start()
+
+    def _set_form_enabled(self, on: bool) -> None:
+        for kind in (QRadioButton, QCheckBox, QComboBox, QLineEdit):
+            for w in self.findChildren(kind):
+                w.setEnabled(on)
+        self.choose_button.setEnabled(on)
 
     def _progress(self, done: int, total: int, path: str) -> None:
         self.progress.setRange(0, max(1, total))
@@ -433,16 +441,24 @@ class ExportDialog(QDialog):
         else:
             verb = PAST[mode]
             dest = html.escape(str(self.destination()))
-            text = f"{verb} {r.photos:,} photo{'s' if r.photos != 1 else ''} ({len(r.done):,} files) to {dest}."
-            if r.cancelled:
-                text = f"Stopped: {text} Whole photos only."
-            lines.append(text)
+            n_files = sum(1 for op in r.done if op.kind != "xmp")
+            n_xmp = len(r.done) - n_files
+            extra = f", {n_xmp:,} sidecar{'s' if n_xmp != 1 else ''} written" if n_xmp else ""
+            text = (f"{verb} {r.photos:,} photo{'s' if r.photos != 1 else ''} ({n_files:,} "
+                    f"file{'s' if n_files != 1 else ''}{extra}) to {dest}.")
+            lines.append(f"Stopped: {text} Whole photos only." if r.cancelled else f"✓ {text}")
             if r.done:
                 lines.append("File › Undo last export " + ("puts them back." if mode == "move" else "removes them."))
         lines += [html.escape(f"Skipped {path}: {why}") for path, why in r.skipped]
         lines += [html.escape(note) for note in r.notes]
         self._say("<br>".join(lines))
         self.progress.hide()
+        if r.ok:
+            self.export_button.hide()
+        else:  # another folder, or the same once there is room: the options are still there
+            self.result = None
+            self._set_form_enabled(True)
+            self.refresh_preview()
 
     def _say(self, text: str) -> None:
         self.status.setText(text)

@@ -144,7 +144,7 @@ def summarize(plan: list, album_root: Path, dest: Path, photos: dict[int, Photo]
                     name = op.target.name
                     if not (name == wanted or name.startswith(wanted + ".")):
                         s.renamed += 1
-                        note = "name taken: renamed"
+                        note = "renamed"
                 if not s.example:
                     s.example = f"{op.source.name}  →  {_rel(op.target, dest)}"
         if len(s.rows) < MAX_ROWS:
@@ -195,7 +195,8 @@ class PlanPreview(QWidget):
         self.ops.setRootIsDecorated(False)
         self.ops.setUniformRowHeights(True)
         self.ops.setAlternatingRowColors(True)
-        self.ops.header().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.ops.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.ops.header().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.more = QLabel(objectName="planMore")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -216,14 +217,17 @@ class PlanPreview(QWidget):
                                           f"{html.escape(t)}</span>" for c, t in items))
         self.problems.setVisible(bool(items))
         self.ops.clear()
-        renamed = QColor(WARN_COLOUR)
+        renamed, dim = QColor(WARN_COLOUR), QColor(INFO_COLOUR)
         rows = []
         for source, target, note in s.rows:
             item = QTreeWidgetItem([source, target + (f"   ({note})" if note else "")])
             item.setToolTip(0, source)
-            item.setToolTip(1, target)
+            item.setToolTip(1, target + ("\n(a file of the planned name exists: nothing is overwritten)" if note else ""))
             if note:
                 item.setForeground(1, renamed)
+            elif source.startswith("sidecar ("):  # written by the export, not a photo file
+                item.setForeground(0, dim)
+                item.setForeground(1, dim)
             rows.append(item)
         self.ops.addTopLevelItems(rows)
         self.more.setText(f"… and {s.more:,} more" if s.more else "")
@@ -231,4 +235,4 @@ class PlanPreview(QWidget):
 
     def targets(self) -> list[str]:
         """The listed targets (for tests and screen readers)."""
-        return [self.ops.topLevelItem(i).toolTip(1) for i in range(self.ops.topLevelItemCount())]
+        return [self.ops.topLevelItem(i).toolTip(1).split("\n")[0] for i in range(self.ops.topLevelItemCount())]
