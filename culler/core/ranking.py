@@ -24,6 +24,7 @@ Suggestions (advice only, never decisions):
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from statistics import median
 
@@ -36,20 +37,30 @@ class RankingParams:
 
     w_eyes: float = 4.0  # per unit of eyes-open fraction below the best
     w_sharpness: float = 2.5  # per unit of relative sharpness deficit (1 - s / best)
-    w_motion: float = 2.0  # per unit of motion_blur above the least blurred
-    w_exposure: float = 1.5  # per unit of exposure quality below the best
-    w_clipping: float = 3.0  # per unit of clipped fraction above the least clipped
+    w_motion: float = 2.0  # per unit of motion_blur above the least blurred (times the shake factor)
+    shake_span: float = 0.25  # motion blur counts fully once a frame is 25 % less sharp than the best
+    w_level: float = 0.3  # per stop away from the group's median brightness (beyond level_slack)
+    level_slack_stops: float = 0.3
+    w_highlights: float = 8.0  # per unit of highlights clipped above the least clipped frame
+    w_shadows: float = 4.0  # per unit of shadows clipped above the least clipped (beyond the slack)
+    shadows_slack: float = 0.02
+    w_exposure: float = 0.5  # per unit of the exposure signal below the best (a tie-breaker)
     w_noise: float = 1.2  # per unit of noise above the least noisy
     w_quality: float = 0.6  # per unit of clipiqa / nima (0-1) / fused score below the best
     reject_sharpness_ratio: float = 0.6  # sharpness below 60 % of the best: blurred
-    reject_motion: float = 0.25  # motion_blur this much above the best's: shaken
-    reject_exposure: float = 0.3  # exposure quality this much below the best's
-    reject_clipping: float = 0.05  # this fraction of the frame more clipped than the best
+    reject_motion: float = 0.25  # motion_blur this much above the best's (and visibly softer)
+    reject_stops: float = 1.5  # this many stops darker/brighter than the best frame
+    reject_highlights: float = 0.05  # this fraction of the frame more clipped than the best
+    reject_shadows: float = 0.10
+    reject_exposure: float = 0.3  # exposure signal this far below the best (when no brightness)
     note_sharpness_ratio: float = 0.85  # below this ratio say "less sharp than the best frame"
     note_motion: float = 0.1
+    note_stops: float = 0.7
     note_noise: float = 0.12
-    note_clipping: float = 0.01
-    single_motion: float = 0.5  # a single photo's motion_blur above this is worth a note
+    note_highlights: float = 0.01
+    note_shadows: float = 0.03
+    single_motion: float = 0.6  # a single photo this shaken (and soft) is worth a note
+    single_soft: float = 0.4
     accident_clipped: float = 0.7  # a single frame this black/white is suggested for reject
 
 
@@ -167,7 +178,7 @@ def _bests(frames: list[_Frame]) -> dict[str, float | None]:
     out = {"eyes_open": pick("eyes_open", max), "sharpness": pick("sharpness", max),
            "motion": pick("motion", min), "exposure": pick("exposure", max),
            "highlights": pick("highlights", min), "shadows": pick("shadows", min),
-           "noise": pick("noise", min)}
+           "noise": pick("noise", min), "brightness": pick("brightness", median)}
     for k in ("clipiqa", "nima", "score"):
         vals = [f.quality[k] for f in frames if f.quality[k] is not None]
         out[k] = max(vals) if vals else None
@@ -180,7 +191,25 @@ def _sharp_ratio(f: _Frame, best: dict) -> float | None:
     return max(0.0, f.sharpness) / max(best["sharpness"], 1e-6)
 
 
+def _shake_factor(f: _Frame, b: dict, p: RankingParams) -> float:
+    """How much of a motion_blur excess to believe: a shaken frame is also softer than the best
+    one; a frame as sharp as the best is not shaken (strong straight lines read as directional)."""
+    ratio = _sharp_ratio(f, b)
+    return 1.0 if ratio is None else min(1.0, max(0.0, (1.0 - ratio) / p.shake_span))
+
+
+def _stops(brightness: float, reference: float) -> float:
+    """Exposure difference in stops from mean (gamma-encoded) levels: + brighter, - darker."""
+    return 2.2 * math.log2(max(brightness, 0.005) / max(reference, 0.005))
+
+
 def _penalty(f: _Frame, b: dict, p: RankingParams) -> float:
+    """How far this frame falls behind the group's best values (0 = best at everything).
+
+    Exposure is judged against the group: in a burst most frames carry the photographer's
+    metering, so a frame far from the median level is the odd one out (whatever an absolute
+    'mid-grey' ideal says about a night or high-key scene); clipped highlights cost most,
+    since they cannot be recovered."""
     pen = 0.0
     if f.eyes_open is not None and b["eyes_open"] is not None:
         pen += p.w_eyes * (b["eyes_open"] - f.eyes_open)
@@ -188,13 +217,15 @@ def _penalty(f: _Frame, b: dict, p: RankingParams) -> float:
     if ratio is not None:
         pen += p.w_sharpness * (1.0 - ratio)
     if f.motion is not None:
-        pen += p.w_motion * (f.motion - b["motion"])
+        pen += p.w_motion * (f.motion - b["motion"]) * _shake_factor(f, b, p)
+    if f.brightness is not None and b["brightness"] is not None:
+        pen += p.w_level * max(0.0, abs(_stops(f.brightness, b["brightness"])) - p.level_slack_stops)
+    if f.highlights is not None:
+        pen += p.w_highlights * (f.highlights - b["highlights"])
+    if f.shadows is not None:
+        pen += p.w_shadows * max(0.0, f.shadows - b["shadows"] - p.shadows_slack)
     if f.exposure is not None:
         pen += p.w_exposure * (b["exposure"] - f.exposure)
-    if f.highlights is not None:
-        pen += p.w_clipping * (f.highlights - b["highlights"])
-    if f.shadows is not None:
-        pen += p.w_clipping * (f.shadows - b["shadows"])
     if f.noise is not None:
         pen += p.w_noise * (f.noise - b["noise"])
     for k, v in f.quality.items():
@@ -209,9 +240,7 @@ def _strengths(f: _Frame, b: dict, n: int, rank: int, p: RankingParams) -> list[
         reasons.append(f"sharpest of {n}")
     if f.eyes_open is not None and f.eyes_open >= 1.0 and f.faces:
         reasons.append("eyes open")
-    if f.motion is not None and f.motion > b["motion"] + p.note_motion:
-        reasons.append("motion blur")
-    if f.highlights is not None and f.highlights >= p.note_clipping:
+    if f.highlights is not None and f.highlights >= p.note_highlights:
         reasons.append(f"{_pct(f.highlights)} % highlights clipped")
     return reasons
 
@@ -224,29 +253,50 @@ def _faults(f: _Frame, best: _Frame, b: dict, p: RankingParams) -> tuple[list[st
         reasons.append(_eyes_text(f))  # someone blinked here and not in another frame
         severe = True
     ratio = _sharp_ratio(f, {"sharpness": best.sharpness})
-    if f.motion is not None and best.motion is not None and f.motion - best.motion >= p.note_motion:
+    shaken = False
+    # against the steadiest frame of the group: the best one may read high on straight lines
+    if f.motion is not None and b["motion"] is not None and f.motion - b["motion"] >= p.note_motion \
+            and (ratio is None or ratio < 0.9):
         reasons.append("motion blur")
-        severe |= f.motion - best.motion >= p.reject_motion
+        shaken = True
+        severe |= f.motion - b["motion"] >= p.reject_motion and (ratio is None or ratio < 0.8)
     if ratio is not None and ratio < p.note_sharpness_ratio:
         blurred = ratio < p.reject_sharpness_ratio
-        reasons.append(f"blurred ({_pct(ratio)} % of the best frame's sharpness)" if blurred
-                       else "less sharp than the best frame")
+        if blurred:
+            reasons.append(f"blurred ({_pct(ratio)} % of the best frame's sharpness)")
+        elif not shaken:
+            reasons.append("less sharp than the best frame")
         severe |= blurred
-    exposure_bad = f.exposure is not None and best.exposure is not None \
-        and best.exposure - f.exposure >= p.reject_exposure
-    for name, mine, theirs in (("highlights", f.highlights, best.highlights),
-                               ("shadows", f.shadows, best.shadows)):
-        if mine is not None and mine >= p.note_clipping and mine - (theirs or 0.0) >= p.note_clipping:
-            reasons.append(f"{_pct(mine)} % {name} clipped")
-            exposure_bad |= mine - (theirs or 0.0) >= p.reject_clipping
-    if exposure_bad:
-        darker = f.brightness is not None and best.brightness is not None and f.brightness < best.brightness
-        reasons.append("underexposed" if darker else "overexposed" if f.brightness is not None else "badly exposed")
-        severe = True
+    reasons_exposure, severe_exposure = _exposure_faults(f, best, p)
+    reasons += reasons_exposure
+    severe |= severe_exposure
     if f.noise is not None and best.noise is not None and f.noise - best.noise >= p.note_noise:
         reasons.append("noisier than the best frame")
     if not reasons and f.penalty - best.penalty > 0.15:
         reasons.append("lower quality score")
+    return reasons, severe
+
+
+def _exposure_faults(f: _Frame, best: _Frame, p: RankingParams) -> tuple[list[str], bool]:
+    reasons, severe = [], False
+    if f.brightness is not None and best.brightness is not None:
+        d = _stops(f.brightness, best.brightness)
+        if abs(d) >= p.note_stops:
+            far = abs(d) >= p.reject_stops
+            if d < 0:
+                reasons.append(f"underexposed ({-d:.1f} stops darker)" if far else "darker than the best frame")
+            else:
+                reasons.append(f"overexposed ({d:.1f} stops brighter)" if far else "brighter than the best frame")
+            severe |= far
+    elif f.exposure is not None and best.exposure is not None and best.exposure - f.exposure >= p.reject_exposure:
+        reasons.append("badly exposed")
+        severe = True
+    if f.highlights is not None and f.highlights - (best.highlights or 0.0) >= p.note_highlights:
+        reasons.append(f"{_pct(f.highlights)} % highlights clipped")
+        severe |= f.highlights - (best.highlights or 0.0) >= p.reject_highlights
+    if f.shadows is not None and f.shadows - (best.shadows or 0.0) >= p.note_shadows:
+        reasons.append(f"{_pct(f.shadows)} % shadows clipped")
+        severe |= f.shadows - (best.shadows or 0.0) >= p.reject_shadows
     return reasons, severe
 
 
@@ -265,10 +315,12 @@ def _single(pid: int, gid: str, sig: dict, p: RankingParams) -> GroupRow:
     reasons, suggestion = [], None
     if f.eyes_closed and f.eyes_closed >= 1:
         reasons.append(_eyes_text(f))
-    if f.motion is not None and f.motion >= p.single_motion:
+    if f.motion is not None and f.motion >= p.single_motion \
+            and (f.sharpness is None or f.sharpness <= p.single_soft):
         reasons.append("motion blur")
-    for name, v in (("highlights", f.highlights), ("shadows", f.shadows)):
-        if v is not None and v >= p.note_clipping:
+    # Deep shadows are often meant (a night sky, a black dress): only a large share is noted.
+    for name, v, note in (("highlights", f.highlights, p.note_highlights), ("shadows", f.shadows, 0.10)):
+        if v is not None and v >= note:
             reasons.append(f"{_pct(v)} % {name} clipped")
             if v >= p.accident_clipped:
                 suggestion = "reject"

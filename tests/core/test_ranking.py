@@ -36,7 +36,7 @@ def test_clean_frame_is_picked_over_blurred_shaken_noisy_dark_and_blinking_neigh
     assert rows[2].suggestion == "reject" and "motion blur" in rows[2].reasons
     assert rows[1].suggestion == "reject" and any(r.startswith("blurred") for r in rows[1].reasons)
     assert rows[5].suggestion == "reject" and "12 % shadows clipped" in rows[5].reasons
-    assert "underexposed" in rows[5].reasons
+    assert "underexposed (3.8 stops darker)" in rows[5].reasons
     assert rows[3].suggestion is None and "noisier than the best frame" in rows[3].reasons
     assert sorted(r.group_rank for r in rows.values()) == [1, 2, 3, 4, 5, 6]
     assert {r.group for r in rows.values()} == {"g1"} and all(r.group_size == 6 for r in rows.values())
@@ -46,6 +46,26 @@ def test_open_eyes_beat_a_slightly_sharper_frame_with_closed_eyes():
     signals = {1: _frame(sharpness=0.85, eyes_closed=1, eyes_open=0.5), 2: _frame(sharpness=0.8)}
     rows = _rows([Group([1, 2], "burst")], signals)
     assert rows[2].suggestion == "pick" and rows[1].suggestion == "reject"
+
+
+def test_exposure_is_judged_against_the_burst_not_against_mid_grey():
+    # A night scene: the frames at the photographer's metering are dark; the one 1.7 stops
+    # brighter looks "better exposed" to an absolute measure but is the odd one out, and clips.
+    night = {"sharpness": 0.8, "brightness": 0.25, "exposure": 0.7, "highlights_clipped": 0.002}
+    signals = {1: dict(night), 2: dict(night, sharpness=0.79), 3: dict(night, sharpness=0.78),
+               4: dict(night, brightness=0.43, exposure=0.95, highlights_clipped=0.03, sharpness=0.84)}
+    rows = _rows([Group([1, 2, 3, 4], "burst")], signals)
+    assert rows[1].suggestion == "pick"
+    assert rows[4].group_rank == 4 and "3 % highlights clipped" in rows[4].reasons
+
+
+def test_a_frame_as_sharp_as_the_best_is_not_called_shaken():
+    # strong straight lines make the directional measure read high on a steady frame
+    signals = {1: _frame(motion_blur=0.9, sharpness=0.86), 2: _frame(motion_blur=0.5, sharpness=0.85),
+               3: _frame(motion_blur=0.9, sharpness=0.4)}
+    rows = _rows([Group([1, 2, 3], "burst")], signals)
+    assert rows[1].suggestion == "pick" and "motion blur" not in rows[1].reasons
+    assert rows[3].suggestion == "reject" and "motion blur" in rows[3].reasons
 
 
 def test_highlight_clipping_is_reported_in_percent():
@@ -94,7 +114,7 @@ def test_group_without_any_signal_gets_no_suggestions():
 
 
 def test_singles_get_no_pick_and_a_reject_only_for_an_accidental_black_frame():
-    signals = {1: CLEAN, 2: _frame(motion_blur=0.8), 3: _frame(shadows_clipped=0.95, brightness=0.01)}
+    signals = {1: CLEAN, 2: _frame(motion_blur=0.8, sharpness=0.3), 3: _frame(shadows_clipped=0.95, brightness=0.01)}
     rows = _rows([Group([1], "single"), Group([2], "single"), Group([3], "single")], signals)
     assert rows[1].suggestion is None and rows[1].reasons == []
     assert rows[2].suggestion is None and rows[2].reasons == ["motion blur"]
