@@ -41,7 +41,7 @@ def open_dialog(qtbot, window, dest=None):
     dialog = window.export_features.dialog
     assert dialog is not None and dialog.isVisible()
     if dest is not None:
-        dialog.dest_edit.setText(str(dest))  # the folder chooser itself cannot be driven
+        dialog.form.dest_edit.setText(str(dest))  # the folder chooser itself cannot be driven
     dialog.refresh_preview()
     return dialog
 
@@ -89,17 +89,17 @@ def test_copy_export_of_picks_previews_then_writes_files_sidecars_and_report(qtb
     (dest / "IMG_0002.jpg").write_bytes(b"someone else's file")  # taken: never overwritten
     dialog = open_dialog(qtbot, window, dest)
 
-    assert dialog.what_counts["picks"].text() == "2"
+    assert dialog.form.what_counts["picks"].text() == "2"
     assert "2 photos" in dialog.preview.headline.text() and "2 files" in dialog.preview.headline.text()
     assert dialog.preview.targets() == ["IMG_0002_1.jpg", "IMG_0005.jpg"]
     assert "already taken" in dialog.preview.problems.text()
     assert dialog.export_button.text() == "Copy 2 photos"
 
-    dialog.xmp_check.setChecked(True)
-    dialog.report_check.setChecked(True)
-    dialog.template_combo.setCurrentText("{date}_{seq:02d}_{name}")
+    dialog.form.xmp_check.setChecked(True)
+    dialog.form.report_check.setChecked(True)
+    dialog.form.template_combo.setCurrentText("{date}_{seq:02d}_{name}")
     dialog.refresh_preview()
-    assert dialog.example.text() == "e.g. IMG_0002.jpg  →  20240601_01_IMG_0002.jpg"
+    assert dialog.form.example.text() == "e.g. IMG_0002.jpg  →  20240601_01_IMG_0002.jpg"
     assert dialog.preview.targets() == ["20240601_01_IMG_0002.jpg", "20240601_01_IMG_0002.xmp",
                                         "20240601_02_IMG_0005.jpg", "20240601_02_IMG_0005.xmp"]
     result = run_export(qtbot, dialog)
@@ -120,7 +120,7 @@ def test_copy_export_of_picks_previews_then_writes_files_sidecars_and_report(qtb
 
     # the options are remembered for the next export from this album
     dialog = open_dialog(qtbot, window)
-    assert dialog.dest_edit.text() == str(dest) and dialog.xmp_check.isChecked()
+    assert dialog.form.dest_edit.text() == str(dest) and dialog.form.xmp_check.isChecked()
     dialog.reject()
 
 
@@ -130,32 +130,32 @@ def test_preview_explains_what_stops_or_needs_care(qtbot, window, tmp_path):
     assert not dialog.export_button.isEnabled()
     assert "Choose where to export" in dialog.preview.headline.text()
 
-    dialog.dest_edit.setText(str(tmp_path / "new"))
+    dialog.form.dest_edit.setText(str(tmp_path / "new"))
     dialog.refresh_preview()
     assert "No photo matches: there are no picks" in dialog.preview.problems.text()
     assert not dialog.export_button.isEnabled()
 
-    dialog.what_buttons["rated"].setChecked(True)
+    dialog.form.what_buttons["rated"].setChecked(True)
     dialog.refresh_preview()
     assert "no photos rated 3+" in dialog.preview.problems.text()
 
     window_filter_ids = [window.model.state.name(i) for i in window.model.ids]
-    dialog.what_buttons["filter"].setChecked(True)
+    dialog.form.what_buttons["filter"].setChecked(True)
     dialog.refresh_preview()
-    assert dialog.what_counts["filter"].text() == str(len(window_filter_ids))
+    assert dialog.form.what_counts["filter"].text() == str(len(window_filter_ids))
     assert "will be created" in dialog.preview.problems.text()
     assert dialog.export_button.isEnabled()
 
-    dialog.dest_edit.setText(str(window.session.album_root / "exported"))
+    dialog.form.dest_edit.setText(str(window.session.album_root / "exported"))
     dialog.refresh_preview()
     assert "inside the album" in dialog.preview.problems.text()
 
-    dialog.dest_edit.setText(str(window.session.album_root))
+    dialog.form.dest_edit.setText(str(window.session.album_root))
     dialog.refresh_preview()
     assert "album folder itself" in dialog.preview.problems.text() and not dialog.export_button.isEnabled()
 
-    dialog.dest_edit.setText(str(tmp_path / "new"))
-    dialog.template_combo.setCurrentText("{nope}")
+    dialog.form.dest_edit.setText(str(tmp_path / "new"))
+    dialog.form.template_combo.setCurrentText("{nope}")
     dialog.refresh_preview()
     assert "{nope} is unknown" in dialog.preview.problems.text() and not dialog.export_button.isEnabled()
     dialog.reject()
@@ -179,7 +179,7 @@ def test_a_full_disk_stops_the_export_and_leaves_nothing_half_done(qtbot, window
                         lambda s, t, write=None, verify=True: real_copy(s, t, write=full_disk_write, verify=verify))
     dest = tmp_path / "card"
     dialog = open_dialog(qtbot, window, dest)
-    dialog.layout_combo.setCurrentIndex(dialog.layout_combo.findData("date"))
+    dialog.form.layout_combo.setCurrentIndex(dialog.form.layout_combo.findData("date"))
     result = run_export(qtbot, dialog)
 
     assert not result.ok and result.rolled_back
@@ -195,7 +195,7 @@ def test_a_move_export_takes_photos_out_and_undo_brings_them_back(qtbot, window,
     decide(qtbot, window, ["IMG_0004.jpg", "IMG_0006.jpg"], Qt.Key.Key_P)
     dest = tmp_path / "moved"
     dialog = open_dialog(qtbot, window, dest)
-    dialog.mode_buttons["move"].setChecked(True)
+    dialog.form.mode_buttons["move"].setChecked(True)
     dialog.refresh_preview()
     assert "takes the originals out of the album" in dialog.preview.problems.text()
     result = run_export(qtbot, dialog)
