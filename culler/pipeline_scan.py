@@ -40,7 +40,7 @@ def list_image_files(root: Path, recursive: bool) -> dict[str, tuple[int, int]]:
                 st = e.stat()
             except OSError:
                 continue
-            rel = Path(e.path).relative_to(root).as_posix()
+            rel = album.printable_path(Path(e.path).relative_to(root).as_posix())  # as scan lists it
             found[rel] = (st.st_size, st.st_mtime_ns)
     return found
 

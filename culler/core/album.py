@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import mmap
 import os
+import stat as stat_mode
 import struct
 from datetime import datetime
 from pathlib import Path
@@ -178,6 +179,20 @@ def _make_photo(root: Path, rel_dir: str, name: str, companions: list[str], side
     except OSError as e:  # a broken symlink, or deleted meanwhile: not a photo of the album
         report(rel, metadata.error_reason(e))
         return None
+    if not is_text(rel):
+        # Bytes that are not UTF-8 in a name (an old card or archive tool): the session database
+        # and the JSON report hold text only, so the photo is listed under an escaped name.
+        photo.path = printable_path(rel)
+        photo.companions = [printable_path(c) for c in photo.companions]
+        photo.status, photo.error = "error", NOT_TEXT
+        report(photo.path, NOT_TEXT)
+        return photo
+    if not stat_mode.S_ISREG(st.st_mode):
+        # Opening a named pipe blocks until something writes into it; sockets and devices are
+        # no photos either. Only regular files (or symlinks to them) are ever opened.
+        photo.status, photo.error = "error", f"not a photo file (this is {_file_type(st.st_mode)})"
+        report(rel, photo.error)
+        return photo
     shown = photo.display_path
     if shown == rel:
         kind, photo.meta, error = inspect_file(path, check_raw=True)
@@ -265,6 +280,34 @@ def _sidecar_decision(root: Path, rel_dir: str, name: str, sidecars: dict, repor
             if mtime > best_mtime:
                 best, best_mtime = decision, mtime
     return best
+
+
+NOT_TEXT = ("the file name is not valid UTF-8 text (written by an old camera, card reader or archive "
+            "tool?): rename the file to include it")
+
+
+def is_text(rel: str) -> bool:
+    """Whether an album-relative path is valid text (no undecodable bytes from the file system)."""
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def printable_path(rel: str) -> str:
+    """`rel` with bytes that are not UTF-8 shown as \\xNN (the name culler lists such a file under)."""
+    return os.fsencode(rel).decode("utf-8", "backslashreplace")
+
+
+def _file_type(mode: int) -> str:
+    if stat_mode.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat_mode.S_ISSOCK(mode):
+        return "a socket"
+    if stat_mode.S_ISCHR(mode) or stat_mode.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
 
 
 def _is_raw(name: str) -> bool:
