@@ -243,7 +243,7 @@ class Pipeline:
             if not path.exists():
                 item.vanished = True
             else:
-                item.error = _user_message(e, rel)
+                item.error = _reason(e)
             return item
         try:
             from culler.analysis import technical
@@ -253,7 +253,7 @@ class Pipeline:
                 item.signals = _clean_signals(technical.measure(item.rgb))
             item.tiny = tiny_image(item.rgb)
         except Exception as e:  # noqa: BLE001 - one odd image must not stop the album
-            item.error = f"{rel}: could not be measured ({type(e).__name__}: {e})"
+            item.error = f"could not be measured ({type(e).__name__}: {e})"
             item.rgb = None
         if self._deep is None:
             item.rgb = None  # nothing else needs the pixels
@@ -408,6 +408,7 @@ def _deep_outputs(model_names: list[str]) -> tuple[list[str], list[str]]:
     return signals, embeddings
 
 
-def _user_message(e: Exception, rel: str) -> str:
-    text = str(e) or type(e).__name__
-    return text if rel in text else f"{rel}: {text}"
+def _reason(e: Exception) -> str:
+    """Why a file could not be read, without its name (the store and the JSON key it by path)."""
+    reason = getattr(e, "reason", None)  # culler.core.decode.DecodeError
+    return str(reason or e or type(e).__name__)

@@ -66,8 +66,7 @@ def run(ctx, args) -> int:
         if signals == "all" and not any(v == "ok" for v in pipeline.model_status.values()):
             _say_missing_models(pipeline.model_status, signals)
         for path, error in pipeline.errors.items():
-            print(f"culler analyze: {error}" if path in error else f"culler analyze: {path}: {error}",
-                  file=sys.stderr)
+            print(f"culler analyze: {path}: {error}", file=sys.stderr)
         for path in pipeline.vanished:
             print(f"culler analyze: {path} vanished during the analysis; skipped", file=sys.stderr)
         if last is not None and last.message:
