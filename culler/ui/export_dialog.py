@@ -23,11 +23,12 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout
 
 from culler.ui.export_form import MODES, ExportForm, ExportSource
-from culler.ui.export_preview import PlanPreview, example_name, summarize
+from culler.ui.export_preview import PlanPreview, PlanQueue, PlanRequest, PlanWorker, compute_preview, example_name
 from culler.ui.export_worker import FileJobWorker, export_job
 
 PAST = {"copy": "Copied", "move": "Moved", "link": "Linked"}
 REFRESH_MS = 150
+SYNC_PLAN_LIMIT = 400  # photos; above this the preview is planned on a thread
 
 STYLE = """
 QDialog#exportDialog { background-color: #222222; }
@@ -64,6 +65,7 @@ QPushButton:disabled { color: #6a6a6a; }
 class ExportDialog(QDialog):
     exported = Signal(object)  # the ExportResult, whatever happened (ok, failed, cancelled)
     options_chosen = Signal(dict)  # the options of an export that starts, to remember them
+    preview_ready = Signal()  # a new plan is shown
 
     def __init__(self, source: ExportSource, parent=None) -> None:
         super().__init__(parent)
@@ -76,7 +78,8 @@ class ExportDialog(QDialog):
         self.result = None
         self.plan: list = []
         self.summary = None
-        self._sizes: dict[Path, int] = {}
+        self._queue = PlanQueue()
+        self._generation = 0
         self._timer = QTimer(self, singleShot=True, interval=REFRESH_MS)
         self._timer.timeout.connect(self.refresh_preview)
         self._build()
@@ -124,46 +127,59 @@ class ExportDialog(QDialog):
             self._timer.start()
 
     def refresh_preview(self) -> None:
-        """Recompute the plan and show what it will do (called a moment after any change)."""
-        from culler.core.export import make_plan
-
+        """Recompute the plan and show what it will do (called a moment after any change): at once
+        on a small album, on a PlanWorker thread on a large one (`planning()` is True meanwhile)."""
         self._timer.stop()
+        self._generation += 1
         self.plan, self.summary = [], None
+        self.export_button.setEnabled(False)
         template = self.form.template()
         first = next((p for p in self.source.photos if p.status == "ok"), None)
         try:
             self.form.show_example(example_name(template, first, self.source.album_root))
         except ValueError as exc:
             self.form.show_example(f"⚠ {exc}", prefix="")
-        dest = self.form.destination()
-        if dest is None:
+        if self.form.destination() is None:
             self.preview.show_message("Choose where to export", notes=["Nothing happens until you press Export."])
-            self.export_button.setEnabled(False)
             return
-        try:
-            self.plan = make_plan(self.source.album_root, self.source.photos, self.source.decisions,
-                                  self.form.options(), self.source.groups)
-        except ValueError as exc:
-            self.preview.show_message("Cannot export with these options", errors=[str(exc)])
-            self.export_button.setEnabled(False)
+        s = self.source
+        req = PlanRequest(self._generation, s.album_root, s.photos, s.decisions, s.groups, self.form.options(),
+                          self.form.selection_text())
+        if len(s.photos) <= SYNC_PLAN_LIMIT:
+            self._planned(compute_preview(req, self._queue.sizes))
             return
-        self.summary = summarize(self.plan, self.source.album_root, dest, self.photos, self.source.decisions,
-                                 template, self.form.mode(), self._sizes)
-        if not self.plan:
-            self.summary.errors.insert(0, f"No photo matches: there are no {self.form.selection_text()}.")
-        self.preview.show_summary(self.summary, dest)
+        self.preview.headline.setText("Planning…")
+        if self._queue.put(req):
+            worker = PlanWorker(self._queue, self.parentWidget() or self)  # outlives the dialog if need be
+            worker.planned.connect(self._planned)
+            worker.finished.connect(worker.deleteLater)
+            worker.start()
+
+    def planning(self) -> bool:
+        return self.summary is None and self._queue.active
+
+    def _planned(self, outcome) -> None:
+        if outcome.generation != self._generation or self.worker is not None:
+            return  # the options changed since, or the export already runs
+        if outcome.error:
+            self.preview.show_message("Cannot export with these options", errors=[outcome.error])
+            return
+        self.plan, self.summary = outcome.plan, outcome.summary
+        self.preview.show_summary(self.summary, self.form.destination())
         if self.summary.example:  # the first photo this export takes, under its new name
             self.form.show_example(self.summary.example)
         n = self.summary.photos
         self.export_button.setText(f"{MODES[self.form.mode()]} {n:,} photo{'s' if n != 1 else ''}" if n else "Export")
         self.export_button.setEnabled(self.summary.can_export)
+        self.preview_ready.emit()
 
     # -- running
     def running(self) -> bool:
         return self.worker is not None
 
     def start_export(self) -> None:
-        self.refresh_preview()  # the folder may have changed since the preview was made
+        """Run the export previewed. The job plans again just before it starts (the destination may
+        have changed since the preview): a name taken meanwhile gets _1, nothing is overwritten."""
         if self.summary is None or not self.summary.can_export or self.worker is not None:
             return
         s, options = self.source, self.form.options()
@@ -174,8 +190,8 @@ class ExportDialog(QDialog):
             chosen = [self.photos[i] for i in dict.fromkeys(op.photo_id for op in self.plan) if i in self.photos]
             rows = s.report_rows(chosen)
         description = f"{self.form.mode()} {self.summary.photos} {self.form.selection_text()} to {options.dest}"
-        job = export_job(self.plan, s.journal_dir, description, s.album_root, options.dest, report, rows,
-                         self.photos, s.thumbnail_dir)
+        request = PlanRequest(self._generation, s.album_root, s.photos, s.decisions, s.groups, options, "")
+        job = export_job(request, s.journal_dir, description, report, rows, s.thumbnail_dir)
         self.worker = FileJobWorker(job, "the export", self)
         self.worker.progress.connect(self._progress)
         self.worker.done.connect(self._finished)

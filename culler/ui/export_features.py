@@ -27,6 +27,7 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QMessageBox, QProgressDialog
 
 from culler.ui.export_dialog import ExportDialog, ExportSource
+from culler.ui.export_preview import PlanWorker
 from culler.ui.export_worker import FileJobWorker
 from culler.ui.rejects_actions import RejectsActions
 from culler.ui.sidecar_sync import SidecarSync
@@ -256,6 +257,8 @@ class ExportFeatures(QObject):
             dialog.worker.wait(timeout_ms)
         worker = self.worker
         ok = worker is None or worker.wait(timeout_ms)
+        for planner in self.w.findChildren(PlanWorker):  # previews of a closed dialog still computing
+            ok = planner.wait(timeout_ms) and ok
         return self.sidecars.wait_idle(timeout_ms / 1000) and ok
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt API

@@ -3,18 +3,21 @@ the export dialog — photos, files, total size, the first planned operations (s
 relative to the album and the destination), names that were taken and get _1, _2, ..., and the
 problems worth knowing first (not enough space, destination inside the album or not writable).
 
-`summarize` is plain Python (no Qt) so it is cheap to call on every option change and easy to
-test; `PlanPreview` is the widget that shows a summary.
+`compute_preview` (plan + summary) is plain Python and easy to test. On a small album the dialog
+calls it directly; on a large one (make_plan checks every target on disk: seconds for thousands of
+photos on a busy machine) a `PlanWorker` thread runs it, newest request first, so typing in the
+dialog never waits on the disk. `PlanPreview` is the widget that shows a summary.
 """
 
 from __future__ import annotations
 
 import html
 import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QThread, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHeaderView, QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
@@ -176,6 +179,85 @@ def example_name(template: str, photo: Photo | None, album_root: Path) -> str:
     name = PurePosixPath(photo.path)
     stem = render_stem(template, photo, 1, None, album_root)
     return f"{name.name}  →  {stem}{name.suffix}"
+
+
+@dataclass
+class PlanRequest:
+    """Everything one preview needs, snapshotted on the GUI thread."""
+
+    generation: int
+    album_root: Path
+    photos: list[Photo]
+    decisions: dict[int, Decision]
+    groups: dict
+    options: object  # culler.core.export.ExportOptions
+    what: str  # "picks", "photos rated 3+": for "there are no ..."
+
+
+@dataclass
+class PlanOutcome:
+    generation: int
+    plan: list = field(default_factory=list)
+    summary: PlanSummary | None = None
+    error: str | None = None  # the options cannot make a plan (make_plan's message)
+
+
+def compute_preview(req: PlanRequest, sizes: dict[Path, int]) -> PlanOutcome:
+    from culler.core.export import make_plan
+
+    try:
+        plan = make_plan(req.album_root, req.photos, req.decisions, req.options, req.groups)
+    except ValueError as exc:
+        return PlanOutcome(req.generation, error=str(exc))
+    by_id = {p.id: p for p in req.photos}
+    summary = summarize(plan, req.album_root, Path(req.options.dest), by_id, req.decisions,
+                        req.options.name_template, req.options.mode, sizes)
+    if not plan:
+        summary.errors.insert(0, f"No photo matches: there are no {req.what}.")
+    return PlanOutcome(req.generation, plan, summary)
+
+
+class PlanQueue:
+    """The newest preview request, shared by the dialog and its planning thread (older ones are
+    dropped: only what the options say now is worth computing)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.pending: PlanRequest | None = None
+        self.active = False
+        self.sizes: dict[Path, int] = {}
+
+    def put(self, req: PlanRequest) -> bool:
+        """Queue `req`; True when no thread is working on the queue (the caller starts one)."""
+        with self.lock:
+            self.pending = req
+            start, self.active = not self.active, True
+            return start
+
+    def take(self) -> PlanRequest | None:
+        with self.lock:
+            req, self.pending = self.pending, None
+            if req is None:
+                self.active = False
+            return req
+
+
+class PlanWorker(QThread):
+    """Computes queued previews until the queue is empty, then ends."""
+
+    planned = Signal(object)  # PlanOutcome
+
+    def __init__(self, queue: PlanQueue, parent=None) -> None:
+        super().__init__(parent)
+        self.queue = queue
+
+    def run(self) -> None:
+        while (req := self.queue.take()) is not None:
+            try:
+                outcome = compute_preview(req, self.queue.sizes)
+            except Exception as exc:  # noqa: BLE001 - shown in the preview, the dialog goes on
+                outcome = PlanOutcome(req.generation, error=f"Could not plan the export: {exc}")
+            self.planned.emit(outcome)
 
 
 class PlanPreview(QWidget):

@@ -61,22 +61,27 @@ class FileJobWorker(QThread):
 REPORT_NAME = "culler-report"
 
 
-def export_job(plan: list, journal_dir: Path, description: str, album_root: Path, dest: Path,
-               report_format: str | None = None, report_rows: list[dict] | None = None,
-               photos: dict | None = None, thumbnail_dir: Path | None = None) -> Job:
-    """A job that runs `culler.core.export.execute(plan)` with progress and cancel and, when the
-    export went through, writes the report of the exported photos into the destination (recorded
-    in the export's journal, so undoing the export removes it too)."""
+def export_job(request, journal_dir: Path, description: str, report_format: str | None = None,
+               report_rows: list[dict] | None = None, thumbnail_dir: Path | None = None) -> Job:
+    """A job that plans the export of `request` (an export_preview.PlanRequest) afresh, runs
+    `culler.core.export.execute` with progress and cancel and, when the export went through, writes
+    the report of the exported photos into the destination (recorded in the export's journal, so
+    undoing the export removes it too)."""
 
     def job(progress, cancel):
-        from culler.core.export import execute
+        from culler.core.export import ExportResult, execute, make_plan
 
+        r = request
+        try:
+            plan = make_plan(r.album_root, r.photos, r.decisions, r.options, r.groups)
+        except ValueError as exc:
+            return ExportResult(ok=False, error=str(exc))
         result = execute(plan, progress=progress, cancel=cancel, journal_dir=journal_dir,
                          description=description)
         if result.ok and result.done and report_format and not result.cancelled:
             try:
-                path = write_export_report(result, album_root, dest, report_format, report_rows or [],
-                                           photos or {}, thumbnail_dir)
+                path = write_export_report(result, r.album_root, Path(r.options.dest), report_format,
+                                           report_rows or [], {p.id: p for p in r.photos}, thumbnail_dir)
                 result.notes.append(f"Report: {path}")
             except (OSError, ValueError) as exc:
                 result.notes.append(f"The report could not be written: {exc}")

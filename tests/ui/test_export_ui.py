@@ -285,3 +285,22 @@ def test_live_sidecars_follow_each_decision_and_undo(qtbot, window, tmp_path):
         assert again.menu_actions["sidecars.live"].isChecked()
     finally:
         again.close()
+
+
+def test_a_large_album_is_planned_off_the_gui_thread_newest_options_win(qtbot, window, tmp_path, monkeypatch):
+    from culler.ui import export_dialog
+
+    monkeypatch.setattr(export_dialog, "SYNC_PLAN_LIMIT", 0)  # plan on the thread, as for thousands of photos
+    decide(qtbot, window, ["IMG_0001.jpg", "IMG_0002.jpg"], Qt.Key.Key_P)
+    key(qtbot, window, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    dialog = window.export_features.dialog
+    with qtbot.waitSignal(dialog.preview_ready, timeout=10_000):
+        for name in ("a", "b", "c"):  # typed quickly: only the last one counts
+            dialog.form.dest_edit.setText(str(tmp_path / name))
+            dialog.refresh_preview()
+            assert not dialog.export_button.isEnabled()
+    qtbot.waitUntil(lambda: not dialog.planning(), timeout=10_000)
+    assert str(tmp_path / "c") in dialog.preview.headline.text().replace("\n", "")
+    assert dialog.preview.targets() == ["IMG_0001.jpg", "IMG_0002.jpg"]
+    result = run_export(qtbot, dialog)
+    assert result.ok and files(tmp_path / "c") == ["IMG_0001.jpg", "IMG_0002.jpg"]
