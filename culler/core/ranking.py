@@ -9,7 +9,11 @@ the group (relative, so a dim or soft scene is not punished as a whole):
 and only then at overall quality and aesthetics (CLIP-IQA, NIMA, the fused score). These are
 added up as a weighted penalty (weights in RankingParams: the first ones dominate), the lowest
 penalty ranks first. Any signal may be missing: what is missing for the whole group counts for
-nothing, what is missing for one frame counts as the group's median.
+nothing, what is missing for one frame counts as the group's median. Two readings are relative
+to the group on purpose: exposure is the distance in stops from the group's median level (plus
+clipping, which cannot be undone), not from an ideal mid-grey that night or high-key scenes never
+meet; and motion blur only counts for a frame that is also softer than the sharpest one (on
+strong straight lines the directional measure reads high for steady frames too).
 
 Suggestions (advice only, never decisions):
 - the top `keep_n` frames of a burst/duplicates group -> 'pick';
