@@ -103,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         make_album(album, args.count)
     result = run(album.absolute(), args.steps)
     print(json.dumps({"benchmark": "loupe", "album": str(album), "cpu_count": os.cpu_count(),
+                      "load_average_1min": round(os.getloadavg()[0], 2),
                       **result, "target_p95_ms": 50,
                       "meets_target": result["prefetched"]["p95_ms"] < 50}))
     return 0

@@ -61,11 +61,14 @@ def run(album: Path, seconds: float, signals: str) -> dict:
     spin_until(lambda: any(s == "analyse" for _, s, _ in stages), 300)
 
     lateness: list[float] = []
+    by_stage: dict[str, list[float]] = {}
     last = [time.perf_counter()]
 
     def tick():
         now = time.perf_counter()
-        lateness.append(max(0.0, (now - last[0]) * 1000 - 10))
+        late = max(0.0, (now - last[0]) * 1000 - 10)
+        lateness.append(late)
+        by_stage.setdefault(stages[-1][1] if stages else "none", []).append(late)
         last[0] = now
 
     moves = [0]
@@ -95,6 +98,7 @@ def run(album: Path, seconds: float, signals: str) -> dict:
     return {"seconds": round(elapsed, 1), "ticks": len(lateness), "user_moves": moves[0],
             "lateness_ms": {"p50": round(percentile(lateness, 50), 1), "p95": round(percentile(lateness, 95), 1),
                             "p99": round(percentile(lateness, 99), 1), "max": round(max(lateness), 1)},
+            "p95_by_stage_ms": {k: round(percentile(v, 95), 1) for k, v in by_stage.items()},
             "photos_analysed_meanwhile": done_after - done_before,
             "analysis_photos_per_second": round((done_after - done_before) / elapsed, 2),
             "models": models}
