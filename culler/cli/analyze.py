@@ -34,7 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(ctx, args) -> int:
-    from culler.core.store import Store
+    from culler.core.store import Store, StoreError
     from culler.pipeline import Pipeline
 
     album = Path(args.album).expanduser()
@@ -43,7 +43,14 @@ def run(ctx, args) -> int:
         return 2
     album = album.resolve()
     signals = getattr(args, "signals", None) or "all"
-    store = Store.open(album, Path(ctx.data_dir))
+    try:
+        store = Store.open(album, Path(ctx.data_dir))
+    except StoreError as e:  # locked by another program, or a session of a newer culler
+        print(f"culler analyze: {e}", file=sys.stderr)
+        return 1
+    if store.recovered_from:
+        print(f"culler analyze: the session database was damaged; it was set aside as {store.recovered_from} "
+              f"and {store.recovered_decisions} decision(s) were restored from its log", file=sys.stderr)
     try:
         # Headless: nothing else needs the CPU, so the models get every core.
         threads = args.threads or os.cpu_count() or 1
