@@ -158,14 +158,22 @@ def _noise_gain(sigma: float) -> float:
 
     delta = np.zeros((41, 41), np.float32)
     delta[20, 20] = 1.0
-    gx = cv2.Sobel(cv2.GaussianBlur(delta, (0, 0), sigma), cv2.CV_32F, 1, 0, ksize=3)
+    gx = cv2.Sobel(_smooth(delta, sigma), cv2.CV_32F, 1, 0, ksize=3)
     return float((gx.astype(np.float64) ** 2).sum())
+
+
+def _smooth(image: np.ndarray, sigma: float) -> np.ndarray:
+    import cv2
+
+    # Kernel cut at +-3 sigma (OpenCV's default for float images is +-4: 13 taps instead of 11).
+    k = 2 * math.ceil(3 * sigma) + 1
+    return cv2.GaussianBlur(image, (k, k), sigma)
 
 
 def _gradients(grey: np.ndarray, sigma: float) -> tuple[np.ndarray, np.ndarray]:
     import cv2
 
-    smooth = cv2.GaussianBlur(grey, (0, 0), sigma)
+    smooth = _smooth(grey, sigma)
     return (cv2.Sobel(smooth, cv2.CV_32F, 1, 0, ksize=3), cv2.Sobel(smooth, cv2.CV_32F, 0, 1, ksize=3))
 
 
