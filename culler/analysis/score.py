@@ -12,6 +12,9 @@ Score
   weights w: sharpness 3, exposure 2, eyes_open 2 (only with faces), clipiqa 2, motion_blur 1.5,
   nima 1.5, noise 1, contrast 0.5, any other registered deep signal 1. highlights/shadows
   clipped are already inside `exposure`; faces, brightness and eyes_closed add no component.
+  Deep signals are normalised over the span real photos use (registry `norm`): CLIP-IQA 0.2-0.9,
+  NIMA 3-7. Those spans come from the metrics' published ranges, not from a calibration here
+  (no real weights offline); move them in `registry` once real scores are seen.
   - eyes_penalty = 1 - 0.4 * closed_share when any face has its eyes closed (closed_share =
     1 - eyes_open, the share of judged faces with eyes closed): all eyes closed costs 40 %.
   - blur_penalty = min(p(sharpness), p(1 - motion_blur)) with p(x) = 0.6 + 0.4 * x / 0.25 below

@@ -9,17 +9,22 @@ of sigma 0.8 px (fine) and 1.6 px (coarse) and the gradient energy E is summed o
 pixels (the strongest 10 % of coarse gradients, above the noise). For an edge blurred by a
 Gaussian of width b, E_fine / E_coarse = sqrt((b^2 + 1.6^2) / (b^2 + 0.8^2)), so the ratio gives
 b, the edge width in pixels, whatever the edge's contrast: a darker or flatter copy is not called
-blurred. Noise adds a known energy to each scale (sigma^2 times the filters' gain); it is
-subtracted with a 2x margin (the estimate runs ~10 % low and picking the strongest edges favours
-noise-boosted pixels), so a noisy copy never gains sharpness.
-- sharpness = 1 / (1 + (b / 1.6)^2): 1 = razor sharp, 0.5 = edges 1.6 px wide, ~0.2 = 3 px.
-  Measured on the faces when there are any, else on the whole frame weighted towards the centre
-  (the strongest edges are on the in-focus subject; a blurred background adds little energy).
-  0.0 when nothing in the frame rises above the noise; None for a featureless frame.
-- motion_blur: the same ratio per direction (2x2 gradient tensors at both scales); camera shake
-  blurs along one direction only. With b_min/b_max the widths across/along the blur,
-  motion_blur = clamp((b_max - b_min) / (b_max + b_min) - 0.05) / 0.25): ~0-0.2 for steady frames
-  (content with strong lines reads higher), ~0.3-1 for a 9-15 px shake at 512-1024 px.
+blurred. The ratio is taken per direction from 2x2 gradient tensors at both scales, giving the
+narrowest and widest edge widths b_min, b_max over directions. Noise adds a known energy to each
+scale (sigma^2 times the filters' gain); it is subtracted with a 2x margin (the estimate runs
+~10 % low and picking the strongest edges favours noise-boosted pixels), so a noisy copy never
+gains sharpness. Widths are in pixels of the measured image (1024 px long edge in the pipeline).
+- sharpness = 1 / (1 + (b / 1.6)^2) with b = sqrt((b_min^2 + b_max^2) / 2): 1 = razor sharp,
+  0.5 = edges 1.6 px wide, ~0.2 = 3 px; a shaken frame is sharp along the shake only, so both
+  directions count. Measured on the faces when there are any (the strongest quarter of each
+  face's gradients), else on the whole frame with edges weighted towards the centre (1 in the
+  middle, 0.4 in the corners; the strongest edges are on the in-focus subject, a blurred
+  background adds little energy). 0.0 when nothing rises above the noise; None for a
+  featureless frame.
+- motion_blur = clamp(((b_max - b_min) / (b_max + b_min) - 0.05) / 0.25), over the whole frame:
+  camera shake smears edges along one direction only. ~0-0.2 for steady frames (content with
+  strong parallel lines reads higher), ~0.3-1 for a 9-15 px shake at 512-1024 px, 1.0 for
+  skimage's real hand-shaken clock photograph.
 - noise: sigma of a 3x3 Laplacian-difference filter (Immerkaer 1996) in 16 px tiles, the 10th
   percentile over tiles that are not clipped (flat tiles show the noise alone), in grey levels;
   noise = sigma^2 / (sigma^2 + 4^2) (0.5 = sigma 4 grey levels, 0.9 = 12).
