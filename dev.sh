@@ -12,8 +12,8 @@ VENV="$ROOT/.venv"
 PY=${PYTHON:-python3}
 
 # Debian packages: Xvfb and its xcb libraries (a real window on a virtual screen),
-# exiftool (tests read our XMP sidecars back with a real client).
-APT_PACKAGES="xvfb xauth libxcb-icccm4 libxcb-keysyms1 libxcb-xinerama0 libxcb-cursor0 libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 libdbus-1-3 fonts-dejavu-core libimage-exiftool-perl"
+# exiftool (tests read our XMP sidecars back with a real client), desktop-file-validate.
+APT_PACKAGES="xvfb xauth libxcb-icccm4 libxcb-keysyms1 libxcb-xinerama0 libxcb-cursor0 libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 libdbus-1-3 fonts-dejavu-core libimage-exiftool-perl desktop-file-utils"
 
 ensure_debian_packages() {
     command -v dpkg >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 || return 0
@@ -42,7 +42,7 @@ ensure_venv() {
     fi
     echo "culler: setting up $VENV (a few minutes the first time)" >&2
     [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
-    local pip=("$VENV/bin/python" -m pip install -q --disable-pip-version-check)
+    local pip=("$VENV/bin/python" -m pip install -qq --disable-pip-version-check)
     # Everything goes through constraints.txt so that torch stays the CPU build here
     # and nothing pulls CUDA packages (see README, "Installing").
     "${pip[@]}" -c constraints.txt "torch==2.13.0" "torchvision==0.28.0" "setuptools>=77.0.3,<81" >&2
