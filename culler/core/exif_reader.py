@@ -268,4 +268,7 @@ def _tiff_data_end(read, order: str) -> int | None:
 
 
 def _as_tuple(value) -> tuple:
-    return value if isinstance(value, tuple) else (value,)
+    """The offsets or byte counts of a tag; a tag of the wrong type (a rational or text where a
+    camera writes integers) holds none, rather than a float or str that file offsets cannot be."""
+    values = value if isinstance(value, tuple) else (value,)
+    return tuple(v for v in values if isinstance(v, int))
