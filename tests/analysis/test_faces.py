@@ -1,11 +1,8 @@
 """Faces and eyes with OpenCV's bundled Haar cascades, on a real portrait.
 
 skimage's astronaut (Eileen Collins, eyes open) is the real face. No photo with closed eyes
-ships offline, so `close_eyes` makes one from it the way a blink looks: each eye (boxes found by
-the eye cascade on the open-eyed photo) is filled from the surrounding skin (OpenCV inpainting),
-given the fine skin texture of the lid just above it, shaded slightly (the eye socket) and
-crossed by a soft dark lash line along the closed lid. Looked at side by side with the original,
-it reads as the same woman with her eyes closed; it is still a synthetic blink, not a real one.
+ships offline, so `benchmarks.photo_factory.close_eyes` makes one from it the way a blink looks
+(the eye boxes found by our detector on the open-eyed photo painted over by closed lids).
 """
 
 from __future__ import annotations
@@ -15,36 +12,8 @@ import threading
 import numpy as np
 import pytest
 
-from benchmarks.photo_factory import real_photo, resize
+from benchmarks.photo_factory import close_eyes, real_photo, resize
 from culler.analysis import faces, score, technical
-
-
-def close_eyes(img: np.ndarray, eyes, lash: float = 0.5, socket: float = 0.1) -> np.ndarray:
-    """The same photo with each eye box painted over by a closed lid (see the module docstring)."""
-    import cv2
-
-    out = img.copy()
-    h, w = img.shape[:2]
-    yy, xx = np.mgrid[0:h, 0:w]
-    for ex, ey, ew, eh in eyes:
-        cx, cy = ex + ew / 2, ey + eh * 0.52
-        ax, ay = ew * 0.6, eh * 0.32
-        inside = ((xx - cx) / ax) ** 2 + ((yy - cy) / ay) ** 2 <= 1
-        filled = cv2.inpaint(out, inside.astype(np.uint8) * 255, 3, cv2.INPAINT_TELEA).astype(np.float32)
-        src = out.astype(np.float32)
-        above = np.roll(src, int(round(2 * ay)), axis=0)  # the lid just above, moved down
-        filled += 0.4 * (above - cv2.GaussianBlur(above, (0, 0), 1.0))
-        shade = cv2.GaussianBlur(inside.astype(np.float32), (0, 0), max(1.0, ay / 3))
-        filled *= (1 - socket * shade)[..., None]
-        line = np.zeros((h, w), np.float32)
-        xs = np.arange(int(cx - ax * 0.85), int(cx + ax * 0.85) + 1)
-        for xv, yv in zip(xs, cy + ay * 0.4 * (1 - ((xs - cx) / ax) ** 2)):
-            line[int(round(yv)), xv] = 1
-        line = cv2.GaussianBlur(line, (0, 0), 0.9)
-        filled *= (1 - lash * line / max(float(line.max()), 1e-6))[..., None]
-        edge = cv2.GaussianBlur(inside.astype(np.float32), (0, 0), 1.0)[..., None]
-        out = np.clip(edge * filled + (1 - edge) * src, 0, 255).astype(np.uint8)
-    return out
 
 
 @pytest.fixture(scope="module")
