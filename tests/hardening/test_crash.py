@@ -27,11 +27,13 @@ T0 = datetime(2024, 9, 1, 8, 0, 0)
 
 def make_album(folder: Path, n: int, width: int = 160) -> Path:
     names = ("astronaut", "chelsea", "coffee", "rocket", "motorcycle_left", "camera", "coins", "clock")
-    bases = {k: real_photo(k) for k in names}
+    bases = {}
+    for k in names[:n]:
+        img = real_photo(k)
+        h, w = img.shape[:2]
+        bases[k] = resize(img, width, round(width * h / w))
     for i in range(n):
         img = bases[names[i % len(names)]]
-        h, w = img.shape[:2]
-        img = resize(img, width, round(width * h / w))
         write_jpeg(folder / f"IMG_{i:04d}.jpg", np.roll(img, 7 * i, axis=1), captured_at=T0 + timedelta(minutes=i))
     return folder
 
@@ -94,7 +96,7 @@ def _analysed_count(db: Path) -> int:
 
 def test_killed_mid_analysis_the_rerun_does_only_what_was_not_finished(tmp_path):
     n = 30
-    album = make_album(tmp_path / "shoot", n, width=1400)
+    album = make_album(tmp_path / "shoot", n, width=900)
     db = album / ".culler" / "session.sqlite"
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     cmd = culler_command("analyze", str(album), "--signals", "technical", "--json", str(tmp_path / "out.json"))
@@ -207,3 +209,35 @@ def test_a_locked_database_is_reported_not_waited_on_forever(qtbot, tmp_path):
         holder.close()
     window = open_window(qtbot, ctx, album)  # once released, the album opens
     window.close()
+
+
+def test_the_whole_session_folder_lost_decisions_come_back_from_the_sidecars(qtbot, tmp_path):
+    """The third copy: with "Write XMP sidecars as I decide" on, even a deleted .culler folder
+    (database AND decision log) gives every decision back when the album is opened again."""
+    import shutil
+
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    album = make_album(tmp_path / "shoot", 4)
+    ctx = make_ctx(tmp_path / "home")
+    window = open_window(qtbot, ctx, album)
+    try:
+        window.export_features.set_live_sidecars(True)
+        for keys in ([Qt.Key.Key_P, Qt.Key.Key_3], [Qt.Key.Key_X], [Qt.Key.Key_6, Qt.Key.Key_2]):
+            for key in keys:
+                qtbot.keyClick(QApplication.focusWidget() or window, key)
+            qtbot.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_Right)
+        assert window.export_features.wait_idle(20_000)
+    finally:
+        window.close()
+    assert sorted(p.name for p in album.glob("*.xmp")) == ["IMG_0000.xmp", "IMG_0001.xmp", "IMG_0002.xmp"]
+    shutil.rmtree(album / ".culler")
+
+    again = open_window(qtbot, ctx, album)
+    try:
+        got = {k: v for k, v in decisions_by_path(again.session.store).items() if v != ("none", 0, None)}
+    finally:
+        again.close()
+    assert got == {"IMG_0000.jpg": ("pick", 3, None), "IMG_0001.jpg": ("reject", 0, None),
+                   "IMG_0002.jpg": ("none", 2, "Red")}
