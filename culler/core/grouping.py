@@ -208,8 +208,17 @@ class _TinySet:
         n = len(tinies)
         self.has = np.zeros(n, bool)
         raw = np.zeros((n, TINY, TINY), np.float32)
-        for i, t in enumerate(tinies):
-            a = _as_tiny(t)
+        fast = [i for i, t in enumerate(tinies)
+                if isinstance(t, np.ndarray) and t.shape == (TINY, TINY) and t.dtype == np.float32]
+        if fast:  # the usual case, as made by tiny_image(): no per-photo conversion
+            raw[fast] = np.stack([tinies[i] for i in fast])
+            ok = np.isfinite(raw[fast]).all(axis=(1, 2))
+            self.has[np.array(fast)[ok]] = True
+            raw[np.array(fast)[~ok]] = 0.0
+            big = self.has & (raw.max(axis=(1, 2)) > 1.5)
+            raw[big] /= 255.0
+        for i in set(range(n)) - set(fast):
+            a = _as_tiny(tinies[i])
             if a is not None:
                 raw[i], self.has[i] = a, True
         raw = _blur(raw, self.BLUR_SIGMA)
@@ -222,35 +231,39 @@ class _TinySet:
         self.sorted = np.take_along_axis(self.z.reshape(n, -1), order, axis=1)
         self.rank = np.empty(order.shape, np.int16)
         np.put_along_axis(self.rank, order, np.arange(flat.shape[1], dtype=np.int16)[None, :], axis=1)
-        r = self.rank.astype(np.float32) - (flat.shape[1] - 1) / 2
-        self.rank_unit = r / np.linalg.norm(r, axis=1, keepdims=True)  # for Spearman correlations
 
     def could_agree(self, a: np.ndarray, b: np.ndarray, pixel_corr: float) -> np.ndarray:
-        """Cheap prefilter: pairs whose rank correlation is far too low to pass the full check."""
+        """Cheap prefilter: pairs whose rank (Spearman) correlation is far too low to pass the
+        full check. Ranks are a permutation of 0..n-1, so rho = 1 - 6 sum(d^2) / (n (n^2 - 1))."""
         out = np.zeros(len(a), bool)
-        for s in range(0, len(a), 16384):
-            sa, sb = a[s:s + 16384], b[s:s + 16384]
-            rho = np.einsum("ij,ij->i", self.rank_unit[sa], self.rank_unit[sb])
-            out[s:s + 16384] = rho >= pixel_corr - self.PREFILTER_MARGIN
+        n = TINY * TINY
+        for s in range(0, len(a), 8192):
+            d = self.rank[a[s:s + 8192]].astype(np.int32) - self.rank[b[s:s + 8192]]
+            rho = 1.0 - 6.0 * np.einsum("ij,ij->i", d, d).astype(np.float64) / (n * (n * n - 1))
+            out[s:s + 8192] = rho >= pixel_corr - self.PREFILTER_MARGIN
         return out
 
-    def agreement(self, a: np.ndarray, b: np.ndarray, max_shift: int, chunk: int = 1024
-                  ) -> tuple[np.ndarray, np.ndarray]:
+    def agreement(self, a: np.ndarray, b: np.ndarray, max_shift: int, enough: float | None = None,
+                  chunk: int = 1024) -> tuple[np.ndarray, np.ndarray]:
         """(whole-image, worst-region) agreement per pair, ~1 for the same frame, ~0 unrelated.
 
         Each image is mapped onto the other's tone curve (histogram matching: exposure changes
         and clipping are monotone, content changes are not), the best shift is chosen, and the
         mean squared difference of the standardised images becomes 1 - mse/2 (a correlation).
-        Both directions are tried: mapping onto a clipped image loses nothing, the reverse does.
+        Both directions are tried: mapping onto a clipped image loses nothing, the reverse does
+        (pairs already at `enough` both ways after the first direction skip the second).
         """
         whole = np.full(len(a), -np.inf, np.float32)
         worst = np.full(len(a), -np.inf, np.float32)
         for s in range(0, len(a), chunk):
             ca, cb = a[s:s + chunk], b[s:s + chunk]
-            for x, y in ((ca, cb), (cb, ca)):
-                w, r = self._one_way(x, y, max_shift)
-                np.maximum(whole[s:s + chunk], w, out=whole[s:s + chunk])
-                np.maximum(worst[s:s + chunk], r, out=worst[s:s + chunk])
+            w, r = self._one_way(ca, cb, max_shift)
+            whole[s:s + chunk], worst[s:s + chunk] = w, r
+            todo = np.arange(len(ca)) if enough is None else np.flatnonzero(np.minimum(w, r) < enough)
+            if len(todo):
+                w2, r2 = self._one_way(cb[todo], ca[todo], max_shift)
+                whole[s + todo] = np.maximum(w[todo], w2)
+                worst[s + todo] = np.maximum(r[todo], r2)
         return whole, worst
 
     def _one_way(self, x: np.ndarray, y: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
@@ -270,6 +283,20 @@ class _TinySet:
         # moves the corners differently, a different subject matches at no shift.
         worst_region = np.min(regions, axis=0).max(axis=1)
         return 1 - np.min(mse, axis=0) / 2, 1 - worst_region / 2
+
+    def could_pan(self, a: np.ndarray, b: np.ndarray, corr: float) -> np.ndarray:
+        """Cheap prefilter for side_shift: do the column profiles (mean of each column) match
+        at some sideways shift of 4-20 px? A pan moves the profile; unrelated frames rarely fit."""
+        pa, pb = self.blurred[a].mean(axis=1), self.blurred[b].mean(axis=1)
+        best = np.full(len(a), -np.inf)
+        for dx in [d for d in range(-20, 21) if abs(d) >= 4]:
+            x = pa[:, max(0, dx):TINY + min(0, dx)]
+            y = pb[:, max(0, -dx):TINY + min(0, -dx)]
+            x = x - x.mean(axis=1, keepdims=True)
+            y = y - y.mean(axis=1, keepdims=True)
+            c = (x * y).sum(axis=1) / (np.sqrt((x * x).sum(axis=1) * (y * y).sum(axis=1)) + 1e-9)
+            best = np.maximum(best, c)
+        return best >= corr
 
     def side_shift(self, a: np.ndarray, b: np.ndarray, chunk: int = 1024
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -398,7 +425,7 @@ def _same_moment(a, b, seq: _Sequence, tinies: _TinySet, emb, p: GroupingParams)
     need = np.flatnonzero(has_px & (close | emb_ok | ~has_emb | untimed_neighbours))
     need = need[tinies.could_agree(a[need], b[need], p.pixel_corr)]
     if len(need):
-        whole, worst = tinies.agreement(a[need], b[need], p.max_shift_px)
+        whole, worst = tinies.agreement(a[need], b[need], p.max_shift_px, enough=p.pixel_corr)
         burst_ok[need] = close[need] & (whole >= p.pixel_corr)
         dup_ok[need] = worst >= p.pixel_corr
     strict = min(0.995, p.similarity + p.embedding_only_margin)
@@ -460,6 +487,8 @@ def _panoramas(seq: _Sequence, tinies: _TinySet, p: GroupingParams, claimed: set
     if len(ok):
         # near-duplicates are no panorama steps: skip the pairs a rank correlation already shows as such
         ok = ok[~tinies.could_agree(a[ok], b[ok], p.pixel_corr + tinies.PREFILTER_MARGIN - 0.05)]
+    if len(ok):
+        ok = ok[tinies.could_pan(a[ok], b[ok], p.panorama_corr - 0.05)]
     if len(ok):
         dx, side, static = tinies.side_shift(a[ok], b[ok])
         step[ok] = np.where((side >= p.panorama_corr) & (side > static + 0.1), np.sign(dx), 0)
