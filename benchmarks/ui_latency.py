@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.loupe import percentile  # noqa: E402
+from benchmarks.loupe import percentile, spin_until  # noqa: E402
 
 
 def run(album: Path, seconds: float, signals: str) -> dict:
@@ -33,7 +33,7 @@ def run(album: Path, seconds: float, signals: str) -> dict:
     home = Path(tempfile.mkdtemp(prefix="culler-latency-"))
     for var in ("XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME"):
         os.environ[var] = str(home / var.lower())
-    from PySide6.QtCore import QEventLoop, Qt, QTimer
+    from PySide6.QtCore import Qt, QTimer
     from PySide6.QtTest import QTest
 
     from culler.app import create_application
@@ -50,15 +50,9 @@ def run(album: Path, seconds: float, signals: str) -> dict:
     def on_progress(report):
         stages.append((time.perf_counter(), report.stage, report.done))
 
-    def spin_until(cond, timeout):
-        end = time.perf_counter() + timeout
-        while not cond() and time.perf_counter() < end:
-            app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
-        return cond()
-
-    spin_until(lambda: window.session._worker is not None, 60)
+    spin_until(app, lambda: window.session._worker is not None, 60)
     window.session._worker.progress.connect(on_progress)
-    spin_until(lambda: any(s == "analyse" for _, s, _ in stages), 300)
+    spin_until(app, lambda: any(s == "analyse" for _, s, _ in stages), 300)
 
     lateness: list[float] = []
     by_stage: dict[str, list[float]] = {}
@@ -86,7 +80,7 @@ def run(album: Path, seconds: float, signals: str) -> dict:
     last[0] = t0
     timer.start()
     user.start()
-    spin_until(lambda: time.perf_counter() - t0 > seconds or any(s in ("done", "cancelled") for _, s, _ in stages),
+    spin_until(app, lambda: time.perf_counter() - t0 > seconds or any(s in ("done", "cancelled") for _, s, _ in stages),
                seconds + 5)
     timer.stop()
     user.stop()

@@ -128,7 +128,7 @@ class LoupeView(QWidget, PhotoView):
             self.canvas.set_full(photo_id, full.image)
         self.histogram.setVisible(preview is not None)
         if preview is not None:
-            self.histogram.set_histogram(preview.histogram)
+            self.histogram.set_image(preview.histogram_image)
         self._set_info(photo_id)
         self._shown_id = photo_id
         self._request()

@@ -15,6 +15,7 @@ from PySide6.QtGui import QImage
 
 from culler.core.records import Photo
 from culler.ui.decode_pool import DecodePool, JobFailed
+from culler.ui.histogram_widget import render_histogram
 from culler.ui.images import LRU, qimage_from_rgb
 
 LANE = "preview"
@@ -25,6 +26,7 @@ FULL = 0  # the `size` of a full-resolution request
 class Preview:
     image: QImage  # RGB32, ready to paint without conversion
     histogram: np.ndarray  # 4 x 64 floats 0-1: R, G, B, luma
+    histogram_image: QImage | None = None  # the histogram drawn, ready to copy
     full_size: tuple[int, int] | None = None  # (w, h) of the photo as displayed, when known
 
 
@@ -61,7 +63,8 @@ def decode_fitted(photo: Photo, album_root: Path, size: QSize) -> Preview:
             rgb = cv2.resize(rgb, (max(1, round(w * scale)), max(1, round(h * scale))),
                              interpolation=cv2.INTER_AREA)
     image = qimage_from_rgb(rgb).convertToFormat(QImage.Format.Format_RGB32)
-    return Preview(image, histogram(rgb), full)
+    hist = histogram(rgb)
+    return Preview(image, hist, histogram_image=None if full else render_histogram(hist), full_size=full)
 
 
 class Previews(QObject):
