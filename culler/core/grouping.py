@@ -30,7 +30,7 @@ How two photos end up in one group:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
@@ -147,12 +147,13 @@ class _Sequence:
 
     def __init__(self, items: list[GroupInput], p: GroupingParams):
         n = len(items)
-        self.bias = [None if it.exposure_bias is None else round(float(it.exposure_bias), 2) for it in items]
+        self.bias = [_ev(it.exposure_bias) for it in items]
         self.order = np.array([i if it.order is None else it.order for i, it in enumerate(items)], np.int64)
-        self.timed = np.array([it.captured_at is not None for it in items], bool)
-        t0 = min((it.captured_at for it in items if it.captured_at is not None), default=None)
-        self.t = np.array([(it.captured_at - t0).total_seconds() if it.captured_at is not None else np.nan
-                           for it in items], np.float64)
+        # naive local times are compared as they are; an aware one is read as its local wall time
+        times = [None if it.captured_at is None else it.captured_at.replace(tzinfo=None) for it in items]
+        self.timed = np.array([t is not None for t in times], bool)
+        t0 = min((t for t in times if t is not None), default=None)
+        self.t = np.array([(t - t0).total_seconds() if t is not None else np.nan for t in times], np.float64)
         timed = np.flatnonzero(self.timed)
         timed = timed[np.lexsort((self.order[timed], self.t[timed]))]
         untimed = np.flatnonzero(~self.timed)
@@ -184,8 +185,8 @@ class _Sequence:
             yield np.concatenate(pa), np.concatenate(pb)
 
     def runs(self, max_gap_s: float) -> list[list[int]]:
-        """Stretches of consecutive photos at most max_gap_s apart; untimed photos form one
-        stretch in filename order."""
+        """Stretches of consecutive photos at most max_gap_s apart; photos without a capture
+        time form stretches of neighbours in filename order."""
         out = []
         s = self.by_time
         if len(s) > 1:
@@ -193,8 +194,17 @@ class _Sequence:
             out += [r.tolist() for r in np.split(s, cuts) if len(r) > 1]
         s = self.by_name[~self.timed[self.by_name]]
         if len(s) > 1:
-            out.append(s.tolist())
+            cuts = np.flatnonzero(np.diff(self.order[s]) > 2) + 1
+            out += [r.tolist() for r in np.split(s, cuts) if len(r) > 1]
         return out
+
+
+def _ev(value) -> float | None:
+    try:
+        v = round(float(value), 2)
+    except (TypeError, ValueError):
+        return None
+    return v if np.isfinite(v) else None
 
 
 class _TinySet:
