@@ -59,7 +59,6 @@ class LoupeView(QWidget, PhotoView):
         layout.addWidget(info)
 
         self._active = False
-        self._shown_id: int | None = None
         self._resize_timer = QTimer(self, singleShot=True, interval=60)
         self._resize_timer.timeout.connect(self.refresh)
         host.selection.currentChanged.connect(lambda *_: self.refresh() if self._active else None)
@@ -130,7 +129,6 @@ class LoupeView(QWidget, PhotoView):
         if preview is not None:
             self.histogram.set_image(preview.histogram_image)
         self._set_info(photo_id)
-        self._shown_id = photo_id
         self._request()
 
     def _request(self, neighbours: bool = False) -> None:

@@ -15,6 +15,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QAbstractItemView, QAbstractSpinBox, QApplication, QFileDialog, QLabel,
                                QLineEdit, QMainWindow, QStackedWidget, QVBoxLayout, QWidget)
 
+from culler.core.store import UNSET
 from culler.ui.actions import ActionRegistry, load_keymap
 from culler.ui.album_session import AlbumSession
 from culler.ui.decode_pool import DecodePool
@@ -36,9 +37,6 @@ from culler.ui.thumbnails import Thumbnails
 from culler.ui.window_actions import register_window_actions
 from culler.ui.views import selected_count
 from culler.ui.window_menus import build_menus
-
-_UNSET = object()
-
 
 class MainWindow(QMainWindow):
     first_screen_painted = Signal()  # the first screen of thumbnails of an album is on screen
@@ -198,7 +196,7 @@ class MainWindow(QMainWindow):
         self.grid.selectAll()
 
     # -- decisions
-    def decide(self, *, flag=None, rating=None, label=_UNSET) -> None:
+    def decide(self, *, flag=None, rating=None, label=UNSET) -> None:
         """Apply a decision to the view's target photos (the grid's selection, the loupe's photo)."""
         view, store = self.current_view(), self.session.store
         if view is None or store is None:
@@ -206,9 +204,6 @@ class MainWindow(QMainWindow):
         ids = view.target_ids()
         if not ids:
             return
-        from culler.core.store import UNSET
-
-        label = UNSET if label is _UNSET else label
         description = _describe(flag, rating, label, self.model.state.describe(ids))
         current = self.current_id()
         row = self.model.row_of(current)
@@ -333,8 +328,6 @@ class MainWindow(QMainWindow):
 
 
 def _describe(flag, rating, label, what: str) -> str:
-    from culler.core.store import UNSET
-
     parts = []
     if flag is not None:
         parts.append({"pick": "Pick", "reject": "Reject", "none": "Unflag"}[flag])
