@@ -19,7 +19,7 @@ from culler.ui.analysis_worker import AnalysisWorker
 from culler.ui.status_widgets import missing_models_notice
 
 log = logging.getLogger(__name__)
-REFRESH_EVERY_S = 1.0  # how often scores and badges are re-read while the analysis runs
+REFRESH_EVERY_S = 1.0  # how often error badges are re-read while photos are analysed
 # The analysis starts once the first screen of thumbnails is painted (its imports and decoding
 # would otherwise compete with them for the CPU), or after this long at the latest.
 ANALYSIS_DELAY_MS = 4000
@@ -184,9 +184,13 @@ class AlbumSession(QObject):
             return
         self.w.analysis_status.show_progress(report)
         now = time.monotonic()
-        if report.stage in ("group", "done", "cancelled") or now - self._last_refresh > REFRESH_EVERY_S:
-            self._last_refresh = now
+        if report.stage in ("group", "done", "cancelled"):
             self.refresh_analysis()
+        elif now - self._last_refresh > REFRESH_EVERY_S and self.w.model.state is not None:
+            self._last_refresh = now
+            changed = self.w.model.state.refresh_errors()
+            if changed:
+                self.w.model.photos_changed(changed)
         if report.stage == "done" and self.store is not None and self.w.model.state is not None:
             photos = self.store.photos()
             if [p.id for p in photos] != self.w.model.state.order:  # the folder changed meanwhile

@@ -36,11 +36,18 @@ class AlbumState:
             self.decisions[i] = self.store.decision(i)
 
     def refresh_analysis(self) -> None:
-        """Re-read scores, groups and analysis errors (cheap enough to do a few times a second)."""
+        """Re-read scores, groups and analysis errors."""
         store = self.store
         self.scores = dict(_safe(store.scores, {}))
         self.groups = dict(_safe(store.groups, {}))
         self.analysis_errors = dict(_safe(store.analysis_errors, {}))
+
+    def refresh_errors(self) -> list[int]:
+        """Re-read only the analysis errors (all that changes while photos are being analysed:
+        scores and groups come at the end); returns the photos whose error changed."""
+        old, new = self.analysis_errors, dict(_safe(self.store.analysis_errors, {}))
+        self.analysis_errors = new
+        return [i for i in old.keys() | new.keys() if old.get(i) != new.get(i)]
 
     # -- per photo
     def decision(self, photo_id: int) -> Decision:
