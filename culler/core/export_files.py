@@ -16,6 +16,7 @@ import errno
 import hashlib
 import os
 import secrets
+import stat
 from pathlib import Path
 
 CHUNK = 1 << 20
@@ -82,11 +83,16 @@ def _place(tmp: Path, target: Path) -> None:
 def copy_file(source: Path, target: Path, write=default_write, verify: bool = True) -> tuple[int, str]:
     """Copy via temp file + fsync + no-overwrite placement. Returns (size, sha256)."""
     try:
-        src = open(source, "rb")
+        # O_NONBLOCK: opening a named pipe for reading would otherwise wait for a writer forever
+        src = os.fdopen(os.open(source, os.O_RDONLY | os.O_NONBLOCK), "rb")
         st = os.fstat(src.fileno())
     except OSError as e:
         raise SourceProblem(f"cannot read {source}: {e.strerror or e}") from None
-    tmp = target.parent / f".{target.name}.{secrets.token_hex(4)}.culler-part"
+    if not stat.S_ISREG(st.st_mode):
+        src.close()
+        raise SourceProblem(f"cannot read {source}: not a photo file (a pipe, socket or device)")
+    # (only the start of the name: a 255-byte file name plus a suffix would be too long)
+    tmp = target.parent / f".{target.name[:40]}.{secrets.token_hex(4)}.culler-part"
     h = hashlib.sha256()
     size = 0
     try:
