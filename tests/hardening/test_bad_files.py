@@ -234,3 +234,22 @@ def test_a_read_only_album_keeps_its_session_in_the_data_folder(qtbot, read_only
         again.close()
     assert sorted(os.listdir(album)) == before
     shutil.rmtree(ctx.data_dir)  # (nothing on the read-only card to clean)
+
+
+@pytest.mark.timeout(120)
+def test_exporting_every_photo_of_the_hostile_album(corpus, tmp_path, capsys):
+    """Found here: a 254-byte name failed the whole export (its temp name was too long) and a
+    picked named pipe hung it (opening a FIFO waits for a writer)."""
+    from culler.__main__ import main
+
+    album, entries = corpus
+    dest = tmp_path / "picked"
+    code = main(["export", str(album), "--select", "all", "--to", str(dest)])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    copied = {p.name for p in dest.iterdir()}
+    ok = [e for e in entries if e.expect == "ok"]
+    assert len(copied) >= len(ok) + 1  # every readable photo (+ the pair's JPEG), names sanitised
+    assert any(c.startswith("é" * 100) for c in copied) and any(c.startswith("L" * 100) for c in copied)
+    assert "pipe.jpg" not in copied and "pipe.jpg: not a photo file" in err
+    assert "socket.jpg" in err
