@@ -24,6 +24,7 @@ x:xmpmeta/rdf:RDF/rdf:Description when missing, and replaces the file atomically
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -110,7 +111,10 @@ def read_sidecar_checked(path: Path) -> tuple[Decision | None, str | None]:
 
 
 def _read_limited(path: Path) -> bytes:
-    with open(path, "rb") as f:
+    # O_NONBLOCK + a regular-file check: a named pipe called IMG.xmp would block open() forever
+    with os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            raise OSError(0, "the sidecar is not a regular file")
         data = f.read(MAX_SIDECAR_BYTES + 1)
     if len(data) > MAX_SIDECAR_BYTES:
         raise OSError(0, f"the sidecar is larger than {MAX_SIDECAR_BYTES // 2**20} MB")
