@@ -22,6 +22,7 @@ import io
 import os
 import shutil
 import socket
+import stat
 import struct
 import zlib
 from dataclasses import dataclass
@@ -217,6 +218,9 @@ def build_corpus(folder: Path) -> list[Entry]:
     secret.write_text("TOP-SECRET-OUTSIDE-THE-ALBUM")
     (folder / "xxe.xmp").write_text(external_entity_sidecar(secret))
 
+    write_jpeg(add("fifo_sidecar.jpg", "named pipe as its XMP sidecar", "ok"), photos["coins"], captured_at=next(t))
+    os.mkfifo(folder / "fifo_sidecar.xmp")
+
     # --- bad: must be listed with a reason ----------------------------------------------------
     # (every bad file has a stem of its own: a .dng and a .jpg of one stem would be a RAW+JPEG pair)
     for ext in ("jpg", "png", "heic", "dng", "webp"):
@@ -291,7 +295,7 @@ def copy_corpus(template: Path, dest: Path) -> Path:
             shutil.copytree(src, dst)
         elif entry.is_file():
             shutil.copy2(src, dst)
-        elif entry.name.endswith("pipe.jpg"):
+        elif stat.S_ISFIFO(entry.stat(follow_symlinks=False).st_mode):
             os.mkfifo(dst)
         else:
             _make_socket(dst)
