@@ -5,11 +5,30 @@ refreshed when the store says decisions changed or the analysis wrote results.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from culler.core.records import Decision, GroupRow, Photo
 
 _EMPTY = Decision()
+
+
+@dataclass
+class Advice:
+    """What culler suggests about one photo, for the views to word and style their own way."""
+
+    score: int | None = None  # 0-100
+    rank: str | None = None  # "#1 of 4 in burst" when the photo is in a group
+    suggestion: str | None = None  # 'pick' | 'reject'
+    reasons: list[str] = field(default_factory=list)
+
+
+def displayed_size(photo: Photo | None) -> tuple[int, int] | None:
+    """(width, height) as shown: EXIF orientations 5-8 swap the stored sides; None when unknown."""
+    if photo is None or not photo.meta.width or not photo.meta.height:
+        return None
+    w, h = photo.meta.width, photo.meta.height
+    return (h, w) if photo.meta.orientation in (5, 6, 7, 8) else (w, h)
 
 
 class AlbumState:
@@ -62,6 +81,17 @@ class AlbumState:
         if photo is not None and photo.status == "error":
             return photo.error or "unreadable file"
         return self.analysis_errors.get(photo_id)
+
+    def advice(self, photo_id: int) -> Advice:
+        score = self.score(photo_id)
+        group = self.groups.get(photo_id)
+        advice = Advice(score=None if score is None else round(score * 100))
+        if group is not None:
+            if group.group_size > 1:
+                advice.rank = f"#{group.group_rank} of {group.group_size} in {group.kind}"
+            advice.suggestion = group.suggestion
+            advice.reasons = list(group.reasons)
+        return advice
 
     def name(self, photo_id: int) -> str:
         photo = self.photos.get(photo_id)

@@ -11,6 +11,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from culler.ui import theme
+from culler.ui.album_state import displayed_size
 from culler.ui.photo_model import PHOTO_ID_ROLE
 
 CELL_W, CELL_H = 200, 232  # grid pitch; the cell is drawn with a small gap inside it
@@ -19,13 +20,9 @@ FOOTER = 40  # stars, label and file name under the thumbnail
 
 
 def oriented_aspect(photo) -> float | None:
-    """Width/height as displayed (EXIF orientations 5-8 swap the sides), None when unknown."""
-    if photo is None or not photo.meta.width or not photo.meta.height:
-        return None
-    w, h = photo.meta.width, photo.meta.height
-    if photo.meta.orientation in (5, 6, 7, 8):
-        w, h = h, w
-    return w / h
+    """Width/height as displayed, None when unknown."""
+    size = displayed_size(photo)
+    return None if size is None else size[0] / size[1]
 
 
 class ThumbnailDelegate(QStyledItemDelegate):

@@ -9,6 +9,7 @@ from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from culler.ui import theme
+from culler.ui.album_state import displayed_size
 from culler.ui.exif_text import exif_line
 from culler.ui.histogram_widget import HistogramWidget
 from culler.ui.loupe_canvas import LoupeCanvas
@@ -158,10 +159,10 @@ class LoupeView(QWidget, PhotoView):
     def _display_size(photo, preview) -> QSize | None:
         if preview is not None and preview.full_size:
             return QSize(*preview.full_size)
-        if photo is None or not photo.meta.width or not photo.meta.height:
+        size = displayed_size(photo)
+        if size is None:
             return QSize(preview.image.size()) if preview else None
-        w, h = photo.meta.width, photo.meta.height
-        return QSize(h, w) if photo.meta.orientation in (5, 6, 7, 8) else QSize(w, h)
+        return QSize(*size)
 
     def _set_info(self, photo_id: int | None) -> None:
         state = self.host.model.state
@@ -191,17 +192,13 @@ class LoupeView(QWidget, PhotoView):
 
     def _advice(self, photo_id: int) -> str:
         state = self.host.model.state
-        parts = []
-        score = state.score(photo_id)
-        if score is not None:
-            parts.append(f"score {round(score * 100)}")
-        group = state.groups.get(photo_id)
-        if group is not None:
-            if group.group_size > 1:
-                parts.append(f"#{group.group_rank} of {group.group_size} in {group.kind}")
-            if group.suggestion:
-                parts.append(f"<span style='color:#7fb2d9'>suggested {group.suggestion}?</span>")
-            parts.extend(escape(r) for r in group.reasons[:3])
+        advice = state.advice(photo_id)
+        parts = [] if advice.score is None else [f"score {advice.score}"]
+        if advice.rank:
+            parts.append(advice.rank)
+        if advice.suggestion:
+            parts.append(f"<span style='color:{theme.SUGGEST.name()}'>suggested {advice.suggestion}?</span>")
+        parts.extend(escape(r) for r in advice.reasons[:3])
         error = state.analysis_errors.get(photo_id)
         self.advice_label.setToolTip(f"Analysis: {error}" if error else "")
         if error:

@@ -133,16 +133,14 @@ class PhotoListModel(QAbstractListModel):
         error = state.error(photo_id)
         if error:
             lines.append(f"Unreadable: {error}")
-        score = state.score(photo_id)
-        if score is not None:
-            lines.append(f"Score {round(score * 100)} (advice)")
-        group = state.groups.get(photo_id)
-        if group is not None:
-            if group.group_size > 1:
-                lines.append(f"{group.kind.capitalize()}: #{group.group_rank} of {group.group_size}")
-            if group.suggestion:
-                lines.append(f"Suggested {group.suggestion}" + (": " + "; ".join(group.reasons) if group.reasons else ""))
-            elif group.reasons:
-                lines.append("; ".join(group.reasons))
+        advice = state.advice(photo_id)
+        if advice.score is not None:
+            lines.append(f"Score {advice.score} (advice)")
+        if advice.rank:
+            lines.append(advice.rank)
+        reasons = "; ".join(advice.reasons)
+        if advice.suggestion:
+            lines.append(f"Suggested {advice.suggestion}" + (f": {reasons}" if reasons else ""))
+        elif reasons:
+            lines.append(reasons)
         return "\n".join(lines)
-
