@@ -43,10 +43,7 @@ class EmptyState(QWidget):
         self.title.setText("No album open")
         self.hint.show()
         self.open_button.show()
-        while self.recent_box.count():
-            item = self.recent_box.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
+        self._clear_recent()
         existing = [r for r in recent if Path(r).is_dir()][:6]
         if existing:
             caption = QLabel("Recent", objectName="emptyCaption")
@@ -62,6 +59,9 @@ class EmptyState(QWidget):
         self.title.setText(f"Reading {Path(album).name}…")
         self.hint.hide()
         self.open_button.hide()
+        self._clear_recent()
+
+    def _clear_recent(self) -> None:
         while self.recent_box.count():
             item = self.recent_box.takeAt(0)
             if item.widget():
