@@ -81,9 +81,32 @@ def _album_to_open(ctx, args) -> Path | None:
     if getattr(args, "album", None):
         return Path(args.album)
     if getattr(args, "demo", False):
-        demo = Path(ctx.demo_album)
-        return demo if demo.is_dir() else None
+        return _demo_working_copy(ctx)
     return None
+
+
+def _demo_working_copy(ctx) -> Path | None:
+    """The demo album as the user's own copy in the data folder, made on first use.
+
+    Reviewing the demo writes a session and perhaps sidecars; they belong in the user's data, not in
+    the checkout or the installed bundle (which may be read-only, or shared by several users).
+    """
+    import shutil
+
+    demo = Path(ctx.demo_album)
+    if not demo.is_dir():
+        return None
+    copy = Path(ctx.data_dir) / "demo-album"
+    try:
+        if not copy.is_dir():
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copytree(demo, copy.with_suffix(".partial"), dirs_exist_ok=True,
+                            ignore=shutil.ignore_patterns(".culler", "*.py"))
+            copy.with_suffix(".partial").rename(copy)
+        return copy
+    except OSError as exc:
+        log.warning("could not copy the demo album to %s (%s); opening it in place", copy, exc)
+        return demo
 
 
 def take_screenshot(app, window, album: Path | None, out: Path, timeout_s: float = SCREENSHOT_TIMEOUT_S) -> int:

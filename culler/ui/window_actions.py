@@ -64,6 +64,7 @@ def register_window_actions(registry: ActionRegistry, w) -> None:
         if hook_id not in registry:
             r(hook_id, label, keys, None, section=section)
     r("help.show", "Keyboard help", ["?"], w.toggle_help, section="View")
+    r("help.about", "About culler and its licences", [], lambda: _show_about(w), section="View")
 
     for name in FLAG_FILTERS:
         r(f"filter.{name}", f"Show {name}", [], lambda name=name: w.set_filter(w.model.filter.with_(flag=name)),
@@ -82,3 +83,9 @@ def register_window_actions(registry: ActionRegistry, w) -> None:
     r("analysis.cancel", "Cancel the analysis", [], w.cancel_analysis, section="Album",
       enabled_when=lambda: w.analysis_running())
     r("app.quit", "Quit", ["Ctrl+Q"], w.close, section="Album")
+
+
+def _show_about(w) -> None:
+    from culler.ui.about import show_about  # reads every library's metadata: only when asked
+
+    show_about(w)

@@ -20,6 +20,7 @@ MENUS = {
               None, "nav.next", "nav.prev", "nav.first", "nav.last", None, "mode.auto_advance", "help.show"],
     "&Groups": ["group.next", "group.prev", "group.next_in", "group.prev_in", None, "group.accept",
                 "group.accept_photo", "group.accept_all", None, "group.stack", "group.stacks"],
+    "&Help": ["help.show", "help.about"],
 }
 # checkable actions: id -> whether it is on now (the action's handler toggles it)
 CHECKABLE = {"mode.auto_advance": lambda w: w.settings.auto_advance,

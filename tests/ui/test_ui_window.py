@@ -211,3 +211,19 @@ def test_analysis_runs_on_open_and_names_missing_model_files_without_blocking(qt
         assert window.analysis_status.isVisible()
     finally:
         window.close()
+
+
+def test_help_menu_opens_about_with_version_and_licences(window, qtbot):
+    from PySide6.QtWidgets import QDialog, QLabel, QTableWidget
+
+    import culler
+
+    help_menu = next(m for m in window.menuBar().actions() if m.text() == "&Help").menu()
+    next(a for a in help_menu.actions() if a.text().startswith("About")).trigger()
+    dialog = window.findChild(QDialog, "about_dialog")
+    assert dialog is not None and dialog.isVisible()
+    assert any(culler.__version__ in label.text() for label in dialog.findChildren(QLabel))
+    table = dialog.findChild(QTableWidget)
+    names = {table.item(r, 0).text().lower() for r in range(table.rowCount())}
+    assert {"torch", "pyiqa", "open_clip_torch", "opencv-python-headless"} <= names and any(n.startswith("pyside6") for n in names)
+    dialog.close()
