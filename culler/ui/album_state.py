@@ -23,6 +23,14 @@ class Advice:
     reasons: list[str] = field(default_factory=list)
 
 
+def open_suggestion(group: GroupRow | None, decision: Decision) -> str | None:
+    """The group's suggestion ('pick' | 'reject') while the user has not yet followed it; None once
+    the photo's flag already matches it (an accepted suggestion is no longer advice to show)."""
+    if group is None or group.suggestion not in ("pick", "reject") or decision.flag == group.suggestion:
+        return None
+    return group.suggestion
+
+
 def displayed_size(photo: Photo | None) -> tuple[int, int] | None:
     """(width, height) as shown: EXIF orientations 5-8 swap the stored sides; None when unknown."""
     if photo is None or not photo.meta.width or not photo.meta.height:
@@ -92,6 +100,10 @@ class AlbumState:
             advice.suggestion = group.suggestion
             advice.reasons = list(group.reasons)
         return advice
+
+    def open_suggestion(self, photo_id: int) -> str | None:
+        """The suggestion still to act on for this photo (see the module function)."""
+        return open_suggestion(self.groups.get(photo_id), self.decision(photo_id))
 
     def name(self, photo_id: int) -> str:
         photo = self.photos.get(photo_id)

@@ -11,6 +11,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
 
 from culler.ui import theme
+from culler.ui.album_state import open_suggestion
 
 CAPTION_H = 42
 ACTIVE_TEXT = QColor("#ffffff")
@@ -92,10 +93,11 @@ def paint_caption(p: QPainter, rect: QRectF, state, photo_id: int, number: int |
 
     # line 2: advice, visibly apart from the decision above
     x2 = rect.left() + 4 + (23 if number is not None and number <= 9 else 0)
-    if group is not None and group.suggestion in ("pick", "reject") and decision.flag != group.suggestion:
+    suggestion = open_suggestion(group, decision)
+    if suggestion:
         p.setFont(badge)
-        w = QFontMetrics(badge).horizontalAdvance(f"{group.suggestion}?") + 12
-        theme.paint_suggestion(p, QRectF(x2, line2.top() + 1, w, 16), group.suggestion)
+        w = QFontMetrics(badge).horizontalAdvance(f"{suggestion}?") + 12
+        theme.paint_suggestion(p, QRectF(x2, line2.top() + 1, w, 16), suggestion)
         x2 += w + 6
     reasons = list(group.reasons) if group is not None else []
     photo = state.photos.get(photo_id)

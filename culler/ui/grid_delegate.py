@@ -11,7 +11,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from culler.ui import theme
-from culler.ui.album_state import displayed_size
+from culler.ui.album_state import displayed_size, open_suggestion
 from culler.ui.photo_model import PHOTO_ID_ROLE
 
 CELL_W, CELL_H = 200, 232  # grid pitch; the cell is drawn with a small gap inside it
@@ -132,11 +132,12 @@ class ThumbnailDelegate(QStyledItemDelegate):
         top = rect.top() + 5
         if decision.flag != "none":
             theme.paint_flag(p, QRectF(rect.left() + 5, top, 20, 20), decision.flag)
-        if group is not None and group.suggestion in ("pick", "reject") and decision.flag != group.suggestion:
-            text = f"{group.suggestion}?"
+        suggestion = open_suggestion(group, decision)
+        if suggestion:
+            text = f"{suggestion}?"
             w = fm.horizontalAdvance(text) + 12
             left = rect.left() + (29 if decision.flag != "none" else 5)
-            theme.paint_suggestion(p, QRectF(left, top + 2, w, 16), group.suggestion)
+            theme.paint_suggestion(p, QRectF(left, top + 2, w, 16), suggestion)
         score = state.score(photo_id)
         right = rect.right() - 5
         if score is not None:

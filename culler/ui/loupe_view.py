@@ -196,8 +196,9 @@ class LoupeView(QWidget, PhotoView):
         parts = [] if advice.score is None else [f"score {advice.score}"]
         if advice.rank:
             parts.append(advice.rank)
-        if advice.suggestion:
-            parts.append(f"<span style='color:{theme.SUGGEST.name()}'>suggested {advice.suggestion}?</span>")
+        suggestion = state.open_suggestion(photo_id)  # hidden once accepted, as in the grid
+        if suggestion:
+            parts.append(f"<span style='color:{theme.SUGGEST.name()}'>suggested {suggestion}?</span>")
         parts.extend(escape(r) for r in advice.reasons[:3])
         error = state.analysis_errors.get(photo_id)
         self.advice_label.setToolTip(f"Analysis: {error}" if error else "")

@@ -175,6 +175,26 @@ def test_loupe_shows_the_photo_its_shooting_data_and_zooms(qtbot, window):
     assert current_name(window) == "IMG_0002.jpg"
 
 
+def test_loupe_stops_suggesting_a_pick_once_the_user_has_picked_it(qtbot, window):
+    store = window.session.store
+    ids = [p.id for p in store.photos()][:2]
+    store.put_groups([GroupRow(ids[0], "g1", 2, 1, "pick", ["sharpest of 2"], "burst"),
+                      GroupRow(ids[1], "g1", 2, 2, "reject", ["blurred"], "burst")])
+    window.session.refresh_analysis()
+    key(qtbot, window, Qt.Key.Key_E)
+    assert current_name(window) == "IMG_0001.jpg"
+    advice = window.loupe.advice_label
+    assert "suggested pick?" in plain_text(advice.text()) and "sharpest of 2" in plain_text(advice.text())
+    key(qtbot, window, Qt.Key.Key_P)  # the user follows the suggestion
+    assert decision_of(window, "IMG_0001.jpg").flag == "pick"
+    assert "suggested" not in plain_text(advice.text())
+    assert "sharpest of 2" in plain_text(advice.text())  # the reasons stay
+    key(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # undone: advice again
+    assert "suggested pick?" in plain_text(advice.text())
+    key(qtbot, window, Qt.Key.Key_X)  # overruling the suggestion keeps it visible
+    assert "suggested pick?" in plain_text(advice.text())
+
+
 def test_loupe_names_an_unreadable_photo_instead_of_stopping(qtbot, window):
     key(qtbot, window, Qt.Key.Key_End)
     assert current_name(window) == BROKEN
