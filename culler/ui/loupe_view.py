@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from culler.ui import theme
-from culler.ui.album_state import displayed_size
 from culler.ui.exif_text import exif_line
 from culler.ui.histogram_widget import HistogramWidget
 from culler.ui.loupe_canvas import LoupeCanvas
+from culler.ui.previews import display_size
 from culler.ui.views import PhotoView
 
 PREFETCH = (1, -1, 2, -2)  # neighbours decoded after the current photo, nearest first
@@ -116,7 +116,7 @@ class LoupeView(QWidget, PhotoView):
         preview = self.previews.get(photo_id, size)
         error = state.error(photo_id) if photo is not None and photo.status == "error" else None
         error = error or self.previews.failure(photo_id)
-        full_size = self._display_size(photo, preview)
+        full_size = display_size(photo, preview)
         placeholder = None
         if preview is None and not error:
             thumb = self.host.thumbnails.pixmap(photo_id)
@@ -154,15 +154,6 @@ class LoupeView(QWidget, PhotoView):
     def _painted(self, photo_id: int) -> None:
         if photo_id == self.host.current_id() and self._prefetched_for != photo_id:
             self._request(neighbours=True)
-
-    @staticmethod
-    def _display_size(photo, preview) -> QSize | None:
-        if preview is not None and preview.full_size:
-            return QSize(*preview.full_size)
-        size = displayed_size(photo)
-        if size is None:
-            return QSize(preview.image.size()) if preview else None
-        return QSize(*size)
 
     def _set_info(self, photo_id: int | None) -> None:
         state = self.host.model.state

@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, QSize, Signal
 from PySide6.QtGui import QImage
 
 from culler.core.records import Photo
+from culler.ui.album_state import displayed_size
 from culler.ui.decode_pool import DecodePool, JobFailed
 from culler.ui.histogram_widget import render_histogram
 from culler.ui.images import LRU, qimage_from_rgb
@@ -28,6 +29,17 @@ class Preview:
     histogram: np.ndarray  # 4 x 64 floats 0-1: R, G, B, luma
     histogram_image: QImage | None = None  # the histogram drawn, ready to copy
     full_size: tuple[int, int] | None = None  # (w, h) of the photo as displayed, when known
+
+
+def display_size(photo: Photo | None, preview: Preview | None) -> QSize | None:
+    """The photo's size as displayed (for zoom geometry): the decoded full size when known, else
+    the metadata size with EXIF rotation applied, else the preview's own size; None if no clue."""
+    if preview is not None and preview.full_size:
+        return QSize(*preview.full_size)
+    size = displayed_size(photo)
+    if size is None:
+        return QSize(preview.image.size()) if preview else None
+    return QSize(*size)
 
 
 def histogram(rgb: np.ndarray, bins: int = 64) -> np.ndarray:

@@ -4,9 +4,10 @@ countdown strip under it. No timing and no decisions here: review_mode.py drives
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
+from culler.ui.previews import display_size
 from culler.ui.review_summary import ReviewSummaryPage
 from culler.ui.review_widgets import CountdownStrip, ReviewCanvas, SweepPage, clock_text
 
@@ -71,7 +72,7 @@ class ReviewScreen(QWidget):
         if preview is None and not error:
             thumb = host.thumbnails.pixmap(photo_id)
             placeholder = thumb.toImage() if thumb is not None else None
-        self.canvas.show_photo(photo_id, preview.image if preview else None, _display_size(photo, preview),
+        self.canvas.show_photo(photo_id, preview.image if preview else None, display_size(photo, preview),
                                placeholder, f"Unreadable: {error}" if error else "")
         note = ""
         if s.entry.siblings:
@@ -137,12 +138,3 @@ def describe_photo(state, photo_id: int) -> str:
     if d.label:
         parts.append(d.label.lower())
     return "   ·   ".join(parts)
-
-
-def _display_size(photo, preview) -> QSize | None:
-    if preview is not None and preview.full_size:
-        return QSize(*preview.full_size)
-    if photo is None or not photo.meta.width or not photo.meta.height:
-        return QSize(preview.image.size()) if preview else None
-    w, h = photo.meta.width, photo.meta.height
-    return QSize(h, w) if photo.meta.orientation in (5, 6, 7, 8) else QSize(w, h)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -23,7 +24,7 @@ class UiSettings:
     @classmethod
     def load(cls, config_dir: Path) -> "UiSettings":
         path = Path(config_dir) / "settings.json"
-        data = _read(path).get("ui", {})
+        data = read_settings(path).get("ui", {})
         settings = cls(path=path)
         if isinstance(data, dict):
             recent = data.get("recent_albums", [])
@@ -41,22 +42,31 @@ class UiSettings:
     def save(self) -> None:
         if self.path is None:
             return
-        data = _read(self.path)
         values = asdict(self)
         values.pop("path")
-        data["ui"] = values
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_suffix(".json.tmp")
-            tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
-            os.replace(tmp, self.path)
-        except OSError as exc:  # preferences are a convenience; never stop the window for them
-            log.warning("could not save %s: %s", self.path, exc)
+        write_section(self.path, "ui", values)
 
 
-def _read(path: Path) -> dict:
+def read_settings(path: Path) -> dict:
+    """The whole settings.json as a dict; {} when it is missing, unreadable or not an object."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
         return data if isinstance(data, dict) else {}
     except (OSError, ValueError):
         return {}
+
+
+def write_section(path: Path, key: str, values: dict) -> None:
+    """Replace one top-level key of settings.json, keeping the others, with an atomic write.
+    A failure is logged, never raised: preferences are a convenience and the decisions themselves
+    are safe in the store."""
+    path = Path(path)
+    data = read_settings(path)
+    data[key] = values
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".settings.{os.getpid()}.{threading.get_ident()}.tmp")  # one per writer
+        tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        log.warning("could not save %s: %s", path, exc)

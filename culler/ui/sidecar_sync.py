@@ -17,15 +17,14 @@ The setting lives in the config folder's settings.json under "sidecars" (other k
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import threading
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
 from culler.core.records import Decision, Photo
+from culler.ui.settings import read_settings, write_section
 
 log = logging.getLogger(__name__)
 SETTINGS_KEY = "sidecars"
@@ -33,31 +32,14 @@ BULK_READ_FROM = 200  # above this many changed photos, one read of every decisi
 
 
 def load_setting(config_dir: Path) -> dict:
-    data = _read(Path(config_dir) / "settings.json").get(SETTINGS_KEY, {})
+    data = read_settings(Path(config_dir) / "settings.json").get(SETTINGS_KEY, {})
     data = data if isinstance(data, dict) else {}
     style = data.get("style") if data.get("style") in ("adobe", "darktable") else "adobe"
     return {"write_as_i_decide": bool(data.get("write_as_i_decide", False)), "style": style}
 
 
 def save_setting(config_dir: Path, values: dict) -> None:
-    path = Path(config_dir) / "settings.json"
-    data = _read(path)
-    data[SETTINGS_KEY] = values
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".settings.{os.getpid()}.{threading.get_ident()}.tmp")
-        tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError as exc:  # a preference; the decisions themselves are safe in the store
-        log.warning("could not save %s: %s", path, exc)
-
-
-def _read(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return data if isinstance(data, dict) else {}
-    except (OSError, ValueError):
-        return {}
+    write_section(Path(config_dir) / "settings.json", SETTINGS_KEY, values)
 
 
 class SidecarSync(QObject):
