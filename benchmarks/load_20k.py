@@ -6,8 +6,9 @@ the peak RSS per album size, so growth with the album is visible at a glance.
     .venv/bin/python benchmarks/load_20k.py [--sizes 5000,10000,20000] [--no-analysis] [--json OUT]
 
 Each size runs in a fresh process (peak RSS is per process). The album is generated in seconds:
-a few small real photographs (160 x 120 JPEG, EXIF capture time) are encoded once and their bytes
-copied with the capture-time string patched, so no two photos share a time. Smaller albums are
+bursts of 4 frames (a 160 x 120 crop of a real photograph encoded once per burst, its bytes
+copied with the EXIF capture time patched per frame), so the grouping finds realistic stacks; the
+grid is scrolled with every stack expanded (every thumbnail decoded). Smaller albums are
 hard links to a prefix of the largest one. Takes minutes (the analysis dominates: ~10-30 ms per
 photo on 2 cores); `--no-analysis` measures opening and scrolling only (tests/hardening/test_load.py
 runs that at 2,000 photos).
@@ -35,31 +36,45 @@ STAMP = T0.strftime("%Y:%m:%d %H:%M:%S").encode()
 BASES = ("astronaut", "chelsea", "coffee", "rocket", "motorcycle_left", "camera", "coins", "clock")
 
 
-def make_album(folder: Path, count: int, seconds_apart: float = 7.0) -> Path:
-    """`count` small JPEGs IMG_00001.jpg ... with distinct capture times (bytes copied + patched)."""
+def make_album(folder: Path, count: int, burst: int = 4) -> Path:
+    """`count` small JPEGs IMG_00000.jpg ... shot as bursts of `burst` frames one second apart,
+    scenes two minutes apart. Each scene is a different crop of one of a few real photographs,
+    encoded once; its frames are that JPEG's bytes with the capture time patched."""
     import io
+
+    import numpy as np
+    from PIL import Image
 
     from benchmarks.photo_factory import real_photo, resize, write_jpeg
 
     folder.mkdir(parents=True, exist_ok=True)
-    blobs = []
+    rng = np.random.default_rng(0)
+    bases = []
     for name in BASES:
         img = real_photo(name)
         h, w = img.shape[:2]
-        img = resize(img, 160, 120) if w >= h else resize(img, 120, 160)
-        buf = io.BytesIO()
-        path = write_jpeg(folder / "_seed.jpg", img, captured_at=T0)
-        buf.write(path.read_bytes())
-        blob = buf.getvalue()
-        assert blob.count(STAMP) >= 1
-        blobs.append(blob)
+        bases.append(resize(img, 480, 360) if w >= h else resize(img, 360, 480))
+    seed = write_jpeg(folder / "_seed.jpg", bases[0][:120, :160], captured_at=T0).read_bytes()
+    exif_at = seed.find(b"Exif\x00\x00") - 4  # the APP1 segment, reused for every scene
+    app1 = seed[exif_at:exif_at + 2 + int.from_bytes(seed[exif_at + 2:exif_at + 4], "big")]
     (folder / "_seed.jpg").unlink()
-    for i in range(count):
-        path = folder / f"IMG_{i:05d}.jpg"
-        if path.exists():
-            continue
-        stamp = (T0 + timedelta(seconds=i * seconds_apart)).strftime("%Y:%m:%d %H:%M:%S").encode()
-        path.write_bytes(blobs[i % len(blobs)].replace(STAMP, stamp))
+    for scene in range((count + burst - 1) // burst):
+        base = bases[scene % len(bases)]
+        y = int(rng.integers(0, base.shape[0] - 120))
+        x = int(rng.integers(0, base.shape[1] - 160))
+        buf = io.BytesIO()
+        Image.fromarray(np.ascontiguousarray(base[y:y + 120, x:x + 160])).save(buf, "JPEG", quality=85)
+        blob = buf.getvalue()
+        blob = blob[:2] + app1 + blob[2:]  # SOI, the EXIF segment, the rest
+        for k in range(burst):
+            i = scene * burst + k
+            if i >= count:
+                break
+            path = folder / f"IMG_{i:05d}.jpg"
+            if path.exists():
+                continue
+            when = T0 + timedelta(seconds=scene * 120 + k)
+            path.write_bytes(blob.replace(STAMP, when.strftime("%Y:%m:%d %H:%M:%S").encode()))
     return folder
 
 
@@ -144,9 +159,15 @@ def scroll_grid(ctx, album: Path, samples: int = 8) -> dict:
     QTimer.singleShot(600_000, loop.quit)
     window.open_album(album)
     loop.exec()
-    out = {"window_open_s": round(time.perf_counter() - t, 2), "rows": window.model.rowCount()}
+    out = {"window_open_s": round(time.perf_counter() - t, 2), "rows_with_stacks": window.model.rowCount()}
     grid = window.grid
     window.show_view("grid")
+    if window.model.rowCount() < len(window.model.state.order):
+        from PySide6.QtCore import Qt
+        from PySide6.QtTest import QTest
+
+        QTest.keyClick(grid, Qt.Key.Key_S, Qt.KeyboardModifier.ShiftModifier)  # expand every stack
+    out["rows"] = window.model.rowCount()
     bar = grid.verticalScrollBar()
     app.processEvents()
     rows = window.model.rowCount()
