@@ -32,7 +32,7 @@ class DecodePool(QObject):
     # lane, key, result (or JobFailed). Emitted from worker threads, delivered queued on the GUI thread.
     finished = Signal(str, object, object)
 
-    def __init__(self, lanes: tuple[str, ...] = ("preview", "thumbs"), threads: int = 2, parent=None) -> None:
+    def __init__(self, lanes: tuple[str, ...] = ("preview", "thumbs", "thumbs-refine"), threads: int = 2, parent=None) -> None:
         super().__init__(parent)
         self._lanes = lanes  # in priority order
         self._queues: dict[str, deque] = {lane: deque() for lane in lanes}

@@ -207,3 +207,33 @@ def test_a_raw_pair_is_shown_through_its_jpeg_and_a_lone_raw_through_its_preview
 def test_a_missing_file_raises_decode_error_from_thumbnail(tmp_path):
     with pytest.raises(DecodeError, match="missing"):
         decode.thumbnail(Photo(path="gone.jpg", kind="jpeg"), tmp_path, tmp_path / "cache")
+
+
+@pytest.mark.parametrize("orientation", [1, 6])
+def test_a_camera_exif_thumbnail_is_the_first_paint_and_the_proper_decode_refines_it(tmp_path, photo, orientation):
+    from benchmarks.exif_thumb import set_exif_thumbnail
+
+    big = resize(photo, 1200, 800).copy()
+    stored = np.ascontiguousarray(np.rot90(big, 1)) if orientation == 6 else big  # as a camera stores it
+    path = write_jpeg(tmp_path / "IMG_1.JPG", stored, T0, orientation=orientation)
+    set_exif_thumbnail(path, True)
+    shoot = Photo(path="IMG_1.JPG", kind="jpeg", size=path.stat().st_size, mtime_ns=path.stat().st_mtime_ns)
+    cache = tmp_path / "cache"
+
+    quick, final = decode.first_thumbnail(shoot, tmp_path, cache, 256)
+    assert not final and quick.shape == (107, 160, 3)  # the embedded 160 px one, upright
+    assert red_corner(quick) == "top-left"
+    assert not any(cache.rglob("*.jpg"))  # the blurry one is never cached
+
+    sharp = decode.thumbnail(shoot, tmp_path, cache, 256)
+    assert sharp.shape == (171, 256, 3) and red_corner(sharp) == "top-left"
+    again, final = decode.first_thumbnail(shoot, tmp_path, cache, 256)
+    assert final and again.shape == sharp.shape  # next launch: the cached sharp thumbnail
+
+
+def test_without_an_exif_thumbnail_the_first_paint_is_the_proper_one(tmp_path, photo):
+    path = write_jpeg(tmp_path / "IMG_2.JPG", resize(photo, 1200, 800).copy(), T0)
+    shoot = Photo(path="IMG_2.JPG", kind="jpeg", size=path.stat().st_size, mtime_ns=path.stat().st_mtime_ns)
+    rgb, final = decode.first_thumbnail(shoot, tmp_path, tmp_path / "cache", 256)
+    assert final and rgb.shape == (171, 256, 3)
+    assert decode.embedded_thumbnail(path) is None
