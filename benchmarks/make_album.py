@@ -1,6 +1,6 @@
 """Make a benchmark album: N full-size (default 12-megapixel) JPEGs made from real photographs.
 
-    python benchmarks/make_album.py DIR --count 700 [--megapixels 12] [--seed 0]
+    python benchmarks/make_album.py DIR --count 700 [--megapixels 12] [--seed 0] [--no-exif-thumb]
 
 Each scene is a real photograph from scikit-image (photo_factory.REAL_PHOTOS), re-framed (crop,
 flip, colour cast) so scenes differ, shot either as a single frame, as a hand-held burst
@@ -8,6 +8,9 @@ flip, colour cast) so scenes differ, shot either as a single frame, as a hand-he
 as an exposure bracket (-2/0/+2 EV). Frames are upscaled to the target size with a fine film grain,
 so a file decodes like a camera JPEG (a few MB, real entropy), and carry EXIF capture times
 (0.2 s apart within a burst, seconds to minutes between scenes) and sometimes an EXIF orientation.
+Like camera files, each carries an EXIF-embedded 160x120 thumbnail (IFD1; benchmarks/exif_thumb.py)
+unless `--no-exif-thumb`; existing files are brought in line with that choice (only their EXIF
+block is rewritten, so switching is quick).
 
 Cache-friendly: each file is a pure function of (its number, megapixels, seed) and a smaller
 album is a prefix of a bigger one; files that already exist are not written again, so re-running
@@ -33,6 +36,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import photo_factory as pf  # noqa: E402
+from benchmarks.exif_thumb import set_exif_thumbnail  # noqa: E402
 
 START = datetime(2024, 6, 1, 9, 0, 0)
 BASE_LONG_EDGE = 1000  # scenes are composed at this size, then upscaled
@@ -121,11 +125,13 @@ def _upscale(img: np.ndarray, width: int, height: int, grain: np.ndarray, shift:
 
 
 def _write_scene(args: tuple) -> int:
-    """Write the missing files of one scene; returns how many were written."""
-    out_dir, frames, width, height, seed = args
+    """Write the missing files of one scene (and give existing ones the EXIF thumbnail or not,
+    as asked); returns (files written, existing files whose EXIF thumbnail was changed)."""
+    out_dir, frames, width, height, seed, exif_thumb = args
     missing = [f for f in frames if not (out_dir / f.name).exists()]
+    updated = sum(set_exif_thumbnail(out_dir / f.name, exif_thumb) for f in frames if f not in missing)
     if not missing:
-        return 0
+        return 0, updated
     images = _scene_frames(frames[0].scene, frames[0].kind, frames[0].scene_size, seed)
     grain = _grain(width, height, seed)
     written = 0
@@ -136,9 +142,11 @@ def _write_scene(args: tuple) -> int:
         tmp = out_dir / (f.name + ".part")
         pf.write_jpeg(tmp, img, captured_at=f.captured_at, exposure_bias=f.exposure_bias,
                       orientation=f.orientation, quality=92)
+        if exif_thumb:
+            set_exif_thumbnail(tmp, True)
         os.replace(tmp, out_dir / f.name)  # never leave a half-written file under the final name
         written += 1
-    return written
+    return written, updated
 
 
 def size_for(megapixels: float) -> tuple[int, int]:
@@ -147,7 +155,7 @@ def size_for(megapixels: float) -> tuple[int, int]:
 
 
 def make_album(out_dir: Path, count: int, megapixels: float = 12.0, seed: int = 0,
-               workers: int | None = None) -> dict:
+               workers: int | None = None, exif_thumb: bool = True) -> dict:
     """Create (or complete) the album; returns a summary."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -156,15 +164,17 @@ def make_album(out_dir: Path, count: int, megapixels: float = 12.0, seed: int = 
     by_scene: dict[int, list[Frame]] = {}
     for f in frames:
         by_scene.setdefault(f.scene, []).append(f)
-    jobs = [(out_dir, fs, width, height, seed) for fs in by_scene.values()]
+    jobs = [(out_dir, fs, width, height, seed, exif_thumb) for fs in by_scene.values()]
     t0 = time.perf_counter()
     workers = workers or os.cpu_count() or 1
     if workers == 1:
-        written = sum(map(_write_scene, jobs))
+        results = list(map(_write_scene, jobs))
     else:
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            written = sum(pool.map(_write_scene, jobs, chunksize=1))
+            results = list(pool.map(_write_scene, jobs, chunksize=1))
+    written = sum(w for w, _ in results)
     return {"album": str(out_dir), "photos": len(frames), "written": written,
+            "exif_thumbnail": exif_thumb, "exif_thumbnail_changed": sum(u for _, u in results),
             "scenes": len(by_scene), "width": width, "height": height,
             "seconds": round(time.perf_counter() - t0, 1)}
 
@@ -176,8 +186,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--megapixels", type=float, default=12.0)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--workers", type=int, default=None)
+    p.add_argument("--no-exif-thumb", action="store_true",
+                   help="no EXIF-embedded thumbnail (cameras write one; this tests the full decode path)")
     a = p.parse_args(argv)
-    print(json.dumps(make_album(a.dir, a.count, a.megapixels, a.seed, a.workers)))
+    print(json.dumps(make_album(a.dir, a.count, a.megapixels, a.seed, a.workers, exif_thumb=not a.no_exif_thumb)))
     return 0
 
 
