@@ -21,14 +21,12 @@ photos come back with their decisions (the store keeps them by path).
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QMessageBox, QProgressDialog
 
-from culler.ui.export_dialog import ExportDialog, ExportSource
-from culler.ui.export_preview import PlanWorker
-from culler.ui.export_worker import FileJobWorker
 from culler.ui.rejects_actions import RejectsActions
 from culler.ui.sidecar_sync import SidecarSync
 
@@ -99,6 +97,8 @@ class ExportFeatures(QObject):
 
     # -- export
     def export_source(self) -> ExportSource:
+        from culler.ui.export_form import ExportSource  # the export modules load on first use, not at start-up
+
         w = self.w
         state, store = w.model.state, w.session.store
         photos = [state.photos[i] for i in state.order if i in state.photos]
@@ -122,6 +122,8 @@ class ExportFeatures(QObject):
     def open_export_dialog(self) -> ExportDialog | None:
         if self.w.model.state is None or self.w.session.store is None or self.busy():
             return None
+        from culler.ui.export_dialog import ExportDialog
+
         dialog = ExportDialog(self.export_source(), self.w)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
         dialog.options_chosen.connect(self._remember)
@@ -218,6 +220,8 @@ class ExportFeatures(QObject):
                 photos, _ = refresh_photos(root, store, recursive)
             return result, photos
 
+        from culler.ui.export_worker import FileJobWorker
+
         worker = FileJobWorker(job_then_rescan, description, self)
         progress = QProgressDialog(f"{description[:1].upper()}{description[1:]}…", "", 0, 0, w)
         progress.setCancelButton(None)
@@ -257,7 +261,9 @@ class ExportFeatures(QObject):
             dialog.worker.wait(timeout_ms)
         worker = self.worker
         ok = worker is None or worker.wait(timeout_ms)
-        for planner in self.w.findChildren(PlanWorker):  # previews of a closed dialog still computing
+        preview_module = sys.modules.get("culler.ui.export_preview")  # not loaded: no dialog was opened
+        planners = self.w.findChildren(preview_module.PlanWorker) if preview_module is not None else []
+        for planner in planners:  # previews of a closed dialog still computing
             ok = planner.wait(timeout_ms) and ok
         return self.sidecars.wait_idle(timeout_ms / 1000) and ok
 
