@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import string
 from dataclasses import dataclass
 from datetime import datetime
@@ -165,8 +166,13 @@ def check_template(template: str) -> None:
 def render_stem(template: str, photo: Photo, seq: int, decision: Decision | None,
                 album_root: Path) -> str:
     check_template(template)
-    name = PurePosixPath(photo.path)
     when = photo.meta.captured_at or _file_time(album_root / photo.path, photo.mtime_ns)
+    return _render_stem(template, photo, seq, decision, when)
+
+
+def _render_stem(template: str, photo: Photo, seq: int, decision: Decision | None, when: datetime) -> str:
+    """render_stem for a template already checked and a capture time already known."""
+    name = PurePosixPath(photo.path)
     d = decision or Decision()
     values = {"date": _When(when, "%Y%m%d"), "time": _When(when, "%H%M%S"), "seq": seq,
               "name": name.stem, "stem": name.stem, "ext": name.suffix.lstrip(".").lower(),
@@ -196,7 +202,7 @@ def safe_component(text: str, fallback: str = "photo") -> str:
     return s or fallback
 
 
-def _subfolder(layout: str, photo: Photo, when: datetime, album_root: Path) -> list[str]:
+def _subfolder(layout: str, photo: Photo, when: datetime, album_name: str) -> list[str]:
     if layout == "flat":
         return []
     if layout == "date":
@@ -204,7 +210,7 @@ def _subfolder(layout: str, photo: Photo, when: datetime, album_root: Path) -> l
     folders = [safe_component(p, "_") for p in PurePosixPath(photo.path).parent.parts if p not in ("", ".")]
     if layout == "tree":
         return folders
-    return [safe_component(album_root.resolve().name, "album")] + folders
+    return [album_name] + folders
 
 
 def inside(target: Path, dest: Path) -> bool:
@@ -214,10 +220,33 @@ def inside(target: Path, dest: Path) -> bool:
     return os.path.commonpath([real_dest, real_target]) == real_dest and real_target != real_dest
 
 
+class _Containment:
+    """`inside(target, dest)` for the many targets of one plan without resolving each one: the
+    destination and each target folder are resolved once; a plain file name in a folder that
+    resolves inside dest (or to dest itself) is inside dest, unless that name is itself a symlink
+    (or not a plain name), which gets the full check."""
+
+    def __init__(self, dest: Path) -> None:
+        self.dest = dest
+        self.real_dest = os.path.realpath(dest)
+        self._folder_ok: dict[str, bool] = {}
+
+    def inside(self, target: Path, target_lstat: os.stat_result | None) -> bool:
+        folder, name = os.path.split(target)
+        if name in ("", ".", "..") or (target_lstat is not None and stat.S_ISLNK(target_lstat.st_mode)):
+            return inside(target, self.dest)
+        ok = self._folder_ok.get(folder)
+        if ok is None:
+            real = os.path.realpath(folder)
+            ok = self._folder_ok[folder] = os.path.commonpath([self.real_dest, real]) == self.real_dest
+        return ok
+
+
 # ---- the plan --------------------------------------------------------------------------------
 
-def photo_files(photo: Photo, album_root: Path) -> list[tuple[Path, str]]:
-    """(absolute source, role) for the photo's files: primary, companions, existing sidecars."""
+def photo_files(photo: Photo, album_root: Path, finder=None) -> list[tuple[Path, str]]:
+    """(absolute source, role) for the photo's files: primary, companions, existing sidecars.
+    `finder` (an xmp.SidecarFinder) lists each folder once when called for many photos."""
     files = [(album_root / photo.path, "primary")] + [(album_root / c, "companion") for c in photo.companions]
     try:
         from culler.core import xmp
@@ -225,7 +254,7 @@ def photo_files(photo: Photo, album_root: Path) -> list[tuple[Path, str]]:
         return files
     seen = {f for f, _ in files}
     for f, _ in list(files):
-        for sc in xmp.sidecar_paths(f):
+        for sc in (finder or xmp).sidecar_paths(f):
             if sc not in seen:
                 seen.add(sc)
                 files.append((sc, "sidecar"))
@@ -255,16 +284,20 @@ def make_plan(album_root: Path, photos: list[Photo], decisions: dict[int, Decisi
     chosen = select_photos(photos, decisions, groups or {}, options.select)
     taken: set[str] = set()  # casefolded targets already in this plan
     ops: list[Operation] = []
+    album_name = safe_component(album_root.resolve().name, "album")
+    containment = _Containment(dest)
+    finder = _sidecar_finder()
     for seq, photo in enumerate(chosen, start=1):
         decision = decisions.get(photo.id) or Decision()
-        stem = render_stem(options.name_template, photo, seq, decision, album_root)
         when = photo.meta.captured_at or _file_time(album_root / photo.path, photo.mtime_ns)
-        folder = dest.joinpath(*_subfolder(options.layout, photo, when, album_root))
+        stem = _render_stem(options.name_template, photo, seq, decision, when)
+        folder = dest.joinpath(*_subfolder(options.layout, photo, when, album_name))
         old_stem = PurePosixPath(photo.path).stem
-        files = photo_files(photo, album_root)
+        files = photo_files(photo, album_root, finder)
         image_suffixes = [_suffix(src, old_stem) for src, role in files if role != "sidecar"]
         xmp_suffixes = _xmp_suffixes(options.xmp_style, image_suffixes) if options.xmp else []
-        new_stem = _free_stem(folder, stem, [_suffix(s, old_stem) for s, _ in files] + xmp_suffixes, taken, dest)
+        new_stem = _free_stem(folder, stem, [_suffix(s, old_stem) for s, _ in files] + xmp_suffixes, taken,
+                              containment)
         for src, role in files:
             ops.append(Operation(options.mode, src, folder / (new_stem + _suffix(src, old_stem)), photo.id, role))
         for sfx in xmp_suffixes:
@@ -276,18 +309,35 @@ def make_plan(album_root: Path, photos: list[Photo], decisions: dict[int, Decisi
     return ops
 
 
-def _free_stem(folder: Path, stem: str, suffixes: list[str], taken: set[str], dest: Path) -> str:
+def _sidecar_finder():
+    try:
+        from culler.core import xmp
+    except ImportError:  # see photo_files
+        return None
+    return xmp.SidecarFinder()
+
+
+def _lstat(path: Path) -> os.stat_result | None:
+    try:
+        return os.lstat(path)
+    except (OSError, ValueError):  # ValueError: a NUL byte; such a name cannot exist
+        return None
+
+
+def _free_stem(folder: Path, stem: str, suffixes: list[str], taken: set[str], containment: _Containment) -> str:
     """The first of stem, stem_1, stem_2, ... free for every suffix, on disk and in the plan."""
     suffixes = list(dict.fromkeys(suffixes))
     for n in range(0, 100000):
         candidate = stem if n == 0 else f"{stem}_{n}"
         targets = [folder / (candidate + s) for s in suffixes]
-        for t in targets:
-            if not inside(t, dest):
-                raise ValueError(f"export target {t} would fall outside the destination {dest}; refused")
+        on_disk = [_lstat(t) for t in targets]
+        for t, st in zip(targets, on_disk):
+            if not containment.inside(t, st):
+                raise ValueError(f"export target {t} would fall outside the destination {containment.dest}; "
+                                 "refused")
         keys = [str(t).casefold() for t in targets]
         if len(set(keys)) == len(keys) and not any(k in taken for k in keys) \
-                and not any(os.path.lexists(t) for t in targets):
+                and not any(st is not None for st in on_disk):
             taken.update(keys)
             return candidate
     raise ValueError(f"no free file name for {stem} in {folder}")

@@ -81,6 +81,16 @@ def test_sidecar_names_for_both_conventions(tmp_path):
     assert xmp.sidecar_paths(raw) == [tmp_path / "IMG_0001.xmp", tmp_path / "IMG_0001.CR3.xmp"]
 
 
+def test_sidecar_finder_lists_each_folder_once_and_finds_the_same_sidecars(tmp_path):
+    raws = [tmp_path / f"IMG_{i:04d}.CR3" for i in range(4)]
+    (tmp_path / "IMG_0001.xmp").write_text(packet("", 'xmp:Rating="1"'))
+    (tmp_path / "IMG_0002.CR3.XMP").write_text(packet("", 'xmp:Rating="2"'))
+    finder = xmp.SidecarFinder()
+    assert [finder.sidecar_paths(r) for r in raws] == [xmp.sidecar_paths(r) for r in raws]
+    assert finder.sidecar_paths(raws[1]) == [tmp_path / "IMG_0001.xmp"]
+    assert finder.sidecar_paths(tmp_path / "missing" / "IMG_0001.CR3") == []  # unlistable folder
+
+
 # ---- reading -----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("body, attributes, expected", [
