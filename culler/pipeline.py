@@ -12,9 +12,15 @@ Stages
    deep models, which run on batches of `batch_size` images. Results are written to the store as
    they arrive, so a cancelled or crashed run resumes where it stopped.
    Decoding + technical measures run in a small prefetch pool *while* the deep models run on
-   the previous batch (see docs of `PREFETCH_WORKERS`), which is where most of the speed comes from.
+   the previous batch, and the deep models themselves are split over parallel threads with one
+   torch thread each (pipeline_deep.py): on 2 cores that keeps both cores busy without torch's
+   OpenMP threads spinning at barriers whenever another thread (or the GUI) takes a core.
 3. group + rank: fused scores (analysis.score.fuse), bursts/duplicates (core.grouping) and
    best-of-group suggestions (core.ranking) are recomputed and stored.
+
+Where the time goes (benchmarks/analysis.py, 12 MP JPEGs, CPU ms per photo on a 2-core VM shared
+with other jobs, so ~1.5-2x what an idle machine needs): decode at 1/4 scale 78, technical 51,
+CLIP-IQA + CLIP embedding 328, NIMA 446; storing 0.5; loading the models ~7 s once per run.
 
 Every photo gets every requested signal; a photo analysed without the deep models (technical run,
 models missing then, cancelled mid-batch) is analysed again once those models are available.
