@@ -86,7 +86,7 @@ class DecisionLog:
             if existed and f.tell() > 0 and not _ends_with_newline(self.path):
                 f.write(b"\n")  # a crash tore the last line; keep the next one separate
             elif not existed:
-                _fsync_folder(self.path.parent)
+                fsync_folder(self.path.parent)
             self._file = f
         return self._file
 
@@ -97,7 +97,7 @@ def _ends_with_newline(path: Path) -> bool:
         return f.read(1) == b"\n"
 
 
-def _fsync_folder(folder: Path) -> None:
+def fsync_folder(folder: Path) -> None:
     """Make a new file's directory entry durable too (POSIX; not possible on Windows)."""
     try:
         fd = os.open(folder, os.O_RDONLY)

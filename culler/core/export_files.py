@@ -19,6 +19,8 @@ import secrets
 import stat
 from pathlib import Path
 
+from culler.core.decision_log import fsync_folder
+
 CHUNK = 1 << 20
 _NO_LINK = {errno.EXDEV, errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK, errno.ENOSYS}
 
@@ -49,19 +51,6 @@ def dest_message(path: Path, e: OSError) -> str:
     if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return f"The destination cannot be written: {path} ({e.strerror or e})"
     return f"Could not write {path}: {e.strerror or e}"
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _place(tmp: Path, target: Path) -> None:
@@ -122,7 +111,7 @@ def copy_file(source: Path, target: Path, write=default_write, verify: bool = Tr
         if verify and (os.path.getsize(tmp) != size or size != st.st_size or _sha256(tmp) != digest):
             raise DestinationProblem(f"the copy of {source} at {target} does not match the original")
         _place(tmp, target)
-        _fsync_dir(target.parent)
+        fsync_folder(target.parent)
         return size, digest
     except OSError as e:
         raise DestinationProblem(dest_message(target, e)) from None
