@@ -135,15 +135,7 @@ def _confirm(grey: np.ndarray, box: Box) -> Box | None:
     Small faces get few neighbouring hits at the detection size, so detection is permissive
     (1 neighbour) and each candidate must be found again, closer up, to count.
     """
-    import cv2
-
-    x, y, w, h = box
-    pad = w // 3
-    x0, y0 = max(0, x - pad), max(0, y - pad)
-    x1, y1 = min(grey.shape[1], x + w + pad), min(grey.shape[0], y + h + pad)
-    k = CONFIRM_FACE_PX / w
-    region = cv2.resize(grey[y0:y1, x0:x1], (max(1, round((x1 - x0) * k)), max(1, round((y1 - y0) * k))),
-                        interpolation=cv2.INTER_AREA if k < 1 else cv2.INTER_LINEAR)
+    region, x0, y0, k = _close_up(grey, box, pad=box[2] // 3)
     lo = int(CONFIRM_FACE_PX * 0.6)
     hits = cascade(FACE_CASCADE).detectMultiScale(region, scaleFactor=1.1, minNeighbors=3,
                                                   minSize=(lo, lo))
@@ -152,6 +144,20 @@ def _confirm(grey: np.ndarray, box: Box) -> Box | None:
     hx, hy, hw, hh = max(hits, key=lambda r: r[2] * r[3])
     return _clip_box((x0 + round(hx / k), y0 + round(hy / k), round(hw / k), round(hh / k)),
                      grey.shape[1], grey.shape[0])
+
+
+def _close_up(grey: np.ndarray, box: Box, pad: int) -> tuple[np.ndarray, int, int, float]:
+    """The box plus `pad` px around it (clipped to the image), scaled so the box is
+    `CONFIRM_FACE_PX` wide: (region, its left, its top, scale factor)."""
+    import cv2
+
+    x, y, w, h = box
+    x0, y0 = max(0, x - pad), max(0, y - pad)
+    x1, y1 = min(grey.shape[1], x + w + pad), min(grey.shape[0], y + h + pad)
+    k = CONFIRM_FACE_PX / w
+    region = cv2.resize(grey[y0:y1, x0:x1], (max(1, round((x1 - x0) * k)), max(1, round((y1 - y0) * k))),
+                        interpolation=cv2.INTER_AREA if k < 1 else cv2.INTER_LINEAR)
+    return region, x0, y0, k
 
 
 def _overlap(a: Box, b: Box) -> float:
@@ -198,15 +204,7 @@ def _judge_eyes(grey: np.ndarray, box: Box) -> Face:
 
 
 def _seen_by_second_cascade(grey: np.ndarray, box: Box) -> bool:
-    import cv2
-
-    x, y, w, h = box
-    pad = w // 4
-    x0, y0 = max(0, x - pad), max(0, y - pad)
-    x1, y1 = min(grey.shape[1], x + w + pad), min(grey.shape[0], y + h + pad)
-    k = CONFIRM_FACE_PX / w
-    region = cv2.resize(grey[y0:y1, x0:x1], (max(1, round((x1 - x0) * k)), max(1, round((y1 - y0) * k))),
-                        interpolation=cv2.INTER_AREA if k < 1 else cv2.INTER_LINEAR)
+    region, _x0, _y0, _k = _close_up(grey, box, pad=box[2] // 4)
     lo = int(CONFIRM_FACE_PX * 0.7)
     hits = cascade(CONFIRM_CASCADE).detectMultiScale(region, scaleFactor=1.1, minNeighbors=4,
                                                      minSize=(lo, lo))
