@@ -241,3 +241,51 @@ def test_the_whole_session_folder_lost_decisions_come_back_from_the_sidecars(qtb
         again.close()
     assert got == {"IMG_0000.jpg": ("pick", 3, None), "IMG_0001.jpg": ("reject", 0, None),
                    "IMG_0002.jpg": ("none", 2, "Red")}
+
+
+def test_a_full_disk_refuses_the_decision_with_a_message_and_keeps_the_earlier_ones(qtbot, tmp_path):
+    """The album (and so its session) on a small real tmpfs that fills up mid-session."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    disk = tmp_path / "card"
+    disk.mkdir()
+    try:
+        mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=700k", "tmpfs", str(disk)],
+                                 capture_output=True, timeout=20).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        mounted = False
+    if not mounted:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        album = make_album(disk / "DCIM", 4, width=120)
+        ctx = make_ctx(tmp_path / "home")
+        window = open_window(qtbot, ctx, album)
+        try:
+            def press(key):
+                qtbot.keyClick(QApplication.focusWidget() or window, key)
+
+            press(Qt.Key.Key_P)
+            filler = disk / "filler"
+            with pytest.raises(OSError), open(filler, "wb") as f:
+                while True:
+                    f.write(b"\0" * 65536)
+                    f.flush()
+            press(Qt.Key.Key_Right)
+            current = window.current_id()
+            press(Qt.Key.Key_X)
+            assert "Could not save the decision" in window.statusBar().currentMessage()
+            assert window.session.store.decision(current).flag == "none"  # not shown as saved
+            filler.unlink()
+            press(Qt.Key.Key_X)
+            assert window.session.store.decision(current).flag == "reject"
+        finally:
+            window.close()
+        again = open_window(qtbot, ctx, album)
+        try:
+            got = {k: v for k, v in decisions_by_path(again.session.store).items() if v != ("none", 0, None)}
+        finally:
+            again.close()
+        assert got == {"IMG_0000.jpg": ("pick", 0, None), "IMG_0001.jpg": ("reject", 0, None)}
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], capture_output=True, timeout=20)
