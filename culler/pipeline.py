@@ -274,7 +274,9 @@ class Pipeline:
             yield self._report("analyse", 0, 0, message="every photo is up to date")
             return
         pending: list[_Prepared] = []  # decoded, waiting for the next deep batch
-        lookahead = max(2, self.batch_size + self.prefetch_workers)
+        # Two batches ahead: the prefetch then always has work to fill a core that one deep-model
+        # thread leaves idle at the end of a batch while the other one finishes.
+        lookahead = 2 * self.batch_size + self.prefetch_workers
         queue: deque[Future] = deque()
         source = iter(todo)
         pool = ThreadPoolExecutor(max_workers=self.prefetch_workers, thread_name_prefix="culler-decode")
