@@ -344,11 +344,13 @@ class Pipeline:
             message = f"deep models failed on a batch: {type(e).__name__}: {e}"
         else:
             message = ""
+        first = self.analysed
         for it, (deep_signals, embeddings) in zip(batch, results):
             it.signals.update(_clean_signals(deep_signals))
             self._store(it, embeddings)
-            meter.add(self.analysed)
-            yield self._report("analyse", self.analysed, total, meter, it.photo.path, message=message)
+        meter.add(self.analysed)  # the whole batch at once: the rate does not zigzag within it
+        for i, it in enumerate(batch):
+            yield self._report("analyse", first + i + 1, total, meter, it.photo.path, message=message)
 
     def _store(self, item: _Prepared, embeddings: dict | None = None) -> None:
         p = item.photo

@@ -57,10 +57,8 @@ def run(ctx, args) -> int:
         pipeline = Pipeline(album, store, ctx, signals=signals, threads=threads,
                             recursive=bool(getattr(args, "recursive", False)))
         line = ProgressLine(sys.stderr)
-        last = None
         try:
             for progress in pipeline.run():
-                last = progress
                 line.show(progress)
                 if progress.stage == "models" and progress.done == 1:
                     _say_missing_models(pipeline.model_status, signals)
@@ -76,8 +74,6 @@ def run(ctx, args) -> int:
             print(f"culler analyze: {path}: {error}", file=sys.stderr)
         for path in pipeline.vanished:
             print(f"culler analyze: {path} vanished during the analysis; skipped", file=sys.stderr)
-        if last is not None and last.message:
-            print(f"culler analyze: {last.message}", file=sys.stderr)
         if args.json_out:
             report = album_report(store, album, pipeline.model_status)
             _write_json(report, args.json_out)
@@ -148,7 +144,8 @@ def _write_json(report: dict, out: str) -> None:
 
 class ProgressLine:
     """One progress line on stderr: rewritten in place on a terminal, a plain line every
-    `interval` seconds (and at each stage change) when stderr is a file or a pipe."""
+    `interval` seconds (and for every report that is not a per-photo one) when stderr is a file
+    or a pipe."""
 
     def __init__(self, stream, interval: float = 2.0) -> None:
         self.stream = stream
@@ -160,8 +157,9 @@ class ProgressLine:
 
     def show(self, p) -> None:
         now = time.monotonic()
-        stage_changed = p.stage != self._last_stage
-        if not stage_changed and now - self._last_time < (0.1 if self.tty else self.interval):
+        # Only the per-photo reports are thrown away between updates; the few others all show.
+        frequent = p.stage == self._last_stage == "analyse" and p.done < p.total
+        if frequent and now - self._last_time < (0.1 if self.tty else self.interval):
             return
         self._last_time, self._last_stage = now, p.stage
         text = format_progress(p)
