@@ -187,7 +187,11 @@ class Pipeline:
             return []
         from culler.pipeline_deep import DeepRunner
 
-        self._deep = DeepRunner(Path(self.ctx.models_dir), planned, threads=self.threads, times=self.times)
+        try:
+            self._deep = DeepRunner(Path(self.ctx.models_dir), planned, threads=self.threads, times=self.times)
+        except Exception as e:  # noqa: BLE001 - without the models the technical signals still come
+            self.model_status.update({name: f"failed: {e}" for name in planned})
+            return []
         self.deep_groups = list(self._deep.groups)
         return planned
 
