@@ -1,7 +1,9 @@
 """The append-only decision log: a second, plain-text record of every decision.
 
 One JSON object per line, one line per changed photo per step, written and fsync'd before the
-database commits the step (so the log always holds at least what the database holds):
+database commits the step (so the log always holds at least what the database holds), and taken
+back (`retract`: the file truncated to where the step's lines began) when the database refuses
+the step, e.g. on a full disk, so a rebuild never brings back a decision the user was told failed:
 
     {"t": 1718000000.25, "op": "decide", "step": 12, "path": "day1/IMG_0001.CR3",
      "flag": "pick", "rating": 3, "label": null}
@@ -32,20 +34,44 @@ class DecisionLog:
         self.path = Path(path)
         self._file = None
 
-    def append(self, op: str, step: int | None, entries: list[tuple[str, Decision]]) -> None:
-        """Write one line per (path, decision) and make them durable before returning."""
+    def append(self, op: str, step: int | None, entries: list[tuple[str, Decision]]) -> int | None:
+        """Write one line per (path, decision) and make them durable before returning.
+
+        Returns the file size before the lines (pass it to `retract` to take them back), None
+        when there was nothing to write. A failed write takes back whatever part of it landed.
+        """
         if not entries:
-            return
+            return None
         now = round(time.time(), 3)
-        text = "".join(
+        data = "".join(
             json.dumps({"t": now, "op": op, "step": step, "path": path, "flag": d.flag,
                         "rating": d.rating, "label": d.label}, ensure_ascii=False,
                        separators=(",", ":")) + "\n"
-            for path, d in entries)
+            for path, d in entries).encode("utf-8")
         f = self._open()
-        f.write(text.encode("utf-8"))
-        f.flush()
-        os.fsync(f.fileno())
+        mark = os.fstat(f.fileno()).st_size
+        try:
+            view = memoryview(data)
+            while view:  # unbuffered: a failed write must not linger in a buffer and land later
+                view = view[f.write(view):]
+            os.fsync(f.fileno())
+        except BaseException:
+            self.retract(mark)
+            raise
+        return mark
+
+    def retract(self, mark: int) -> None:
+        """Take back every line written since `mark` (a value `append` returned): the database
+        refused the step they describe. Truncating needs no free space, unlike a compensating
+        line, so it works on the full disk that usually causes the refusal."""
+        if self._file is None:
+            return
+        try:
+            os.ftruncate(self._file.fileno(), mark)
+            os.fsync(self._file.fileno())
+        except OSError:
+            log.exception("%s: could not take back the lines of a refused decision; a rebuild "
+                          "from this log may bring that decision back", self.path)
 
     def has_entries(self) -> bool:
         try:
@@ -82,7 +108,7 @@ class DecisionLog:
     def _open(self):
         if self._file is None:
             existed = self.path.exists()
-            f = open(self.path, "ab")
+            f = open(self.path, "ab", buffering=0)
             if existed and f.tell() > 0 and not _ends_with_newline(self.path):
                 f.write(b"\n")  # a crash tore the last line; keep the next one separate
             elif not existed:

@@ -4,6 +4,7 @@ One SQLite database per album (see store_files.py for where it lives and how a l
 file is handled, store_schema.py for the tables). Every decision is committed (WAL,
 synchronous=FULL) and written to the fsync'd decision log before `decide()` returns, so a
 killed process or a power cut loses nothing, and a damaged database is rebuilt from the log.
+A decision the database refuses (full disk, lock) is taken back out of the log too.
 
 Thread-safety: one connection behind a re-entrant lock. Every write is a short transaction
 (the analysis writes one photo at a time), so a decision from the GUI thread waits at most one
@@ -72,6 +73,7 @@ class Store(AnalysisTables):
         self._conn = conn
         self._lock = threading.RLock()
         self._log = decision_log
+        self._log_mark: int | None = None  # where the open transaction's log lines begin
         self._observers: list[Callable[[list[int]], None]] = []
         self._lock_timeout = lock_timeout
         self.path = path
@@ -154,21 +156,40 @@ class Store(AnalysisTables):
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One short write transaction under the lock; a lock held too long elsewhere becomes
-        StoreLockedError, anything else rolls back and propagates."""
+        StoreLockedError, anything else rolls back and propagates, taking the transaction's
+        decision-log lines back with it."""
         with self._lock:
             conn = self._conn
             if conn is None:
                 raise StoreError(f"The session {self.path} is closed.")
+            self._log_mark = None
             try:
                 conn.execute("BEGIN IMMEDIATE")
                 yield conn
                 conn.execute("COMMIT")
             except BaseException as exc:
+                if self._log_mark is not None:  # still under SQLite's write lock: no one else appended
+                    self._log.retract(self._log_mark)
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 if is_lock_error(exc):
                     raise StoreLockedError(self.path, self._lock_timeout) from exc
                 raise
+
+    def _log_in_transaction(self, op: str, step: int | None, entries: list[tuple[str, Decision]]) -> None:
+        """Log decisions inside `_write`, just before its COMMIT.
+
+        Why log first and commit second: at every instant the log then holds at least what the
+        database holds, so a kill -9 or power cut anywhere leaves no committed decision missing
+        from the log (committing first would leave a window where a decision the user saw saved
+        exists only in the database, lost if that database is later damaged). The price is the
+        other direction: when the commit fails, the log holds a step that never happened, so
+        `_write` retracts it (truncates the log back to `_log_mark`). Only a crash between
+        the log write and the failed commit can leave such a line, for a key press that was never
+        answered."""
+        mark = self._log.append(op, step, entries)
+        if mark is not None and self._log_mark is None:
+            self._log_mark = mark
 
     def _read(self, sql: str, params: Iterable = ()) -> list[tuple]:
         with self._lock:
@@ -209,7 +230,7 @@ class Store(AnalysisTables):
         if not new:
             return
         now = time.time()
-        self._log.append("import", None, [(p.path, p.sidecar_decision) for p in new])
+        self._log_in_transaction("import", None, [(p.path, p.sidecar_decision) for p in new])
         conn.executemany(
             "INSERT INTO decisions (photo_id, flag, rating, label, updated) VALUES (?, ?, ?, ?, ?)",
             [(p.id, p.sidecar_decision.flag, p.sidecar_decision.rating, p.sidecar_decision.label, now)
@@ -312,7 +333,7 @@ class Store(AnalysisTables):
             self._apply(conn, {pid: a for pid, (_path, _b, a) in changes.items()})
             if step % 500 == 0:
                 self._forget_steps_before(conn, step - MAX_UNDO_STEPS + 1)
-            self._log.append("decide", step, [(path, a) for path, _b, a in changes.values()])
+            self._log_in_transaction("decide", step, [(path, a) for path, _b, a in changes.values()])
         return list(changes)
 
     @staticmethod
@@ -360,8 +381,8 @@ class Store(AnalysisTables):
             target = {pid: _decision(f, r, lab) for pid, _path, f, r, lab in rows}
             self._apply(conn, target)
             conn.execute("UPDATE steps SET undone = ? WHERE id = ?", (1 if undo else 0, step))
-            self._log.append("undo" if undo else "redo", step,
-                             [(path, target[pid]) for pid, path, *_ in rows])
+            self._log_in_transaction("undo" if undo else "redo", step,
+                                     [(path, target[pid]) for pid, path, *_ in rows])
         changed = list(target)
         self._notify(changed)
         return changed
