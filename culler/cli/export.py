@@ -115,17 +115,19 @@ def _export(ctx, args, album: Path, store, journals: Path) -> int:
     except ValueError as e:
         _err(str(e))
         return 2
-    if args.report:
-        _report(ctx, album, store, photos, decisions, groups, args.report)
+    # A report that could not be written fails the command (exit 1) after the export is done:
+    # a script that goes on to use the report must not be told it is there.
+    report_failed = bool(args.report) and not _report(ctx, album, store, photos, decisions, groups,
+                                                      Path(args.report).expanduser())
     n_photos = len({op.photo_id for op in plan})
     if not plan:
         _err(f"no photo matches --select {args.select}; nothing to export")
-        return 0
+        return 1 if report_failed else 0
     if args.dry_run:
         for line in export.describe_plan(plan):
             print(line)
         _err(f"dry run: {n_photos} photos, {len(plan)} operations; nothing was changed")
-        return 0
+        return 1 if report_failed else 0
     stop = threading.Event()
     previous = signal.signal(signal.SIGINT, lambda *_: stop.set()) \
         if threading.current_thread() is threading.main_thread() else None
@@ -151,7 +153,9 @@ def _export(ctx, args, album: Path, store, journals: Path) -> int:
     _err(done)
     if result.journal:
         _err(f"undo with: culler export {album} --undo {result.journal}")
-    return 130 if result.cancelled else 0
+    if result.cancelled:
+        return 130
+    return 1 if report_failed else 0
 
 
 def _undo(which: str, journals: Path) -> int:
@@ -176,7 +180,8 @@ def _undo(which: str, journals: Path) -> int:
     return 0 if result.ok else 1
 
 
-def _report(ctx, album: Path, store, photos, decisions, groups, out: Path) -> None:
+def _report(ctx, album: Path, store, photos, decisions, groups, out: Path) -> bool:
+    """Write the --report file (its folder made when missing); False, with a message, if it failed."""
     from culler.core import reports
 
     rows = reports.photo_rows(photos, decisions, store.all_signals(), store.scores(), groups)
@@ -189,6 +194,11 @@ def _report(ctx, album: Path, store, photos, decisions, groups, out: Path) -> No
 
     try:
         reports.write_report(out, rows, album, thumbnail)
-        _err(f"report written to {out}")
-    except (OSError, ValueError) as e:
+    except OSError as e:  # strerror: the message names `out`, not the temp file it was written as
+        _err(f"could not write the report {out}: {e.strerror or e}")
+        return False
+    except ValueError as e:
         _err(f"could not write the report {out}: {e}")
+        return False
+    _err(f"report written to {out}")
+    return True

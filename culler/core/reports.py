@@ -209,8 +209,12 @@ def write_html(path: Path, rows: list[dict], thumbnail: Callable[[dict], object]
 
 def write_report(path: Path, rows: list[dict], album_root: Path | None = None,
                  thumbnail: Callable[[dict], object] | None = None) -> str:
-    """Write by extension (.csv, .json, .html/.htm); returns the format written."""
+    """Write by extension (.csv, .json, .html/.htm); returns the format written. A folder that
+    does not exist yet is made, as an export makes its destination (the report often goes in it)."""
     suffix = Path(path).suffix.lower()
+    if suffix not in (".csv", ".json", ".html", ".htm"):
+        raise ValueError(f"cannot tell the report format of {path}: use .csv, .json or .html")
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".csv":
         write_csv(path, rows)
         return "csv"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
+import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -217,3 +219,44 @@ def test_export_html_report_embeds_real_thumbnails(tmp_path, ctx):
 
     Images().feed(report.read_text(encoding="utf-8"))
     assert len(sources) == 2 and all(s.startswith("data:image/jpeg;base64,") and len(s) > 1000 for s in sources)
+
+
+def run_culler(*args):
+    """`python -m culler ARGS` as a user types it."""
+    root = Path(__file__).resolve().parents[2]
+    return subprocess.run([sys.executable, "-m", "culler", *map(str, args)], capture_output=True,
+                          text=True, cwd=root, timeout=120, env=dict(os.environ, PYTHONPATH=str(root)))
+
+
+def test_export_report_into_a_destination_that_does_not_exist_yet(tmp_path, ctx):
+    album = make_album(tmp_path / "album", n=3)
+    store, photos = stored_album(album, ctx)
+    pick(store, photos, [0, 2])
+    store.close()
+    dest = tmp_path / "delivery" / "2024-06-01"
+    r = run_culler("export", album, "--to", dest, "--report", dest / "report.csv")
+    assert r.returncode == 0, r.stderr
+    assert f"report written to {dest / 'report.csv'}" in r.stderr
+    rows = (dest / "report.csv").read_text().splitlines()
+    assert len(rows) == 4 and sum(",pick," in row for row in rows) == 2
+    assert sorted(f.name for f in dest.iterdir()) == ["IMG_0001.CR3", "IMG_0001.JPG", "IMG_0003.JPG",
+                                                      "report.csv"]
+    # a dry run's report may go into a new folder of its own too
+    sheet = tmp_path / "sheets" / "day1" / "sheet.html"
+    r = run_culler("export", album, "--to", tmp_path / "elsewhere", "--dry-run", "--report", sheet)
+    assert r.returncode == 0, r.stderr
+    assert "<img" in sheet.read_text(encoding="utf-8") and not (tmp_path / "elsewhere").exists()
+
+
+def test_export_report_that_cannot_be_written_fails_the_command_naming_it(tmp_path, ctx):
+    album = make_album(tmp_path / "album", n=2)
+    store, photos = stored_album(album, ctx)
+    pick(store, photos, [1])
+    store.close()
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the report's folder should be")
+    report = blocker / "report.csv"
+    r = run_culler("export", album, "--to", tmp_path / "out", "--report", report)
+    assert r.returncode == 1
+    assert f"could not write the report {report}" in r.stderr and ".tmp" not in r.stderr
+    assert (tmp_path / "out" / "IMG_0002.JPG").is_file()  # the export itself still happened
