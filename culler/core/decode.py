@@ -154,10 +154,9 @@ def embedded_thumbnail(path: Path, min_long_edge: int = EMBEDDED_MIN_LONG_EDGE,
 def _thumbnail_key(photo: Photo, album_root: Path, size: int) -> tuple[Path, str]:
     source = Path(album_root) / photo.display_path
     try:
-        st = os.stat(source)
+        return source, thumbcache.key_for_file(source, size)
     except OSError as e:
         raise DecodeError(metadata.error_reason(e), source) from e
-    return source, thumbcache.cache_key(os.path.abspath(source), st.st_size, st.st_mtime_ns, size)
 
 
 def preview(photo: Photo, album_root: Path, long_edge: int | None) -> np.ndarray:

@@ -12,11 +12,13 @@ import math
 import sqlite3
 import time
 from contextlib import AbstractContextManager
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
-import numpy as np
 
 from culler.core.records import GroupRow
+
+if TYPE_CHECKING:  # numpy is imported where it is used: not needed to open the window
+    import numpy as np
 
 
 class AnalysisTables:
@@ -32,6 +34,8 @@ class AnalysisTables:
                      embeddings: dict[str, np.ndarray] | None = None, tiny: np.ndarray | None = None,
                      error: str | None = None) -> None:
         """Replace everything stored from analysing this photo (one short transaction)."""
+        import numpy as np
+
         size, mtime_ns = key
         clean = {name: _finite_or_none(v) for name, v in (signals or {}).items()}
         tiny_blob = tiny_h = tiny_w = None
@@ -66,11 +70,15 @@ class AnalysisTables:
         return json.loads(rows[0][0]) if rows else {}
 
     def embeddings(self, model: str) -> dict[int, np.ndarray]:
+        import numpy as np
+
         rows = self._read("SELECT e.photo_id, e.vector FROM embeddings e JOIN photos p "
                           "ON p.id = e.photo_id WHERE e.model = ? AND p.missing = 0", (model,))
         return {pid: np.frombuffer(blob, dtype=np.float32).copy() for pid, blob in rows}
 
     def tiny_images(self) -> dict[int, np.ndarray]:
+        import numpy as np
+
         rows = self._read("SELECT a.photo_id, a.tiny, a.tiny_height, a.tiny_width FROM analysis a "
                           "JOIN photos p ON p.id = a.photo_id WHERE p.missing = 0 AND a.tiny IS NOT NULL")
         return {pid: np.frombuffer(blob, dtype=np.float32).reshape(h, w).copy()

@@ -14,8 +14,11 @@ import io
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # numpy is imported where it is used: not needed to open the window
+    import numpy as np
+
 
 QUALITY = 90
 
@@ -25,12 +28,19 @@ def cache_key(abs_path: str, size: int, mtime_ns: int, thumb_size: int) -> str:
     return hashlib.sha1(text.encode("utf-8", "surrogateescape")).hexdigest()
 
 
+def key_for_file(source: Path, thumb_size: int) -> str:
+    """The key of `source` as it is on disk now (OSError when it cannot be stat'ed)."""
+    st = os.stat(source)
+    return cache_key(os.path.abspath(source), st.st_size, st.st_mtime_ns, thumb_size)
+
+
 def entry_path(cache_dir: Path, key: str) -> Path:
     return Path(cache_dir) / key[:2] / f"{key}.jpg"
 
 
 def read(cache_dir: Path, key: str) -> np.ndarray | None:
     """The cached RGB pixels, or None on a miss (absent or damaged entry)."""
+    import numpy as np
     from PIL import Image
 
     try:
@@ -44,6 +54,7 @@ def read(cache_dir: Path, key: str) -> np.ndarray | None:
 
 def write(cache_dir: Path, key: str, rgb: np.ndarray) -> bool:
     """Keep a thumbnail; False (and no exception) when the cache cannot be written."""
+    import numpy as np
     from PIL import Image
 
     target = entry_path(cache_dir, key)

@@ -6,10 +6,14 @@ preview), so the GUI thread only copies a finished picture when the photo change
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPolygonF
 from PySide6.QtWidgets import QWidget
+
+if TYPE_CHECKING:  # numpy is imported where it is used: not needed to open the window
+    import numpy as np
 
 SIZE = QSize(200, 84)
 _CURVES = ((QColor(220, 70, 60, 110), 0), (QColor(80, 190, 90, 110), 1), (QColor(70, 120, 230, 110), 2),
@@ -18,6 +22,8 @@ _CURVES = ((QColor(220, 70, 60, 110), 0), (QColor(80, 190, 90, 110), 1), (QColor
 
 def render_histogram(hist: np.ndarray, size: QSize = SIZE) -> QImage:
     """R, G, B (filled, additive) and luma (a line) of `hist` (4 x bins, 0-1) on a dark card."""
+    import numpy as np
+
     image = QImage(size, QImage.Format.Format_ARGB32_Premultiplied)
     image.fill(Qt.GlobalColor.transparent)
     p = QPainter(image)

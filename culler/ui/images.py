@@ -4,16 +4,20 @@ GUI thread's pixmaps and decoded previews."""
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Generic, Hashable, TypeVar
+from typing import TYPE_CHECKING, Generic, Hashable, TypeVar
 
-import numpy as np
 from PySide6.QtGui import QImage
+
+if TYPE_CHECKING:  # numpy is imported where it is used: not needed to open the window
+    import numpy as np
 
 V = TypeVar("V")
 
 
 def qimage_from_rgb(rgb: np.ndarray) -> QImage:
     """An RGB uint8 HxWx3 (or HxW grey) array as a QImage that owns its pixels."""
+    import numpy as np
+
     arr = np.ascontiguousarray(rgb)
     if arr.dtype != np.uint8:
         arr = np.clip(arr, 0, 255).astype(np.uint8)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
 from PySide6.QtCore import QObject, QSize, Signal
 from PySide6.QtGui import QImage
 
@@ -18,6 +18,9 @@ from culler.ui.album_state import displayed_size
 from culler.ui.decode_pool import DecodePool, JobFailed
 from culler.ui.histogram_widget import render_histogram
 from culler.ui.images import LRU, qimage_from_rgb
+
+if TYPE_CHECKING:  # numpy is imported where it is used: not needed to open the window
+    import numpy as np
 
 LANE = "preview"
 FULL = 0  # the `size` of a full-resolution request
@@ -44,6 +47,8 @@ def display_size(photo: Photo | None, preview: Preview | None) -> QSize | None:
 
 def histogram(rgb: np.ndarray, bins: int = 64) -> np.ndarray:
     """R, G, B and luma histograms (bins each), each scaled so its tallest bin is 1."""
+    import numpy as np
+
     step = max(1, int(np.sqrt(rgb.shape[0] * rgb.shape[1] / 250_000)))
     sample = rgb[::step, ::step].reshape(-1, 3)
     luma = (sample @ np.array([0.2126, 0.7152, 0.0722])).astype(np.uint8)

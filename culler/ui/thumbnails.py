@@ -14,6 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 
+from culler.core import thumbcache
 from culler.core.records import Photo
 from culler.ui.decode_pool import DecodePool, JobFailed
 from culler.ui.images import LRU, qimage_from_rgb
@@ -22,8 +23,23 @@ LANE = "thumbs"
 REFINE_LANE = "thumbs-refine"  # must be among the DecodePool's lanes, after LANE
 
 
+def _cached_thumbnail(photo: Photo, album_root: Path, cache_dir: Path, size: int) -> QImage | None:
+    """The disk-cached thumbnail read straight into a QImage, or None on a miss. Qt's own JPEG
+    reader, not PIL + numpy: on a warm start the first screen then needs neither (importing them
+    in a decode thread would hold the GIL while the GUI thread is busy painting)."""
+    try:
+        key = thumbcache.key_for_file(Path(album_root) / photo.display_path, size)
+    except OSError:
+        return None  # decode.first_thumbnail says what is wrong with the file
+    image = QImage(str(thumbcache.entry_path(cache_dir, key)), "JPG")
+    return None if image.isNull() else image
+
+
 def _first_thumbnail(photo: Photo, album_root: Path, cache_dir: Path, size: int) -> tuple[QImage, bool]:
-    from culler.core.decode import first_thumbnail  # the decode module is the album helper's
+    cached = _cached_thumbnail(photo, album_root, cache_dir, size)
+    if cached is not None:
+        return cached, True
+    from culler.core.decode import first_thumbnail  # numpy, PIL: imported on the first cache miss
 
     rgb, final = first_thumbnail(photo, album_root, cache_dir, size)
     return qimage_from_rgb(rgb), final
