@@ -1,14 +1,20 @@
 """Opens an album off the GUI thread: the session store first (the grid shows what it already
-knows at once), then a scan of the folder (only when files were added, removed or changed)."""
+knows at once), then a scan of the folder (only when files were added, removed or changed).
+
+On a second visit the scan waits until the window has painted the photos it knows
+(`allow_scan`), or SCAN_WAIT_S at most: its thousands of stat calls and Python bookkeeping would
+otherwise compete for the interpreter with the first paint, which the user is waiting for."""
 
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 
 from PySide6.QtCore import QThread, Signal
 
 log = logging.getLogger(__name__)
+SCAN_WAIT_S = 1.5
 
 
 class AlbumLoader(QThread):
@@ -22,6 +28,11 @@ class AlbumLoader(QThread):
         self.data_dir = Path(data_dir)
         self.recursive = recursive
         self.store = None
+        self._may_scan = threading.Event()
+
+    def allow_scan(self) -> None:
+        """The known photos are on screen (or the album is being closed): go on with the scan."""
+        self._may_scan.set()
 
     def run(self) -> None:
         from culler.core.store import Store
@@ -34,6 +45,8 @@ class AlbumLoader(QThread):
             self.failed.emit(f"Could not open {self.root}: {exc}")
             return
         self.opened.emit(self.store, known)
+        if known:
+            self._may_scan.wait(SCAN_WAIT_S)
         try:
             from culler.pipeline_scan import refresh_photos
 

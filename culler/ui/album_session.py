@@ -104,6 +104,8 @@ class AlbumSession(QObject):
 
     def _first_screen_painted(self) -> None:
         self._screen_painted = True
+        if self._loader is not None:
+            self._loader.allow_scan()
         self._start_pending_analysis()
 
     def _start_pending_analysis(self) -> None:
@@ -231,6 +233,7 @@ class AlbumSession(QObject):
                 log.warning("analysis did not stop in time; the store stays open for it")
                 self.store = None
         if loader is not None:
+            loader.allow_scan()
             loader.wait()
             if loader.store is not None and loader.store is not self.store:
                 loader.store.close()

@@ -85,7 +85,7 @@ class GridView(QListView, PhotoView):
     def expect_first_screen(self) -> None:
         """Emit first_screen_painted once the thumbnails of the first screen have been painted."""
         self._awaiting_first_screen = True
-        self.schedule_requests()
+        self.request_visible()  # now, not after the first (placeholder) paint: decoding starts sooner
 
     def schedule_requests(self, *_args) -> None:
         self._request_timer.start()
