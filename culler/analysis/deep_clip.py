@@ -6,6 +6,9 @@ The text tower is dropped after loading: grouping needs image embeddings only (~
 
 Input: N x 3 x 224 x 224 floats in 0-1 (short side resized bicubically to 224, centre crop: open_clip's
 own preprocessing for this model). Output: N x 512 float32, L2-normalised.
+
+precision='bf16' (deep_precision.py: CPUs with AMX): the model stays fp32, but its matmuls take
+bf16 inputs with fp32 accumulation (`bf16_matmuls`); bf16 autocast made this ViT slower.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ class ClipEmbedder:
     input_size = 224
     resample = "bicubic"
 
-    def __init__(self, files: dict[str, Path], device) -> None:
+    def __init__(self, files: dict[str, Path], device, precision: str = "fp32") -> None:
         import open_clip
         import torch
 
@@ -56,10 +59,16 @@ class ClipEmbedder:
         self.visual = model.visual.eval().to(device)
         self.mean = torch.tensor(mean, dtype=torch.float32, device=device).view(1, 3, 1, 1)
         self.std = torch.tensor(std, dtype=torch.float32, device=device).view(1, 3, 1, 1)
+        self.precision = precision
         del model
 
     def embed(self, x):
+        import contextlib
+
         import torch.nn.functional as F
 
-        features = self.visual((x - self.mean) / self.std)
+        from culler.analysis.deep_precision import bf16_matmuls
+
+        with bf16_matmuls() if self.precision == "bf16" else contextlib.nullcontext():
+            features = self.visual((x - self.mean) / self.std)
         return F.normalize(features.float(), dim=-1)

@@ -9,6 +9,10 @@ softmax(logit_scale * cos(image, prompt pair))[positive]. pyiqa builds its model
 requirement. A 224 px CLIP-IQA sees overall look (exposure, colour, gross blur/noise), not pixel
 sharpness: the technical signals at ~1024 px cover that.
 
+precision='bf16' (deep_precision.py: CPUs with AMX): CLIP's image tower (RN50 with its attention
+pool) runs in channels_last under bf16 autocast; the score formula (normalisation, the scaled cosine
+with the text features, softmax) stays fp32.
+
 The model file is OpenAI's TorchScript archive RN50.pt. `torch.jit.load` is not used on it: a
 TorchScript archive carries code that torch compiles and runs, and loading one is a documented code
 execution route (CVE-2025-32434: `torch.load(weights_only=True)` on a TorchScript archive allowed
@@ -205,7 +209,7 @@ class ClipIqaScorer:
     input_size = 224
     resample = "bicubic"  # CLIP's own preprocessing
 
-    def __init__(self, files: dict[str, Path], device) -> None:
+    def __init__(self, files: dict[str, Path], device, precision: str = "fp32") -> None:
         import torch
         from pyiqa.archs.clip_model import build_model
         from pyiqa.archs.clipiqa_arch import CLIPIQA
@@ -227,10 +231,31 @@ class ClipIqaScorer:
         # The text tower is no longer needed: drop it to save ~150 MB.
         for name in ("transformer", "token_embedding", "ln_final"):
             setattr(self.clip, name, None)
+        self.precision = precision
+        if precision == "bf16":
+            self.clip.visual.to(memory_format=torch.channels_last)
 
     def score(self, x):
         """CLIPIQA.forward with the text features given: same formula, same numbers."""
         x = (x - self.mean) / self.std
-        logits_per_image, _ = self.clip(x, None, pos_embedding=self.pos_embedding, text_features=self.text_features)
+        if self.precision != "bf16":
+            logits_per_image, _ = self.clip(x, None, pos_embedding=self.pos_embedding, text_features=self.text_features)
+        else:
+            logits_per_image = self._logits_bf16_tower(x)
         probs = logits_per_image.reshape(logits_per_image.shape[0], -1, 2).softmax(dim=-1)
         return probs[..., 0].mean(dim=1)
+
+    def _logits_bf16_tower(self, x):
+        """pyiqa's `CLIP.forward` (clip_model.py) with the image tower under bf16 autocast and
+        the cosine logits in fp32."""
+        import torch
+
+        from culler.analysis.deep_precision import autocast_bf16
+
+        with autocast_bf16():
+            image_features = self.clip.encode_image(x.contiguous(memory_format=torch.channels_last),
+                                                    self.pos_embedding)
+        image_features = image_features.float()
+        image_features = image_features / image_features.norm(dim=-1, keepdim=True)
+        text_features = self.text_features / self.text_features.norm(dim=-1, keepdim=True)
+        return self.clip.logit_scale.exp() * image_features @ text_features.t()

@@ -10,6 +10,10 @@ uses weights_only=False, which would run arbitrary code from the file) and loade
 Input: N x 3 x 299 x 299 floats in 0-1 (short side resized to 299, centre crop: what pyiqa's
 `NIMA.preprocess` does in eval mode; at exactly 299 its own resize and crop change nothing).
 Output: mean opinion score 1-10.
+
+precision='bf16' (deep_precision.py: CPUs with AMX): the InceptionResNetV2 trunk runs in
+channels_last under bf16 autocast; pooling, the linear head, softmax and the mean score stay fp32,
+the same steps as pyiqa's `NIMA.forward`. 'fp32' calls `NIMA.forward` itself.
 """
 
 from __future__ import annotations
@@ -57,7 +61,7 @@ class NimaScorer:
     input_size = 299
     resample = "bilinear"  # pyiqa resizes tensors bilinearly (with antialiasing)
 
-    def __init__(self, files: dict[str, Path], device) -> None:
+    def __init__(self, files: dict[str, Path], device, precision: str = "fp32") -> None:
         import torch
 
         arch = _build_for_loading()
@@ -68,6 +72,21 @@ class NimaScorer:
             raise ValueError(f"{path} does not hold NIMA weights")
         arch.load_state_dict(state, strict=True)
         self.arch = arch.eval().to(device)
+        self.precision = precision
+        if precision == "bf16":
+            self.arch.base_model.to(memory_format=torch.channels_last)
 
     def score(self, x):
-        return self.arch(x).reshape(-1)
+        if self.precision != "bf16":
+            return self.arch(x).reshape(-1)
+        import torch
+        from pyiqa.archs.arch_util import dist_to_mos
+
+        from culler.analysis.deep_precision import autocast_bf16
+
+        arch = self.arch
+        x = arch.preprocess(x).contiguous(memory_format=torch.channels_last)
+        with autocast_bf16():
+            features = arch.base_model(x)[-1]
+        dist = arch.classifier(arch.global_pool(features.float()))
+        return dist_to_mos(dist).reshape(-1)

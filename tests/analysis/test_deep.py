@@ -19,8 +19,10 @@ from culler.analysis.deep import DeepAnalyzer, as_rgb_uint8, skip_random_initial
 
 @pytest.fixture(scope="module")
 def analyzer(random_models_dir):
-    # one thread: on a 2-core CI box shared with other test processes, spinning threads only contend
-    deep = DeepAnalyzer(random_models_dir, threads=1, batch_size=3)
+    # one thread: on a 2-core CI box shared with other test processes, spinning threads only contend.
+    # Exact fp32: these tests compare with pyiqa/open_clip to 1e-5 (the bf16 fast path of AMX CPUs
+    # is compared with this fp32 path in test_deep_precision.py).
+    deep = DeepAnalyzer(random_models_dir, threads=1, batch_size=3, precision="fp32")
     yield deep
     deep.close()
 

@@ -1,0 +1,109 @@
+"""Which arithmetic the deep models use on this machine: exact fp32, or bf16 where the CPU has AMX.
+
+Intel CPUs with AMX (Sapphire Rapids and later: `amx_tile` + `amx_bf16`) multiply bf16 matrices in
+hardware tiles, several times faster than fp32 FMA. On such a CPU the deep models take a fast path
+(measured on this 2-core VM, 1 torch thread, ms CPU per photo, batch 8, random weights):
+- NIMA (InceptionResNetV2) and CLIP-IQA (CLIP RN50): convolution trunk in channels_last under
+  `torch.autocast('cpu', bfloat16)`; the head (pooling, linear, softmax, the score formula) stays
+  fp32. NIMA 463 -> 132, CLIP-IQA 234 -> 70.
+- the CLIP embedding (ViT-B-32): fp32 everywhere, but oneDNN computes fp32 matmuls with bf16
+  inputs and fp32 accumulation (`bf16_matmuls()`); 111 -> 69. bf16 autocast made the ViT slower
+  (492): its casts around layer norms and attention cost more than they save.
+Differences against fp32 on random weights (tests/analysis/test_deep_precision.py): NIMA <= 0.03
+on its 1-10 scale, CLIP-IQA <= 0.01, embedding cosine >= 0.999 - far below what separates photos.
+
+`choose_precision(device, requested)` decides: 'fp32' when asked (the DeepAnalyzer argument
+`precision='fp32'` or the environment variable CULLER_DEEP_PRECISION=fp32), else 'bf16' on a CPU
+with AMX bf16, else 'fp32'. CUDA and MPS keep fp32 (their own fast paths are not tuned here);
+a CPU without AMX keeps fp32 too, since bf16 there is emulated and slower (ENVIRONMENT.md).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+from typing import Mapping
+
+log = logging.getLogger(__name__)
+
+PRECISION_ENV = "CULLER_DEEP_PRECISION"
+PRECISIONS = ("auto", "fp32")
+
+
+def cpu_has_amx_bf16() -> bool:
+    """Whether this CPU multiplies bf16 matrices in AMX tiles (and oneDNN is there to use them)."""
+    import torch
+
+    try:
+        if not torch.backends.mkldnn.is_available():
+            return False
+        caps = torch.cpu.get_capabilities()
+        return bool(caps.get("amx_tile") and caps.get("amx_bf16"))
+    except Exception:  # noqa: BLE001 - an older torch without the query: assume no AMX
+        return False
+
+
+def requested_precision(requested: str | None, environ: Mapping[str, str] | None = None) -> str:
+    """'auto' or 'fp32' from the argument, else from CULLER_DEEP_PRECISION, else 'auto'."""
+    if requested is not None:
+        value = requested.strip().lower()
+        if value not in PRECISIONS:
+            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {requested!r}")
+        return value
+    env = (environ if environ is not None else os.environ).get(PRECISION_ENV, "").strip().lower()
+    if env and env not in PRECISIONS:
+        log.warning("%s=%s is not one of %s; using auto", PRECISION_ENV, env, ", ".join(PRECISIONS))
+        return "auto"
+    return env or "auto"
+
+
+def choose_precision(device, requested: str | None = None, environ: Mapping[str, str] | None = None) -> str:
+    """'bf16' (the AMX fast path) or 'fp32' for models running on `device`."""
+    if requested_precision(requested, environ) == "fp32":
+        return "fp32"
+    if getattr(device, "type", str(device)) != "cpu":
+        return "fp32"
+    return "bf16" if cpu_has_amx_bf16() else "fp32"
+
+
+def autocast_bf16():
+    """bf16 autocast for a CNN trunk on the CPU. Thread-local: other threads keep their arithmetic."""
+    import torch
+
+    return torch.autocast("cpu", dtype=torch.bfloat16)
+
+
+_matmul_lock = threading.Lock()
+_matmul_users = 0
+_matmul_saved: str | None = None
+
+
+@contextlib.contextmanager
+def bf16_matmuls():
+    """While active, oneDNN computes fp32 matmuls/linears with bf16 inputs and fp32 accumulation.
+
+    torch keeps this flag process-wide (there is no thread-local form, unlike autocast). That is
+    acceptable here: inside the app every analyzer of a process takes the same precision decision
+    (CULLER_DEEP_PRECISION / the default), and the other models running meanwhile in the other
+    deep thread run their matmuls under bf16 autocast already. The flag is set only for the span of
+    a ViT forward and restored when the last concurrent user leaves (counted under a lock), so a
+    forced-fp32 analyzer used afterwards in the same process computes in exact fp32 again.
+    """
+    import torch
+
+    global _matmul_users, _matmul_saved
+    matmul = torch.backends.mkldnn.matmul
+    with _matmul_lock:
+        if _matmul_users == 0:
+            _matmul_saved = matmul.fp32_precision
+            matmul.fp32_precision = "bf16"
+        _matmul_users += 1
+    try:
+        yield
+    finally:
+        with _matmul_lock:
+            _matmul_users -= 1
+            if _matmul_users == 0:
+                matmul.fp32_precision = _matmul_saved
