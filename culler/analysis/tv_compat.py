@@ -6,14 +6,18 @@ were never defined, so ``import torchvision`` (and open_clip, timm, pyiqa) raise
 ``RuntimeError: operator torchvision::nms does not exist``. Defining the two schemas first lets
 the pure-Python parts (transforms, models) work; ``torchvision.ops`` stays unusable, so culler
 decodes with Pillow/OpenCV. ``ensure()`` must run before anything imports torchvision.
+It is thread-safe: threads calling it at once (e.g. the analysis thread and a test's or a tool's
+own thread) define the schemas once; a second definition would raise.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import sys
+import threading
 
 _library = None  # keeps the torch.library.Library alive: dropping it would undefine the ops
+_lock = threading.Lock()  # one definer at a time: the check and the definition must be one step
 
 
 def _extension_loads() -> bool:
@@ -39,13 +43,16 @@ def _extension_loads() -> bool:
 def ensure() -> None:
     """Define torchvision's operator schemas when its compiled extension cannot provide them."""
     global _library
-    if _library is not None or "torchvision" in sys.modules:
+    if _library is not None:
         return
-    if _extension_loads():
-        return
-    import torch
+    with _lock:
+        if _library is not None or "torchvision" in sys.modules:
+            return
+        if _extension_loads():
+            return
+        import torch
 
-    lib = torch.library.Library("torchvision", "DEF")
-    lib.define("nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
-    lib.define("qnms(Tensor qdets, Tensor scores, float iou_threshold) -> Tensor")
-    _library = lib
+        lib = torch.library.Library("torchvision", "DEF")
+        lib.define("nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
+        lib.define("qnms(Tensor qdets, Tensor scores, float iou_threshold) -> Tensor")
+        _library = lib
