@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+SCAN_WARNINGS_KEY = "scan_warnings"  # store setting: [[path, reason], ...] from the last full scan
+
 
 def list_image_files(root: Path, recursive: bool) -> dict[str, tuple[int, int]]:
     """Album-relative posix path -> (size, mtime_ns) of every photo file, by the album's own rules
@@ -58,12 +60,32 @@ def stored_matches_folder(root: Path, stored: list, recursive: bool) -> bool:
 
 
 def refresh_photos(root: Path, store, recursive: bool = False, on_error=None) -> tuple[list, bool]:
-    """The album's photos, synced to the store; (photos with ids, whether a full scan ran)."""
+    """The album's photos, synced to the store; (photos with ids, whether a full scan ran).
+
+    on_error(path, reason) hears what the last full scan found wrong that no photo's error tells:
+    an unreadable or malformed XMP sidecar (its decision was not imported), a folder that cannot
+    be opened, a damaged RAW whose JPEG is shown, a broken symlink. Photos listed with status
+    'error' are left out (their reason is in the photo list). The warnings are kept in the store,
+    so a run that finds the folder unchanged (the window's loader scanned it a moment before the
+    analysis started) still reports them.
+    """
     stored = store.photos()
-    if stored and stored_matches_folder(root, stored, recursive):
-        return stored, False
+    unchanged = bool(stored) and stored_matches_folder(root, stored, recursive)
+    warnings = store.get(SCAN_WARNINGS_KEY, []) if unchanged else _full_scan(Path(root), store, recursive)
+    if on_error is not None:
+        for path, reason in warnings:
+            on_error(path, reason)
+    return (stored, False) if unchanged else (store.photos(), True)
+
+
+def _full_scan(root: Path, store, recursive: bool) -> list[list[str]]:
     from culler.core import album
 
-    photos = album.scan(Path(root), recursive=recursive, on_error=on_error)
+    reports: list[tuple[str, str]] = []
+    photos = album.scan(root, recursive=recursive, on_error=lambda path, reason: reports.append((path, reason)))
     store.sync_photos(photos)
-    return store.photos(), True
+    told = {(p.path, p.error) for p in photos if p.status == "error"}
+    warnings = [[path, reason] for path, reason in dict.fromkeys(reports) if (path, reason) not in told]
+    if store.get(SCAN_WARNINGS_KEY, []) != warnings:
+        store.set(SCAN_WARNINGS_KEY, warnings)
+    return warnings
