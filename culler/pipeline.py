@@ -98,6 +98,7 @@ class Pipeline:
         self.model_status: dict[str, str] = {}  # model name -> 'ok' | 'missing' | 'failed: ...'
         self.vanished: list[str] = []  # paths that disappeared during the run
         self.errors: dict[str, str] = {}  # path -> why it could not be analysed (this run)
+        self.scan_warnings: list[tuple[str, str]] = []  # (path, reason): bad sidecars etc. (pipeline_scan)
         self.analysed = 0  # photos analysed by this run (errors included)
         self.scanned = False  # whether this run did a full scan of the folder
         self._deep = None
@@ -137,6 +138,8 @@ class Pipeline:
         yield self._report("scan", 0, 1, message=f"reading {self.album_root}")
         photos = self._scan()
         yield self._report("scan", 1, 1, message=f"{len(photos)} photos")
+        for path, reason in self.scan_warnings:
+            yield self._report("scan", 1, 1, current_path=path, message=f"{path}: {reason}")
         if self.cancelled:
             yield self._report("cancelled", 0, 0, message="cancelled")
             return
@@ -171,7 +174,8 @@ class Pipeline:
     def _scan(self) -> list:
         from culler.pipeline_scan import refresh_photos
 
-        photos, self.scanned = refresh_photos(self.album_root, self.store, self.recursive)
+        photos, self.scanned = refresh_photos(self.album_root, self.store, self.recursive,
+                                              on_error=lambda path, why: self.scan_warnings.append((path, why)))
         return photos
 
     def _plan_models(self) -> list[str]:
