@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -16,7 +18,31 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Never wait on a Hugging Face lookup (each failed one hangs ~47 s here).
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ.pop("CULLER_MODELS_DIR", None)
+
+
+def _remove_home(home: Path, owner_pid: int) -> None:
+    """Delete the run's temp home at exit (each run used to leave one in /tmp), ignoring errors.
+    Folders a test made read-only (chmod 0o500, 0o000) get their permissions back first, or an
+    ordinary user could neither list nor empty them."""
+    if os.getpid() != owner_pid:
+        return  # a forked child exiting: the home still belongs to the test run
+    try:
+        os.chmod(home, 0o700)
+        for folder, subfolders, _files in os.walk(home):
+            for name in subfolders:
+                path = os.path.join(folder, name)
+                try:
+                    if not os.path.islink(path):  # never chmod what a link points at outside
+                        os.chmod(path, 0o700)
+                except OSError:
+                    pass
+    except OSError:
+        pass
+    shutil.rmtree(home, ignore_errors=True)
+
+
 _home = Path(tempfile.mkdtemp(prefix="culler-tests-home-"))
+atexit.register(_remove_home, _home, os.getpid())
 for var in ("XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME"):
     os.environ[var] = str(_home / var.lower())
 os.environ["TORCH_HOME"] = str(_home / "torch")
