@@ -31,6 +31,7 @@ from culler.core.store_analysis import AnalysisTables
 from culler.core.store_files import (CorruptStoreError, StoreError, StoreLockedError, connect,
                                      is_lock_error, locate_session, move_aside)
 from culler.core.store_schema import migrate
+from culler.core.store_sidecars import SidecarClash, merge_sidecars
 
 __all__ = ["Store", "StoreError", "StoreLockedError", "UNSET"]
 
@@ -82,6 +83,7 @@ class Store(AnalysisTables):
         self.log_path = decision_log.path
         self.recovered_from: Path | None = None  # the damaged database set aside at open, if any
         self.recovered_decisions = 0  # decisions restored from the log at open
+        self.sidecar_clashes: list[SidecarClash] = []  # from the last sync_photos
 
     # ----------------------------------------------------------------- opening and closing
     @classmethod
@@ -200,7 +202,9 @@ class Store(AnalysisTables):
     # ----------------------------------------------------------------- photos
     def sync_photos(self, photos: list[Photo]) -> list[Photo]:
         """Record the latest scan: upsert by path (ids stay stable), mark the rest missing,
-        import sidecar decisions for photos that have none yet. Sets `.id` on each photo."""
+        import sidecar decisions for photos that have none yet, or whose sidecar was edited in
+        another program while their decision here was left alone (store_sidecars.py; clashes
+        end up in `sidecar_clashes`). Sets `.id` on each photo."""
         rows = [_photo_row(p) for p in photos]
         with self._write() as conn:
             conn.execute("UPDATE photos SET missing = 1 WHERE missing = 0")
@@ -218,23 +222,10 @@ class Store(AnalysisTables):
             ids = dict(conn.execute("SELECT path, id FROM photos WHERE missing = 0"))
             for p in photos:
                 p.id = ids[p.path]
-            self._import_sidecars(conn, photos)
+            replaced, clashes = merge_sidecars(conn, photos, self._log_in_transaction)
+        self.sidecar_clashes = clashes
+        self._notify(replaced)  # a window showing these photos must repaint them
         return photos
-
-    def _import_sidecars(self, conn: sqlite3.Connection, photos: list[Photo]) -> None:
-        offered = {p.id: p for p in photos if p.sidecar_decision is not None}
-        if not offered:
-            return
-        decided = {row[0] for row in conn.execute("SELECT photo_id FROM decisions")}
-        new = [p for pid, p in offered.items() if pid not in decided]
-        if not new:
-            return
-        now = time.time()
-        self._log_in_transaction("import", None, [(p.path, p.sidecar_decision) for p in new])
-        conn.executemany(
-            "INSERT INTO decisions (photo_id, flag, rating, label, updated) VALUES (?, ?, ?, ?, ?)",
-            [(p.id, p.sidecar_decision.flag, p.sidecar_decision.rating, p.sidecar_decision.label, now)
-             for p in new])
 
     def photos(self) -> list[Photo]:
         """Photos present in the last scan, by capture time (unknown times last), then path."""

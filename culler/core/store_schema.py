@@ -12,6 +12,8 @@ Layout (version 1):
 - steps / step_changes: the undo log; `undone` marks the redo tail.
 - analysis (+ embeddings): signals as JSON, the (size, mtime_ns) they were computed for,
   tiny grey images and errors; scores; photo_groups; settings; review_summaries.
+Version 2 adds sidecar_seen: the XMP sidecar decision the last scan saw per photo, so a sidecar
+edited in another program afterwards is noticed (store_sidecars.py).
 """
 
 from __future__ import annotations
@@ -100,8 +102,13 @@ def _to_v1(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+def _to_v2(conn: sqlite3.Connection) -> None:
+    conn.execute("CREATE TABLE sidecar_seen (photo_id INTEGER PRIMARY KEY, flag TEXT NOT NULL, "
+                 "rating INTEGER NOT NULL, label TEXT)")
+
+
 Migration = Callable[[sqlite3.Connection], None]
-MIGRATIONS: list[Migration] = [_to_v1]
+MIGRATIONS: list[Migration] = [_to_v1, _to_v2]
 
 
 def schema_version(conn: sqlite3.Connection) -> int:

@@ -395,17 +395,18 @@ def test_an_older_session_is_migrated_keeping_decisions_and_a_backup(album, data
     store.decide([ids["IMG_0001.JPG"]], flag="pick")
     store.close()
 
-    def to_v2(conn):
+    def add_a_column(conn):
         conn.execute("ALTER TABLE photos ADD COLUMN note TEXT")
 
-    monkeypatch.setattr(store_schema, "MIGRATIONS", [*store_schema.MIGRATIONS, to_v2])
+    current = len(store_schema.MIGRATIONS)
+    monkeypatch.setattr(store_schema, "MIGRATIONS", [*store_schema.MIGRATIONS, add_a_column])
     store, _ = open_synced(album, data_dir)
-    assert store._read("PRAGMA user_version")[0][0] == 2
+    assert store._read("PRAGMA user_version")[0][0] == current + 1
     assert store.decision(ids["IMG_0001.JPG"]) == Decision("pick")
-    assert (album / ".culler" / "session.sqlite.v1-backup").exists()
+    assert (album / ".culler" / f"session.sqlite.v{current}-backup").exists()
     store.close()
 
-    monkeypatch.setattr(store_schema, "MIGRATIONS", store_schema.MIGRATIONS[:1])
+    monkeypatch.setattr(store_schema, "MIGRATIONS", store_schema.MIGRATIONS[:current])
     with pytest.raises(StoreError, match="newer culler"):
         Store.open(album, data_dir)
 
