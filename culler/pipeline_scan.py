@@ -2,7 +2,10 @@
 
 A first visit scans the album (culler.core.album.scan reads every file's EXIF) and stores it.
 On later visits a cheap listing (one stat per file, no file opened) is compared with what the
-store holds; only when a file was added, removed or changed is the full scan done again.
+store holds; only when a file was added, removed or changed is the full scan done again. XMP
+sidecars count as files here: one edited in Lightroom or darktable after culler read it brings a
+full scan, and the store takes its rating and label unless the decision was changed in culler
+since (culler.core.store_sidecars has the rule; a clash is reported, culler's decision kept).
 """
 
 from __future__ import annotations
@@ -11,15 +14,23 @@ import os
 from pathlib import Path
 
 SCAN_WARNINGS_KEY = "scan_warnings"  # store setting: [[path, reason], ...] from the last full scan
+SIDECARS_KEY = "sidecar_files"  # store setting: {path: [size, mtime_ns]} of the sidecars it read
 
 
 def list_image_files(root: Path, recursive: bool) -> dict[str, tuple[int, int]]:
     """Album-relative posix path -> (size, mtime_ns) of every photo file, by the album's own rules
     (hidden files, `.culler` and `_rejected` folders skipped, symlinked folders not followed)."""
+    return list_album_files(root, recursive)[0]
+
+
+def list_album_files(root: Path, recursive: bool) -> tuple[dict[str, tuple[int, int]], dict[str, list[int]]]:
+    """(photo files, XMP sidecar files): album-relative posix path -> (size, mtime_ns), both by
+    the rules of list_image_files (sidecars as [size, mtime_ns], the form the store keeps)."""
     from culler.core import album
 
     extensions = tuple(album.IMAGE_EXTENSIONS) + tuple(album.RAW_EXTENSIONS)
     found: dict[str, tuple[int, int]] = {}
+    sidecars: dict[str, list[int]] = {}
     pending = [Path(root)]
     while pending:
         folder = pending.pop()
@@ -37,19 +48,26 @@ def list_image_files(root: Path, recursive: bool) -> dict[str, tuple[int, int]]:
                     continue
                 if e.is_symlink() and e.is_dir():
                     continue  # a symlinked folder: not followed
-                if not e.name.lower().endswith(extensions):
+                name = e.name.lower()
+                is_sidecar = name.endswith(".xmp")
+                if not is_sidecar and not name.endswith(extensions):
                     continue
                 st = e.stat()
             except OSError:
                 continue
             rel = album.printable_path(Path(e.path).relative_to(root).as_posix())  # as scan lists it
-            found[rel] = (st.st_size, st.st_mtime_ns)
-    return found
+            if is_sidecar:
+                sidecars[rel] = [st.st_size, st.st_mtime_ns]
+            else:
+                found[rel] = (st.st_size, st.st_mtime_ns)
+    return found, sidecars
 
 
-def stored_matches_folder(root: Path, stored: list, recursive: bool) -> bool:
-    """True when the folder holds exactly the stored photos' files, with unchanged primaries."""
-    files = list_image_files(root, recursive)
+def stored_matches_folder(root: Path, stored: list, recursive: bool,
+                          files: dict[str, tuple[int, int]] | None = None) -> bool:
+    """True when the folder (or its listing `files`) holds exactly the stored photos' files,
+    with unchanged primaries."""
+    files = list_image_files(root, recursive) if files is None else files
     expected: set[str] = set()
     for p in stored:
         expected.add(p.path)
@@ -70,8 +88,16 @@ def refresh_photos(root: Path, store, recursive: bool = False, on_error=None) ->
     analysis started) still reports them.
     """
     stored = store.photos()
-    unchanged = bool(stored) and stored_matches_folder(root, stored, recursive)
-    warnings = store.get(SCAN_WARNINGS_KEY, []) if unchanged else _full_scan(Path(root), store, recursive)
+    # Listed before a full scan reads the sidecars: one edited meanwhile differs next time.
+    files, sidecars = list_album_files(Path(root), recursive)
+    unchanged = (bool(stored) and stored_matches_folder(root, stored, recursive, files)
+                 and store.get(SIDECARS_KEY) == sidecars)
+    if unchanged:
+        warnings = store.get(SCAN_WARNINGS_KEY, [])
+    else:
+        warnings = _full_scan(Path(root), store, recursive)
+        if store.get(SIDECARS_KEY) != sidecars:
+            store.set(SIDECARS_KEY, sidecars)
     if on_error is not None:
         for path, reason in warnings:
             on_error(path, reason)
@@ -86,6 +112,7 @@ def _full_scan(root: Path, store, recursive: bool) -> list[list[str]]:
     store.sync_photos(photos)
     told = {(p.path, p.error) for p in photos if p.status == "error"}
     warnings = [[path, reason] for path, reason in dict.fromkeys(reports) if (path, reason) not in told]
+    warnings += [[clash.path, clash.message()] for clash in getattr(store, "sidecar_clashes", [])]
     if store.get(SCAN_WARNINGS_KEY, []) != warnings:
         store.set(SCAN_WARNINGS_KEY, warnings)
     return warnings
