@@ -50,8 +50,7 @@ def describe(d: Decision) -> str:
 def merge_sidecars(conn: sqlite3.Connection, photos: list[Photo],
                    log_append: LogAppend) -> tuple[list[int], list[SidecarClash]]:
     """Apply the rule above to photos that carry a sidecar_decision (ids set), inside the caller's
-    transaction. Returns (ids whose earlier decision was replaced by an edited sidecar, clashes);
-    first imports are in neither."""
+    transaction. Returns (ids whose decision was taken from a sidecar, clashes)."""
     offered = {p.id: p for p in photos if p.sidecar_decision is not None}
     if not offered:
         return [], []
@@ -84,4 +83,4 @@ def merge_sidecars(conn: sqlite3.Connection, photos: list[Photo],
     if remember:
         conn.executemany("INSERT OR REPLACE INTO sidecar_seen VALUES (?, ?, ?, ?)",
                          [(pid, d.flag, d.rating, d.label) for pid, d in remember.items()])
-    return [pid for pid in take if pid in current], clashes
+    return list(take), clashes

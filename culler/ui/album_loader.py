@@ -55,4 +55,6 @@ class AlbumLoader(QThread):
             log.exception("scanning %s failed", self.root)
             self.failed.emit(f"Could not read the folder {self.root}: {exc}")
             return
-        self.synced.emit(photos, rescanned or len(photos) != len(known))
+        # A full scan that found only edited sidecars leaves the list as it was (their decisions
+        # reach the views through the store's observers): no reason to rebuild the grid.
+        self.synced.emit(photos, rescanned and photos != known)

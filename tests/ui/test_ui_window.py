@@ -247,3 +247,25 @@ def test_help_menu_opens_about_with_version_and_licences(window, qtbot):
     names = {table.item(r, 0).text().lower() for r in range(table.rowCount())}
     assert {"torch", "pyiqa", "open_clip_torch", "opencv-python-headless"} <= names and any(n.startswith("pyside6") for n in names)
     dialog.close()
+
+
+def test_a_sidecar_rated_elsewhere_shows_on_reopen_without_rebuilding_the_grid(qtbot, ctx, album):
+    from culler.core.records import Decision
+    from culler.core.xmp import write_sidecar
+
+    first = open_window(qtbot, ctx, album)
+    key(qtbot, first, Qt.Key.Key_Right)
+    assert current_name(first) == "IMG_0002.jpg"
+    key(qtbot, first, Qt.Key.Key_2)  # IMG_0002 rated here; IMG_0003 never touched in culler
+    first.close()
+    write_sidecar(album / "IMG_0003.xmp", Decision("pick", 5, "Green"))  # Lightroom, meanwhile
+
+    again = open_window(qtbot, ctx, album)
+    resets = []
+    again.model.modelReset.connect(lambda: resets.append(True))
+    qtbot.waitUntil(lambda: decision_of(again, "IMG_0003.jpg") == Decision("pick", 5, "Green"), timeout=10_000)
+    shown = next(i for i in again.model.ids if again.model.state.name(i) == "IMG_0003.jpg")
+    qtbot.waitUntil(lambda: again.model.state.decision(shown).rating == 5, timeout=5_000)  # the grid shows it
+    assert decision_of(again, "IMG_0002.jpg").rating == 2
+    assert current_name(again) == "IMG_0002.jpg" and resets == []  # the user's place was kept
+    again.close()
