@@ -222,7 +222,7 @@ class Store(AnalysisTables):
             ids = dict(conn.execute("SELECT path, id FROM photos WHERE missing = 0"))
             for p in photos:
                 p.id = ids[p.path]
-            taken, clashes = merge_sidecars(conn, photos, self._log_in_transaction)
+            taken, clashes = merge_sidecars(conn, photos, self._log_in_transaction, self._apply)
         self.sidecar_clashes = clashes
         self._notify(taken)  # a window already showing these photos (a rescan) must repaint them
         return photos

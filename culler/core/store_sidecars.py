@@ -17,13 +17,13 @@ log, inside the caller's transaction.
 from __future__ import annotations
 
 import sqlite3
-import time
 from dataclasses import dataclass
 from typing import Callable
 
 from culler.core.records import Decision, Photo
 
 LogAppend = Callable[[str, int | None, list[tuple[str, Decision]]], None]
+Apply = Callable[[sqlite3.Connection, dict[int, Decision]], None]
 
 
 @dataclass(frozen=True)
@@ -47,10 +47,10 @@ def describe(d: Decision) -> str:
     return ", ".join(parts)
 
 
-def merge_sidecars(conn: sqlite3.Connection, photos: list[Photo],
-                   log_append: LogAppend) -> tuple[list[int], list[SidecarClash]]:
+def merge_sidecars(conn: sqlite3.Connection, photos: list[Photo], log_append: LogAppend,
+                   apply: Apply) -> tuple[list[int], list[SidecarClash]]:
     """Apply the rule above to photos that carry a sidecar_decision (ids set), inside the caller's
-    transaction. Returns (ids whose decision was taken from a sidecar, clashes)."""
+    transaction (`apply` writes decisions, `log_append` logs them). Returns (ids whose decision was taken from a sidecar, clashes)."""
     offered = {p.id: p for p in photos if p.sidecar_decision is not None}
     if not offered:
         return [], []
@@ -74,12 +74,7 @@ def merge_sidecars(conn: sqlite3.Connection, photos: list[Photo],
             remember[pid] = new
     if take:
         log_append("import", None, [(offered[pid].path, d) for pid, d in take.items()])
-        now = time.time()
-        conn.executemany(
-            "INSERT INTO decisions (photo_id, flag, rating, label, updated) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT (photo_id) DO UPDATE SET flag = excluded.flag, rating = excluded.rating, "
-            "label = excluded.label, updated = excluded.updated",
-            [(pid, d.flag, d.rating, d.label, now) for pid, d in take.items()])
+        apply(conn, take)
     if remember:
         conn.executemany("INSERT OR REPLACE INTO sidecar_seen VALUES (?, ?, ?, ?)",
                          [(pid, d.flag, d.rating, d.label) for pid, d in remember.items()])

@@ -4,7 +4,6 @@ lost database from the log gives back exactly the decisions that were committed,
 from __future__ import annotations
 
 import sqlite3
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ from culler.core.decision_log import DecisionLog
 from culler.core.records import Decision
 from culler.core.store import Store
 from tests.core.test_store_crash import decisions_by_path, make_album, scan
+from tests.tmpfs import small_tmpfs
 
 FULL = "database or disk is full"
 
@@ -102,18 +102,10 @@ def test_a_refused_sidecar_import_is_not_logged_either(album, tmp_path):
 
 @pytest.fixture
 def small_disk(tmp_path):
-    """A real 700 KB tmpfs (skipped where mounting is not allowed)."""
-    disk = tmp_path / "card"
-    disk.mkdir()
-    try:
-        mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=700k", "tmpfs", str(disk)],
-                                 capture_output=True, timeout=20).returncode == 0
-    except (OSError, subprocess.SubprocessError):
-        mounted = False
-    if not mounted:
-        pytest.skip("cannot mount a tmpfs here; the injected-failure tests cover the log")
-    yield disk
-    subprocess.run(["umount", "-l", str(disk)], capture_output=True, timeout=20)
+    """A real 700 KB tmpfs (skipped where mounting is not allowed; the injected-failure tests
+    cover the log there)."""
+    with small_tmpfs(tmp_path / "card") as disk:
+        yield disk
 
 
 def fill(disk: Path) -> Path:

@@ -20,6 +20,7 @@ import pytest
 
 from benchmarks.photo_factory import real_photo, resize, write_jpeg
 from tests.hardening.conftest import ROOT, culler_command, run_culler
+from tests.tmpfs import small_tmpfs
 from tests.ui.album_factory import make_ctx, open_window
 
 T0 = datetime(2024, 9, 1, 8, 0, 0)
@@ -248,16 +249,7 @@ def test_a_full_disk_refuses_the_decision_with_a_message_and_keeps_the_earlier_o
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication
 
-    disk = tmp_path / "card"
-    disk.mkdir()
-    try:
-        mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=700k", "tmpfs", str(disk)],
-                                 capture_output=True, timeout=20).returncode == 0
-    except (OSError, subprocess.SubprocessError):
-        mounted = False
-    if not mounted:
-        pytest.skip("cannot mount a tmpfs here")
-    try:
+    with small_tmpfs(tmp_path / "card") as disk:
         album = make_album(disk / "DCIM", 4, width=120)
         ctx = make_ctx(tmp_path / "home")
         window = open_window(qtbot, ctx, album)
@@ -287,5 +279,3 @@ def test_a_full_disk_refuses_the_decision_with_a_message_and_keeps_the_earlier_o
         finally:
             again.close()
         assert got == {"IMG_0000.jpg": ("pick", 0, None), "IMG_0001.jpg": ("reject", 0, None)}
-    finally:
-        subprocess.run(["umount", "-l", str(disk)], capture_output=True, timeout=20)
