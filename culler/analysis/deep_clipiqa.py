@@ -10,8 +10,8 @@ requirement. A 224 px CLIP-IQA sees overall look (exposure, colour, gross blur/n
 sharpness: the technical signals at ~1024 px cover that.
 
 precision='bf16' (deep_precision.py: CPUs with AMX): CLIP's image tower (RN50 with its attention
-pool) runs in channels_last under bf16 autocast; the score formula (normalisation, the scaled cosine
-with the text features, softmax) stays fp32.
+pool, batch norms folded into the convolutions) runs in channels_last under bf16 autocast; the
+score formula (normalisation, the scaled cosine with the text features, softmax) stays fp32.
 
 The model file is OpenAI's TorchScript archive RN50.pt. `torch.jit.load` is not used on it: a
 TorchScript archive carries code that torch compiles and runs, and loading one is a documented code
@@ -233,6 +233,9 @@ class ClipIqaScorer:
             setattr(self.clip, name, None)
         self.precision = precision
         if precision == "bf16":
+            from culler.analysis.deep_precision import fold_batch_norms
+
+            fold_batch_norms(self.clip.visual)
             self.clip.visual.to(memory_format=torch.channels_last)
 
     def score(self, x):

@@ -11,9 +11,10 @@ Input: N x 3 x 299 x 299 floats in 0-1 (short side resized to 299, centre crop: 
 `NIMA.preprocess` does in eval mode; at exactly 299 its own resize and crop change nothing).
 Output: mean opinion score 1-10.
 
-precision='bf16' (deep_precision.py: CPUs with AMX): the InceptionResNetV2 trunk runs in
-channels_last under bf16 autocast; pooling, the linear head, softmax and the mean score stay fp32,
-the same steps as pyiqa's `NIMA.forward`. 'fp32' calls `NIMA.forward` itself.
+precision='bf16' (deep_precision.py: CPUs with AMX): the InceptionResNetV2 trunk, its batch norms
+folded into its convolutions, runs in channels_last under bf16 autocast; pooling, the linear head,
+softmax and the mean score stay fp32, the same steps as pyiqa's `NIMA.forward`. 'fp32' calls
+`NIMA.forward` itself.
 """
 
 from __future__ import annotations
@@ -74,6 +75,9 @@ class NimaScorer:
         self.arch = arch.eval().to(device)
         self.precision = precision
         if precision == "bf16":
+            from culler.analysis.deep_precision import fold_batch_norms
+
+            fold_batch_norms(self.arch.base_model)
             self.arch.base_model.to(memory_format=torch.channels_last)
 
     def score(self, x):

@@ -80,3 +80,25 @@ def test_fp32_can_be_forced_by_argument_or_environment():
     with pytest.raises(ValueError, match="precision"):
         DeepAnalyzer("/nonexistent", precision="int8")
     assert DeepAnalyzer("/nonexistent", environ={PRECISION_ENV: "fp32"}).requested_precision == "fp32"
+
+
+def test_folding_batch_norms_keeps_the_fp32_outputs(random_models_dir):
+    """Every batch norm of NIMA's and CLIP-IQA's trunks is folded, and in fp32 nothing changes."""
+    import torch
+
+    from culler.analysis import model_files
+    from culler.analysis.deep_clipiqa import ClipIqaScorer
+    from culler.analysis.deep_nima import NimaScorer
+    from culler.analysis.deep_precision import fold_batch_norms
+
+    cpu = torch.device("cpu")
+    nima = NimaScorer(model_files.locate("nima", random_models_dir), cpu)
+    clipiqa = ClipIqaScorer(model_files.locate("clipiqa", random_models_dir), cpu)
+    for scorer, trunk, size in ((nima, nima.arch.base_model, 299), (clipiqa, clipiqa.clip.visual, 224)):
+        x = torch.rand(2, 3, size, size, generator=torch.Generator().manual_seed(3))
+        with torch.inference_mode():
+            before = scorer.score(x)
+            norms = sum(isinstance(m, torch.nn.BatchNorm2d) for m in trunk.modules())
+            assert fold_batch_norms(trunk) == norms > 0
+            assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in trunk.modules())
+            torch.testing.assert_close(scorer.score(x), before, atol=1e-4, rtol=0)
