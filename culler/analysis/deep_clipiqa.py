@@ -233,10 +233,9 @@ class ClipIqaScorer:
             setattr(self.clip, name, None)
         self.precision = precision
         if precision == "bf16":
-            from culler.analysis.deep_precision import fold_batch_norms
+            from culler.analysis.deep_precision import prepare_bf16_trunk
 
-            fold_batch_norms(self.clip.visual)
-            self.clip.visual.to(memory_format=torch.channels_last)
+            prepare_bf16_trunk(self.clip.visual)
 
     def score(self, x):
         """CLIPIQA.forward with the text features given: same formula, same numbers."""

@@ -75,10 +75,9 @@ class NimaScorer:
         self.arch = arch.eval().to(device)
         self.precision = precision
         if precision == "bf16":
-            from culler.analysis.deep_precision import fold_batch_norms
+            from culler.analysis.deep_precision import prepare_bf16_trunk
 
-            fold_batch_norms(self.arch.base_model)
-            self.arch.base_model.to(memory_format=torch.channels_last)
+            prepare_bf16_trunk(self.arch.base_model)
 
     def score(self, x):
         if self.precision != "bf16":
