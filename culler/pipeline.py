@@ -12,9 +12,12 @@ Stages
    deep models, which run on batches of `batch_size` images. Results are written to the store as
    they arrive, so a cancelled or crashed run resumes where it stopped.
    Decoding + technical measures run in a small prefetch pool *while* the deep models run on
-   the previous batch, and the deep models themselves are split over parallel threads with one
+   earlier batches, and the deep models themselves are split over parallel threads with one
    torch thread each (pipeline_deep.py): on 2 cores that keeps both cores busy without torch's
-   OpenMP threads spinning at barriers whenever another thread (or the GUI) takes a core.
+   OpenMP threads spinning at barriers whenever another thread (or the GUI) takes a core. Up to
+   DEEP_BATCHES_IN_FLIGHT batches are queued, so each model group works at its own pace; results
+   are still stored in photo order. A pause first stores the batches in flight; a cancel drops
+   the deep work not yet started (those photos get it on the next run) and keeps the rest.
 3. group + rank: fused scores (analysis.score.fuse), bursts/duplicates (core.grouping) and
    best-of-group suggestions (core.ranking) are recomputed and stored.
 
@@ -50,6 +53,9 @@ ANALYSIS_LONG_EDGE = 1024
 # one prefetch worker hides it behind the inference; on bigger machines a second one helps.
 PREFETCH_WORKERS = 1 if (os.cpu_count() or 1) <= 2 else 2
 PREFETCH_WHILE_LOADING = 48  # photos decoded ahead while the deep models load
+# Deep batches queued at once: each model group (pipeline_deep.py) may run this many batches ahead
+# of the slowest one instead of waiting for it at the end of every batch.
+DEEP_BATCHES_IN_FLIGHT = 3
 
 
 @dataclass
@@ -282,8 +288,9 @@ class Pipeline:
             yield self._report("analyse", 0, 0, message="every photo is up to date")
             return
         pending: list[_Prepared] = []  # decoded, waiting for the next deep batch
-        # Two batches ahead: the prefetch then always has work to fill a core that one deep-model
-        # thread leaves idle at the end of a batch while the other one finishes.
+        in_flight: deque = deque()  # (photos, pipeline_deep.DeepBatch) submitted to the deep models
+        # Two batches decoded ahead of the deep batches in flight: the prefetch then has work to fill
+        # a core whenever the deep-model groups leave one idle.
         lookahead = 2 * self.batch_size + self.prefetch_workers
         queue: deque[Future] = deque()
         source = iter(todo)
@@ -306,6 +313,7 @@ class Pipeline:
             meter.start(0)  # loading the models is not part of the throughput
             while queue:
                 if self.control.paused:
+                    yield from self._finish_batches(in_flight, meter, total, keep=0)
                     yield self._report("paused", self.analysed, total, message="paused")
                     self.control.wait_while_paused()
                     meter.start(self.analysed)  # the pause is not part of the throughput
@@ -328,25 +336,39 @@ class Pipeline:
                     continue
                 pending.append(item)
                 if len(pending) >= self.batch_size:
-                    yield from self._run_batch(pending, meter, total)
+                    in_flight.append((pending, self._deep.submit([it.rgb for it in pending])))
                     pending = []
+                yield from self._finish_batches(in_flight, meter, total, keep=DEEP_BATCHES_IN_FLIGHT)
             if pending:
                 if self.cancelled:
                     # Keep the technical results now; the deep signals come on the next run.
                     for it in pending:
                         self._store(it)
                 else:
-                    yield from self._run_batch(pending, meter, total)
+                    in_flight.append((pending, self._deep.submit([it.rgb for it in pending])))
+            if self.cancelled:
+                for _batch, deep_batch in in_flight:
+                    deep_batch.cancel()  # what has not started stays for the next run
+            yield from self._finish_batches(in_flight, meter, total, keep=0)
         finally:
             for f in queue:
                 f.cancel()
+            for _batch, deep_batch in in_flight:
+                deep_batch.cancel()
             pool.shutdown(wait=True, cancel_futures=True)
 
-    def _run_batch(self, batch: list[_Prepared], meter: RateMeter, total: int) -> Iterator[Progress]:
+    def _finish_batches(self, in_flight: deque, meter: RateMeter, total: int, keep: int) -> Iterator[Progress]:
+        """Store the deep batches that are done, oldest first, waiting for the oldest while more
+        than `keep` are queued (results are stored in photo order)."""
+        while in_flight and (len(in_flight) > keep or in_flight[0][1].done()):
+            batch, deep_batch = in_flight.popleft()
+            yield from self._store_batch(batch, deep_batch, meter, total)
+
+    def _store_batch(self, batch: list[_Prepared], deep_batch, meter: RateMeter, total: int) -> Iterator[Progress]:
         try:
-            with self.times.measure("deep models (wall of a batch)") as t:
+            with self.times.measure("deep models (waited for a batch)") as t:
                 t.n = len(batch)
-                results = self._deep.run([it.rgb for it in batch])
+                results = deep_batch.result()
         except Exception as e:  # noqa: BLE001 - keep technical results, retry deep next run
             results = [({}, {})] * len(batch)
             message = f"deep models failed on a batch: {type(e).__name__}: {e}"

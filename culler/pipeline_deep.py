@@ -9,11 +9,16 @@ with 1. So the models are split into groups of about equal cost - NIMA (Inceptio
 DeepAnalyzer of its own running in its own thread with `threads // groups` torch threads.
 The OS then shares the cores between whole, independent computations, without barriers.
 With one thread allowed (the GUI's default on 2 cores), all models run in one analyzer, in turn.
+
+Each group has a worker thread of its own and takes the batches in order at its own pace
+(`submit` returns at once): a group that finishes a batch early starts on the next one instead
+of waiting for the slower group at a per-batch barrier, which left a core idle at the end of
+every batch (measured on 2 cores: 1.81 of 2 cores used by the analysis, 7 % of the machine idle).
 """
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -36,8 +41,34 @@ def plan_groups(names: list[str], threads: int) -> tuple[list[tuple[str, ...]], 
     return groups, max(1, threads // parallel)
 
 
+class DeepBatch:
+    """One batch submitted to every model group; `result()` merges the groups' outputs."""
+
+    def __init__(self, futures: list[Future], n_images: int) -> None:
+        self.futures = futures
+        self.n_images = n_images
+
+    def done(self) -> bool:
+        return all(f.done() for f in self.futures)
+
+    def cancel(self) -> bool:
+        """Drop the groups' work that has not started; True when any was dropped (partial results)."""
+        return any([f.cancel() for f in self.futures])
+
+    def result(self) -> list[tuple[dict[str, float], dict[str, np.ndarray]]]:
+        """Waits for every group; raises what a group raised. A cancelled group adds nothing."""
+        merged: list[tuple[dict, dict]] = [({}, {}) for _ in range(self.n_images)]
+        for future in self.futures:
+            if future.cancelled():
+                continue
+            for (signals, embeddings), (s, e) in zip(merged, future.result()):
+                signals.update(s)
+                embeddings.update(e)
+        return merged
+
+
 class DeepRunner:
-    """The pipeline's view of the deep models: status(), available(), run(images), close()."""
+    """The pipeline's view of the deep models: status(), available(), submit(images) / run(images), close()."""
 
     def __init__(self, models_dir: Path, names: list[str], threads: int | None = None, times=None) -> None:
         from culler.analysis import deep
@@ -47,16 +78,9 @@ class DeepRunner:
         self.groups, self.threads_per_group = plan_groups(names, total)
         self.analyzers = [deep.DeepAnalyzer(Path(models_dir), names=g, threads=self.threads_per_group)
                           for g in self.groups]
-        self._pool = (ThreadPoolExecutor(max_workers=len(self.analyzers) - 1, thread_name_prefix="culler-deep")
-                      if len(self.analyzers) > 1 else None)
-
-    def _each(self, call):
-        """call(analyzer) for every analyzer, in parallel; results in analyzer order."""
-        if self._pool is None:
-            return [call(a) for a in self.analyzers]
-        futures = [self._pool.submit(call, a) for a in self.analyzers[1:]]
-        first = call(self.analyzers[0])
-        return [first] + [f.result() for f in futures]
+        # One worker per group: a group's batches run in order, the groups independently.
+        self._workers = [ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"culler-deep-{i}")
+                         for i in range(len(self.analyzers))]
 
     def load(self) -> None:
         """Build every model, one analyzer after the other: their first use imports torch,
@@ -66,32 +90,35 @@ class DeepRunner:
 
     def status(self) -> dict[str, str]:
         merged: dict[str, str] = {}
-        for s in self._each(lambda a: a.status()):
-            merged.update(s)
+        for a in self.analyzers:
+            merged.update(a.status())
         return merged
 
     def available(self) -> list[str]:
-        return [n for names in self._each(lambda a: a.available()) for n in names]
+        return [n for a in self.analyzers for n in a.available()]
+
+    @property
+    def precision(self) -> str | None:
+        """'bf16' | 'fp32' once the models are built (deep_precision.py); None before."""
+        return next((a.precision for a in self.analyzers if a.precision), None)
+
+    def _run_one(self, analyzer, images):
+        if self.times is None:
+            return analyzer.run(images)
+        with self.times.measure("+".join(analyzer.names)) as t:
+            t.n = len(images)
+            return analyzer.run(images)
+
+    def submit(self, images: list[np.ndarray]) -> DeepBatch:
+        """Queue the batch on every group's worker; returns at once."""
+        return DeepBatch([w.submit(self._run_one, a, images) for w, a in zip(self._workers, self.analyzers)],
+                         len(images))
 
     def run(self, images: list[np.ndarray]) -> list[tuple[dict[str, float], dict[str, np.ndarray]]]:
-        merged: list[tuple[dict, dict]] = [({}, {}) for _ in images]
-
-        def run_one(a):
-            if self.times is None:
-                return a.run(images)
-            with self.times.measure("+".join(a.names)) as t:
-                t.n = len(images)
-                return a.run(images)
-
-        for results in self._each(run_one):
-            for (signals, embeddings), (s, e) in zip(merged, results):
-                signals.update(s)
-                embeddings.update(e)
-        return merged
+        return self.submit(images).result()
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
-            self._pool = None
+        for w in self._workers:
+            w.shutdown(wait=True, cancel_futures=True)
         for a in self.analyzers:
             a.close()
