@@ -10,11 +10,12 @@ hardware tiles, several times faster than fp32 FMA. On such a CPU the deep model
   (NIMA) and ~20 % (CLIP-IQA), since each batch norm is otherwise a pass over the whole activation;
   then stores the convolution weights in bf16, which autocast would otherwise convert again on every
   call (identical outputs, ~4 % faster, ~150 MB less memory).
-- the CLIP embedding (ViT-B-32): fp32 everywhere, but oneDNN computes fp32 matmuls with bf16
-  inputs and fp32 accumulation (`bf16_matmuls()`); 111 -> 69. bf16 autocast made the ViT slower
-  (492): its casts around layer norms and attention cost more than they save.
-Differences against fp32 on random weights (tests/analysis/test_deep_precision.py): NIMA <= 0.03
-on its 1-10 scale, CLIP-IQA <= 0.01, embedding cosine >= 0.999 - far below what separates photos.
+- the CLIP embedding (ViT-B-32): the image tower in pure bf16 (open_clip's 'pure_bf16'); 107 -> 37.
+  bf16 autocast made the ViT slower (490): its casts around layer norms and attention cost more
+  than they save. (fp32 matmuls on bf16 inputs, 57, needs a process-wide oneDNN flag.)
+No process-wide torch setting is changed: autocast is thread-local, the rest is per model.
+Differences against fp32 on random weights (tests/analysis/test_deep_precision.py): NIMA <= 0.005
+on its 1-10 scale, CLIP-IQA <= 0.002, embedding cosine >= 0.9995 - far below what separates photos.
 
 `choose_precision(device, requested)` decides: 'fp32' when asked (the DeepAnalyzer argument
 `precision='fp32'` or the environment variable CULLER_DEEP_PRECISION=fp32), else 'bf16' on a CPU
@@ -24,10 +25,8 @@ a CPU without AMX keeps fp32 too, since bf16 there is emulated and slower (ENVIR
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
-import threading
 from typing import Mapping
 
 log = logging.getLogger(__name__)
@@ -77,40 +76,6 @@ def autocast_bf16():
     import torch
 
     return torch.autocast("cpu", dtype=torch.bfloat16)
-
-
-_matmul_lock = threading.Lock()
-_matmul_users = 0
-_matmul_saved: str | None = None
-
-
-@contextlib.contextmanager
-def bf16_matmuls():
-    """While active, oneDNN computes fp32 matmuls/linears with bf16 inputs and fp32 accumulation.
-
-    torch keeps this flag process-wide (there is no thread-local form, unlike autocast). That is
-    acceptable here: inside the app every analyzer of a process takes the same precision decision
-    (CULLER_DEEP_PRECISION / the default), and the other models running meanwhile in the other
-    deep thread run their matmuls under bf16 autocast already. The flag is set only for the span of
-    a ViT forward and restored when the last concurrent user leaves (counted under a lock), so a
-    forced-fp32 analyzer used afterwards in the same process computes in exact fp32 again.
-    """
-    import torch
-
-    global _matmul_users, _matmul_saved
-    matmul = torch.backends.mkldnn.matmul
-    with _matmul_lock:
-        if _matmul_users == 0:
-            _matmul_saved = matmul.fp32_precision
-            matmul.fp32_precision = "bf16"
-        _matmul_users += 1
-    try:
-        yield
-    finally:
-        with _matmul_lock:
-            _matmul_users -= 1
-            if _matmul_users == 0:
-                matmul.fp32_precision = _matmul_saved
 
 
 def prepare_bf16_trunk(module) -> None:

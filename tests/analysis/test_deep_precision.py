@@ -60,13 +60,6 @@ def test_bf16_scores_and_embeddings_equal_fp32_within_tolerance(both_outputs):
         assert np.corrcoef(a, b)[0, 1] > 0.98, name
 
 
-@needs_amx
-def test_the_process_wide_matmul_flag_is_restored_after_the_embedding(both_outputs):
-    import torch
-
-    assert torch.backends.mkldnn.matmul.fp32_precision == "none"
-
-
 def test_fp32_can_be_forced_by_argument_or_environment():
     import torch
 
