@@ -103,6 +103,7 @@ def run_pipeline(album: Path, models: Path, signals: str, threads: int | None, l
                           "group": span("group", "done")},
         "torch_threads": threads,
         "deep_groups": [list(g) for g in getattr(pipeline, "deep_groups", [])],
+        "deep_precision": getattr(pipeline, "deep_precision", None),
         "steps": pipeline.times.summary(),
     }
 

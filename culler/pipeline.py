@@ -111,6 +111,7 @@ class Pipeline:
         self._models_loaded = False
         self.times = StepTimes()  # where the time went, per step (benchmarks/analysis.py)
         self.deep_groups: list[tuple[str, ...]] = []  # how the deep models were split over threads
+        self.deep_precision: str | None = None  # 'bf16' (AMX fast path) | 'fp32', once the models load
 
     # -- controls (any thread) ---------------------------------------------------------------
     def pause(self) -> None:
@@ -214,6 +215,7 @@ class Pipeline:
                 self._deep.load()
             self.model_status.update(self._deep.status())
             ready = self._deep.available()
+            self.deep_precision = self._deep.precision
         except Exception as e:  # noqa: BLE001
             self.model_status = {k: (f"failed: {e}" if v == "ok" else v) for k, v in self.model_status.items()}
             ready = []
