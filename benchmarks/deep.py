@@ -1,12 +1,14 @@
 """Time the deep models per photo (batch 8) on this machine; prints one JSON object.
 
-    python benchmarks/deep.py [--models-dir DIR] [--threads 1,2] [--batch 8] [--photos 16] [--repeats 3]
+    python benchmarks/deep.py [--models-dir DIR] [--threads 1,2] [--precision auto,fp32] [--batch 8] [--photos 16] [--repeats 3]
 
 Without --models-dir, random-initialised weights of the real architectures are written to a temp
 folder first (same compute as the real weights). For each thread count: seconds to build the models,
 ms per photo for each model's forward pass on a ready batch, ms per photo to prepare the inputs from a
 ~1024 px decode, ms per photo end to end through `DeepAnalyzer.run`, and pyiqa's own CLIP-IQA forward
 at the same 224 px (text prompts re-encoded each call) for comparison. Peak RSS of the process at the end.
+--precision: 'auto' (bf16 on CPUs with AMX, see culler/analysis/deep_precision.py) and/or 'fp32';
+each run reports the precision that ran.
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ def _median_ms(fn, repeats: int, per: int, label: str | None = None) -> float:
     return round(1000 * statistics.median(times) / per, 1)
 
 
-def _measure(models_dir: Path, threads: int, batch: int, photos, repeats: int) -> dict:
+def _measure(models_dir: Path, threads: int, batch: int, photos, repeats: int, precision: str = "auto") -> dict:
     import numpy as np
     import torch
     from PIL import Image
@@ -65,10 +67,10 @@ def _measure(models_dir: Path, threads: int, batch: int, photos, repeats: int) -
     from culler.analysis.deep import DeepAnalyzer, square_crop
 
     start = time.perf_counter()
-    deep = DeepAnalyzer(models_dir, threads=threads, batch_size=batch)
+    deep = DeepAnalyzer(models_dir, threads=threads, batch_size=batch, precision=precision)
     available = deep.available()
     build_s = time.perf_counter() - start
-    out: dict = {"threads": threads, "build_seconds": round(build_s, 2), "available": available,
+    out: dict = {"threads": threads, "precision": deep.precision, "build_seconds": round(build_s, 2), "available": available,
                  "status": deep.status(), "ms_per_photo": {}}
     sample = photos[:batch]
     pil = [Image.fromarray(p) for p in sample]
@@ -113,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models-dir", type=Path)
     parser.add_argument("--threads", default=None, help="comma-separated thread counts (default: 1 and all cores)")
+    parser.add_argument("--precision", default="auto", help="comma-separated: auto (bf16 on AMX CPUs), fp32")
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--photos", type=int, default=16)
     parser.add_argument("--repeats", type=int, default=3)
@@ -132,7 +135,8 @@ def main(argv: list[str] | None = None) -> int:
             models_dir, weights = Path(tmp), "random"
             write_all(models_dir)
         photos = _photos(args.photos)
-        runs = [_measure(models_dir, t, args.batch, photos, args.repeats) for t in thread_counts]
+        runs = [_measure(models_dir, t, args.batch, photos, args.repeats, precision)
+                for precision in args.precision.split(",") for t in thread_counts]
     try:
         load = [round(x, 2) for x in os.getloadavg()]  # other processes competing for the cores
     except (OSError, AttributeError):
