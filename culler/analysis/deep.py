@@ -14,10 +14,11 @@ Each model gets the size it was trained at, made here with Pillow (antialiased, 
 - clip: 224 x 224, same tensor as clipiqa (open_clip's ViT-B-32 preprocessing) -> 512-d unit vector.
 Photos run in batches (default 8) under `torch.inference_mode`.
 
-Precision (deep_precision.py): on a CPU with AMX bf16 the models take a bf16 fast path (NIMA 3.5x,
-CLIP-IQA 3.3x, the embedding 1.6x faster here; scores within 0.03 of fp32 on NIMA's 1-10 scale and
-0.01 on CLIP-IQA's 0-1 on random weights). Exact fp32 everywhere: `DeepAnalyzer(..., precision='fp32')`
-or the environment variable CULLER_DEEP_PRECISION=fp32. `DeepAnalyzer.precision` says which ran.
+Precision (deep_precision.py): on a CPU with AMX bf16 the models take a bf16 fast path (NIMA 2.8x,
+CLIP-IQA 3.2x, the embedding 2.5x faster here; scores within 0.005 of fp32 on NIMA's 1-10 scale and
+0.002 on CLIP-IQA's 0-1, embedding cosine >= 0.9995, on random weights; tested). Exact fp32
+everywhere: `DeepAnalyzer(..., precision='fp32')` or the environment variable
+CULLER_DEEP_PRECISION=fp32. `DeepAnalyzer.precision` says which ran.
 
 Threads: `torch.set_num_threads` is process-wide. The analysis runs in a background thread while the
 GUI decodes thumbnails and paints, so the default leaves one core free: max(1, cores - 1). On an idle
