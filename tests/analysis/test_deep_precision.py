@@ -28,14 +28,21 @@ def _photos() -> list[np.ndarray]:
 
 
 @pytest.fixture(scope="module")
-def both_outputs(random_models_dir):
+def analyzers(random_models_dir):
+    """{precision asked: (DeepAnalyzer, its results on _photos(), the precision that ran)}."""
     photos = _photos()
     out = {}
     for precision in ("fp32", "auto"):
         deep = DeepAnalyzer(random_models_dir, threads=1, batch_size=4, precision=precision)
-        out[precision] = (deep.run(photos), deep.precision)
+        out[precision] = (deep, deep.run(photos), deep.precision)
+    yield out
+    for deep, _results, _precision in out.values():
         deep.close()
-    return out
+
+
+@pytest.fixture(scope="module")
+def both_outputs(analyzers):
+    return {precision: (results, ran) for precision, (_deep, results, ran) in analyzers.items()}
 
 
 @needs_amx
@@ -75,18 +82,14 @@ def test_fp32_can_be_forced_by_argument_or_environment():
     assert DeepAnalyzer("/nonexistent", environ={PRECISION_ENV: "fp32"}).requested_precision == "fp32"
 
 
-def test_folding_batch_norms_keeps_the_fp32_outputs(random_models_dir):
+def test_folding_batch_norms_keeps_the_fp32_outputs(analyzers):
     """Every batch norm of NIMA's and CLIP-IQA's trunks is folded, and in fp32 nothing changes."""
     import torch
 
-    from culler.analysis import model_files
-    from culler.analysis.deep_clipiqa import ClipIqaScorer
-    from culler.analysis.deep_nima import NimaScorer
     from culler.analysis.deep_precision import fold_batch_norms
 
-    cpu = torch.device("cpu")
-    nima = NimaScorer(model_files.locate("nima", random_models_dir), cpu)
-    clipiqa = ClipIqaScorer(model_files.locate("clipiqa", random_models_dir), cpu)
+    models = analyzers["fp32"][0]._models  # exact fp32 models; their results are already taken
+    nima, clipiqa = models["nima"], models["clipiqa"]
     for scorer, trunk, size in ((nima, nima.arch.base_model, 299), (clipiqa, clipiqa.clip.visual, 224)):
         x = torch.rand(2, 3, size, size, generator=torch.Generator().manual_seed(3))
         with torch.inference_mode():
