@@ -171,7 +171,7 @@ class Pipeline:
         secs = time.monotonic() - t_start
         rate = self.analysed / secs if secs > 0 and self.analysed else None
         yield self._report("done", self.analysed, len(todo), photos_per_second=rate, eta_seconds=0.0,
-                           message=self._summary(len(todo), n_groups, secs))
+                           message=self._summary(len(todo), len(photos), n_groups, secs))
 
     def run_to_end(self) -> Progress:
         """Consume run() and return its last report (headless callers, tests)."""
@@ -427,8 +427,11 @@ class Pipeline:
             self.on_progress(p)
         return p
 
-    def _summary(self, total: int, n_groups: int, secs: float) -> str:
-        parts = [f"analysed {self.analysed} of {total} photos in {secs:.1f} s"]
+    def _summary(self, total: int, in_album: int, n_groups: int, secs: float) -> str:
+        if total == 0:  # a rerun on an unchanged album: "analysed 0 of 0" would read as a failure
+            parts = [f"all {in_album} photos already analysed"]
+        else:
+            parts = [f"analysed {self.analysed} of {total} photos in {secs:.1f} s"]
         if self.errors:
             parts.append(f"{len(self.errors)} unreadable")
         if self.vanished:
