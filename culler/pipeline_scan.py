@@ -17,15 +17,10 @@ SCAN_WARNINGS_KEY = "scan_warnings"  # store setting: [[path, reason], ...] from
 SIDECARS_KEY = "sidecar_files"  # store setting: {path: [size, mtime_ns]} of the sidecars it read
 
 
-def list_image_files(root: Path, recursive: bool) -> dict[str, tuple[int, int]]:
-    """Album-relative posix path -> (size, mtime_ns) of every photo file, by the album's own rules
-    (hidden files, `.culler` and `_rejected` folders skipped, symlinked folders not followed)."""
-    return list_album_files(root, recursive)[0]
-
-
 def list_album_files(root: Path, recursive: bool) -> tuple[dict[str, tuple[int, int]], dict[str, list[int]]]:
-    """(photo files, XMP sidecar files): album-relative posix path -> (size, mtime_ns), both by
-    the rules of list_image_files (sidecars as [size, mtime_ns], the form the store keeps)."""
+    """(photo files, XMP sidecar files): album-relative posix path -> (size, mtime_ns), by the
+    album's own rules (hidden files, `.culler` and `_rejected` folders skipped, symlinked folders
+    not followed); sidecars as [size, mtime_ns], the form the store keeps."""
     from culler.core import album
 
     extensions = tuple(album.IMAGE_EXTENSIONS) + tuple(album.RAW_EXTENSIONS)
@@ -63,11 +58,9 @@ def list_album_files(root: Path, recursive: bool) -> tuple[dict[str, tuple[int, 
     return found, sidecars
 
 
-def stored_matches_folder(root: Path, stored: list, recursive: bool,
-                          files: dict[str, tuple[int, int]] | None = None) -> bool:
-    """True when the folder (or its listing `files`) holds exactly the stored photos' files,
-    with unchanged primaries."""
-    files = list_image_files(root, recursive) if files is None else files
+def stored_matches_folder(stored: list, files: dict[str, tuple[int, int]]) -> bool:
+    """True when the folder's photo files (`files`, from list_album_files) are exactly the stored
+    photos' files, with unchanged primaries."""
     expected: set[str] = set()
     for p in stored:
         expected.add(p.path)
@@ -90,13 +83,13 @@ def refresh_photos(root: Path, store, recursive: bool = False, on_error=None) ->
     stored = store.photos()
     # Listed before a full scan reads the sidecars: one edited meanwhile differs next time.
     files, sidecars = list_album_files(Path(root), recursive)
-    unchanged = (bool(stored) and stored_matches_folder(root, stored, recursive, files)
-                 and store.get(SIDECARS_KEY) == sidecars)
+    sidecars_known = store.get(SIDECARS_KEY) == sidecars
+    unchanged = bool(stored) and stored_matches_folder(stored, files) and sidecars_known
     if unchanged:
         warnings = store.get(SCAN_WARNINGS_KEY, [])
     else:
         warnings = _full_scan(Path(root), store, recursive)
-        if store.get(SIDECARS_KEY) != sidecars:
+        if not sidecars_known:
             store.set(SIDECARS_KEY, sidecars)
     if on_error is not None:
         for path, reason in warnings:

@@ -191,7 +191,7 @@ def test_hidden_files_culler_folder_and_sidecars_are_not_photos(tmp_path, photo)
 
 def test_the_rejected_folder_culler_moves_rejects_into_is_not_scanned(tmp_path, photo):
     from culler.core import export
-    from culler.pipeline_scan import list_image_files
+    from culler.pipeline_scan import list_album_files
 
     write_jpeg(tmp_path / "keep.jpg", photo, T0)
     write_jpeg(tmp_path / "day2" / "keep2.jpg", photo, T0 + timedelta(days=1))
@@ -201,7 +201,7 @@ def test_the_rejected_folder_culler_moves_rejects_into_is_not_scanned(tmp_path, 
     assert album.REJECTED_FOLDER == export.REJECTED_FOLDER
     assert [p.path for p in album.scan(tmp_path, recursive=True)] == ["keep.jpg", "day2/keep2.jpg"]
     # the pipeline's cheap listing agrees, so reopening the album does not rescan every time
-    assert set(list_image_files(tmp_path, recursive=True)) == {"keep.jpg", "day2/keep2.jpg"}
+    assert set(list_album_files(tmp_path, recursive=True)[0]) == {"keep.jpg", "day2/keep2.jpg"}
 
 
 def test_recursion_is_optional_and_a_symlink_loop_cannot_trap_it(tmp_path, photo):
