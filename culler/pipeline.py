@@ -341,7 +341,7 @@ class Pipeline:
                     continue
                 pending.append(item)
                 if len(pending) >= self.batch_size:
-                    in_flight.append((pending, self._deep.submit([it.rgb for it in pending])))
+                    self._submit(pending, in_flight)
                     pending = []
                 yield from self._finish_batches(in_flight, meter, total, keep=DEEP_BATCHES_IN_FLIGHT)
             if pending:
@@ -350,7 +350,7 @@ class Pipeline:
                     for it in pending:
                         self._store(it)
                 else:
-                    in_flight.append((pending, self._deep.submit([it.rgb for it in pending])))
+                    self._submit(pending, in_flight)
             if self.cancelled:
                 for _batch, deep_batch in in_flight:
                     deep_batch.cancel()  # what has not started stays for the next run
@@ -361,6 +361,10 @@ class Pipeline:
             for _batch, deep_batch in in_flight:
                 deep_batch.cancel()
             pool.shutdown(wait=True, cancel_futures=True)
+
+    def _submit(self, batch: list[_Prepared], in_flight: deque) -> None:
+        """Hand a batch to the deep models (returns at once); its results are stored in turn."""
+        in_flight.append((batch, self._deep.submit([it.rgb for it in batch])))
 
     def _finish_batches(self, in_flight: deque, meter: RateMeter, total: int, keep: int) -> Iterator[Progress]:
         """Store the deep batches that are done, oldest first, waiting for the oldest while more

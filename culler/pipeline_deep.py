@@ -68,7 +68,7 @@ class DeepBatch:
 
 
 class DeepRunner:
-    """The pipeline's view of the deep models: status(), available(), submit(images) / run(images), close()."""
+    """The pipeline's view of the deep models: status(), available(), submit(images), close()."""
 
     def __init__(self, models_dir: Path, names: list[str], threads: int | None = None, times=None) -> None:
         from culler.analysis import deep
@@ -113,9 +113,6 @@ class DeepRunner:
         """Queue the batch on every group's worker; returns at once."""
         return DeepBatch([w.submit(self._run_one, a, images) for w, a in zip(self._workers, self.analyzers)],
                          len(images))
-
-    def run(self, images: list[np.ndarray]) -> list[tuple[dict[str, float], dict[str, np.ndarray]]]:
-        return self.submit(images).result()
 
     def close(self) -> None:
         for w in self._workers:
