@@ -62,14 +62,17 @@ def group_and_rank(store) -> int:
     photos = store.photos()
     errors = store.analysis_errors()
     scores = fused_scores(store, photos, errors)
-    store.put_scores(scores)
+    signals = store.all_signals()
 
     usable = [p for p in photos if p.status == "ok" and p.id not in errors]
     groups = grouping.group(group_inputs(store, usable), grouping_params(store)) if usable else []
     keep_n = store.get("grouping.keep_n", 1)
     keep_n = keep_n if isinstance(keep_n, int) and keep_n >= 1 else 1
     plain = {pid: sc[0] for pid, sc in scores.items()}
-    rows = list(ranking.rank_groups(groups, store.all_signals(), plain, keep_n=keep_n)) if groups else []
+    rows = list(ranking.rank_groups(groups, signals, plain, keep_n=keep_n)) if groups else []
+    # The score people see: a frame with a clearly better sibling in its burst is worth less.
+    adjusted = ranking.album_scores(rows, plain, signals)
+    store.put_scores({pid: (adjusted.get(pid), conf) for pid, (_, conf) in scores.items()})
     # Unreadable photos stand alone and get no suggestion: nothing is known about them.
     for p in photos:
         if p.status != "ok" or p.id in errors:

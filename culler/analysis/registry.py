@@ -72,6 +72,9 @@ _TECHNICAL = (
                    "from the middle."),
     SignalSpec("contrast", "Contrast", 0.0, 1.0, True, TECHNICAL_LONG_EDGE,
                doc="RMS contrast of luminance, mapped to 0-1 (0.5 = std 0.1 of full scale)."),
+    SignalSpec("blockiness", "JPEG blocking", 0.0, 30.0, False, TECHNICAL_LONG_EDGE, norm=(0.0, 10.0),
+               unit="grey levels", doc="How strongly an 8x8 JPEG block grid shows (a heavily compressed "
+                                       "or re-saved copy); 0 = none."),
     SignalSpec("faces", "Faces", 0.0, 20.0, None, TECHNICAL_LONG_EDGE, unit="count",
                doc="Number of frontal faces found."),
     SignalSpec("eyes_closed", "Eyes closed", 0.0, 20.0, False, TECHNICAL_LONG_EDGE, unit="count",

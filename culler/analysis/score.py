@@ -7,7 +7,7 @@ Score
   the score is their weighted mean, times hard penalties:
 
       base  = sum(w_i * n_i) / sum(w_i)
-      score = base * eyes_penalty * blur_penalty
+      score = base * eyes_penalty * blur_penalty * clipping_penalty
 
   weights w: sharpness 3, exposure 2, eyes_open 2 (only with faces), clipiqa 2, motion_blur 1.5,
   nima 1.5, noise 1, contrast 0.5, any other registered deep signal 1. highlights/shadows
@@ -19,6 +19,12 @@ Score
     1 - eyes_open, the share of judged faces with eyes closed): all eyes closed costs 40 %.
   - blur_penalty = min(p(sharpness), p(1 - motion_blur)) with p(x) = 0.6 + 0.4 * x / 0.25 below
     0.25, else 1: a severely blurred or shaken frame loses up to 40 % however good the rest is.
+  - clipping_penalty = 1 - 0.7 * clamp((highlights + shadows clipped - 0.25) / 0.5): a frame
+    three quarters white or black (a flash misfire, a lens cap) loses 70 %; a blown sky on a
+    quarter of the frame costs nothing.
+
+The score people see is this one adjusted within bursts by `core.ranking.album_scores` (a frame
+with a clearly better sibling is worth less).
 
 Confidence
   agreement = 1 - 2 * (weighted standard deviation of the normalised components), so 1 when all
@@ -41,12 +47,15 @@ WEIGHTS: dict[str, float] = {
     "nima": 1.5, "noise": 1.0, "contrast": 0.5,
 }
 OTHER_DEEP_WEIGHT = 1.0
-# Covered by `exposure`, counted by eyes_open, or neutral: never a component of their own.
-NOT_COMPONENTS = frozenset({"highlights_clipped", "shadows_clipped", "eyes_closed", "faces", "brightness"})
+# Covered by `exposure`, counted by eyes_open, neutral, or only comparable within a burst
+# (blockiness: a source's own JPEG compression differs across an album): never a component.
+NOT_COMPONENTS = frozenset({"highlights_clipped", "shadows_clipped", "eyes_closed", "faces", "brightness",
+                            "blockiness"})
 FULL_WEIGHT = sum(w for n, w in WEIGHTS.items() if n != "eyes_open")
 EYES_CLOSED_COST = 0.4
 SEVERE_BLUR = 0.25
 BLUR_COST = 0.4
+CLIP_FREE, CLIP_FULL, CLIP_COST = 0.25, 0.75, 0.7
 
 
 def components(signals: dict[str, float | None]) -> dict[str, tuple[float, float]]:
@@ -79,7 +88,7 @@ def fuse(signals: dict[str, float | None]) -> tuple[float | None, float | None]:
     if total <= 0:
         return None, None
     base = sum(n * w for n, w in parts.values()) / total
-    score = base * eyes_penalty(signals) * blur_penalty(signals)
+    score = base * eyes_penalty(signals) * blur_penalty(signals) * clipping_penalty(signals)
 
     spread = math.sqrt(sum(w * (n - base) ** 2 for n, w in parts.values()) / total)
     agreement = max(0.0, 1.0 - 2.0 * spread)
@@ -100,6 +109,14 @@ def blur_penalty(signals: dict[str, float | None]) -> float:
     factors = [_severity(sharp) if sharp is not None else 1.0,
                _severity(1.0 - shake) if shake is not None else 1.0]
     return min(factors)
+
+
+def clipping_penalty(signals: dict[str, float | None]) -> float:
+    """1 up to a quarter of the frame clipped (a blown sky is part of many good photos), falling
+    linearly to 1 - CLIP_COST once three quarters of it are pure white or black."""
+    clipped = sum(v for v in (_number(signals.get("highlights_clipped")), _number(signals.get("shadows_clipped")))
+                  if v is not None)
+    return 1.0 - CLIP_COST * _clamp01((clipped - CLIP_FREE) / (CLIP_FULL - CLIP_FREE))
 
 
 def _severity(quality: float) -> float:

@@ -33,6 +33,9 @@ gains sharpness. Widths are in pixels of the measured image (1024 px long edge i
 - exposure = clamp(1 - level - clipping) with level = 0.6 (1 - exp(-((brightness - 0.46)/0.25)^2))
   and clipping = 3 max(0, highlights - 0.01) + 1.5 max(0, shadows - 0.05).
 - contrast = tanh(std(grey / 255) / 0.182) (0.5 = RMS contrast 0.1).
+- blockiness: how strongly the file's JPEG block grid shows, in grey levels (0-4 at quality 90+,
+  6-10 at 40-70, 10-30 below),
+  read only when the photo is measured at its own resolution (see `blockiness`).
 - faces, eyes_closed, eyes_open: from `faces.detect`; None when OpenCV has no cascades.
 """
 
@@ -53,6 +56,7 @@ SHARP_HALF_WIDTH = 1.6  # edge width (px) that maps to sharpness 0.5
 NOISE_HALF_SIGMA = 4.0  # noise sigma (grey levels) that maps to noise 0.5
 HIGHLIGHT_LEVEL, SHADOW_LEVEL = 252, 6
 MIN_FACE_EDGE_PIXELS = 40
+BLOCK = 8  # JPEG block size (px)
 
 
 def measure(rgb: np.ndarray, *, find_faces: bool = True,
@@ -86,6 +90,7 @@ def measure(rgb: np.ndarray, *, find_faces: bool = True,
             found = None
     signals.update(face_signals(found))
     signals.update(edge_signals(grey, sigma, found or []))
+    signals["blockiness"] = blockiness(grey)
     return signals
 
 
@@ -124,6 +129,32 @@ def exposure_signals(rgb: np.ndarray, grey8: np.ndarray) -> dict[str, float]:
     clipping = 3.0 * max(0.0, highlights - 0.01) + 1.5 * max(0.0, shadows - 0.05)
     return {"highlights_clipped": highlights, "shadows_clipped": shadows, "brightness": mean,
             "exposure": _clamp01(1.0 - level - clipping), "contrast": math.tanh(std / 0.182)}
+
+
+def blockiness(grey: np.ndarray) -> float:
+    """How strongly the photo's own 8x8 JPEG block grid shows, in grey levels.
+
+    For each axis, the mean squared step between neighbouring pixels at each of the 8 positions
+    in a block; the square root of the step at the file's block boundary minus the median
+    position (noise adds about the same variance to every position). The boundary is where the
+    file's own grid falls: every 8 px from the first pixel, or from the last one when the camera's
+    orientation flag turned the photo around. A grid at any other offset (inherited from an
+    earlier, cropped JPEG) is not this file's compression and is not counted. The weaker of the
+    two axes (a grid is on both, a fence is not). Only visible when the photo is measured at its
+    own resolution: a reduced decode averages the grid away and reads ~0, as a person would see it.
+    """
+    def axis(steps: np.ndarray) -> float:
+        per_column = steps.mean(axis=0)
+        n = per_column.size // BLOCK * BLOCK
+        if n < 4 * BLOCK:
+            return 0.0
+        per_position = per_column[:n].reshape(-1, BLOCK).mean(axis=0)
+        boundary = max(per_position[BLOCK - 1], per_position[per_column.size % BLOCK])
+        return math.sqrt(max(0.0, float(boundary - np.median(per_position))))
+
+    across = axis(np.square(np.diff(grey, axis=1)))
+    down = axis(np.square(np.diff(grey, axis=0)).T)
+    return min(min(across, down), 30.0)
 
 
 def face_signals(found: list[faces_mod.Face] | None) -> dict[str, float | None]:

@@ -1,29 +1,26 @@
 """Rank the frames of each group, suggest the best ones, and say why in a few words.
 
-Within a burst or a set of near-duplicates every frame shows the same moment, so the ranking
-looks first at what separates near-identical frames, each measured against the best frame of
-the group (relative, so a dim or soft scene is not punished as a whole):
-
-    eyes open  >  sharpness (faces / subject)  >  motion blur  >  exposure and clipping  >  noise
-
-and only then at overall quality and aesthetics (CLIP-IQA, NIMA, the fused score). These are
-added up as a weighted penalty (weights in RankingParams: the first ones dominate), the lowest
-penalty ranks first. Any signal may be missing: what is missing for the whole group counts for
-nothing, what is missing for one frame counts as the group's median. Two readings are relative
-to the group on purpose: exposure is the distance in stops from the group's median level (plus
-clipping, which cannot be undone), not from an ideal mid-grey that night or high-key scenes never
-meet; and motion blur only counts for a frame that is also softer than the sharpest one (on
-strong straight lines the directional measure reads high for steady frames too).
+Within a burst or a set of near-duplicates every frame shows the same moment, so the ranking looks
+at what separates near-identical frames: eyes open first (a blink ruins a frame whatever else it
+has), then the learned pairwise model of `frame_model` over sharpness, shake, noise, exposure
+against the group's shared level, clipping above the least clipped sibling and contrast. Quality
+and aesthetic scores (CLIP-IQA, NIMA, the fused score) only break near-ties: their weight is
+bounded so they can never overturn clear technical evidence inside a burst.
 
 Suggestions (advice only, never decisions):
 - the top `keep_n` frames of a burst/duplicates group -> 'pick';
-- a frame is suggested for 'reject' only when a better frame of the same moment exists and this
-  one is clearly worse than the best: eyes closed where the best has them open, clearly blurred
-  or shaken, or badly exposed compared with it. Frames in between get no suggestion.
+- 'reject' only when sure: the model gives the best frame at least a `reject_confidence` chance of
+  being better than this one *and* this frame has a named, severe fault compared with the best
+  (eyes closed where the best has them open, clearly blurred or shaken, clearly badly exposed,
+  much noisier, much more clipped). Frames in between get no suggestion, only their reasons.
 - exposure brackets and panoramas are sets meant to be merged: no suggestions at all.
 - single photos get no 'pick' (there is nothing to compare them with, so choosing is the user's
   call) and a 'reject' only for an evident accident: a frame that is almost entirely black or
-  white. Their reasons still name what is wrong ("motion blur", "3 % highlights clipped").
+  white with no detail left (a product shot on white is not one). Their reasons still name what is wrong ("motion blur", "3 % highlights clipped").
+
+`album_scores` turns the fused per-photo score into the album-wide score people see and the
+time-budget review orders by: a frame that has a clearly better sibling in its burst is worth
+less (you keep one frame of a moment), by how sure the model is that the sibling is better.
 """
 
 from __future__ import annotations
@@ -32,50 +29,45 @@ import math
 from dataclasses import dataclass
 from statistics import median
 
+from culler.core import frame_model
 from culler.core.records import GroupRow
-
 
 @dataclass(frozen=True)
 class RankingParams:
-    """Weights of the within-group penalty and the thresholds for 'clearly worse'."""
+    """Thresholds for what a reason says and for 'clearly worse' (rejects)."""
 
-    w_eyes: float = 4.0  # per unit of eyes-open fraction below the best
-    w_sharpness: float = 2.5  # per unit of relative sharpness deficit (1 - s / best)
-    w_motion: float = 2.0  # per unit of motion_blur above the least blurred (times the shake factor)
-    shake_span: float = 0.25  # motion blur counts fully once a frame is 25 % less sharp than the best
-    w_level: float = 0.3  # per stop away from the group's median brightness (beyond level_slack)
-    level_slack_stops: float = 0.3
-    w_highlights: float = 8.0  # per unit of highlights clipped above the least clipped frame
-    w_shadows: float = 4.0  # per unit of shadows clipped above the least clipped (beyond the slack)
-    shadows_slack: float = 0.02
-    w_exposure: float = 0.5  # per unit of the exposure signal below the best (a tie-breaker)
-    w_noise: float = 1.2  # per unit of noise above the least noisy
-    w_quality: float = 0.6  # per unit of clipiqa / nima (0-1) / fused score below the best
+    w_eyes: float = 12.0  # utility per unit of eyes-open share below the best (a blink outweighs the rest)
+    w_quality: float = 0.4  # utility per unit of a 0-1 quality score below the best (tie-breaker)
+    quality_cap: float = 0.3  # quality scores together move a frame by at most this much utility
+    reject_confidence: float = 0.99  # P(best frame is better) a reject waits for
     reject_sharpness_ratio: float = 0.6  # sharpness below 60 % of the best: blurred
-    reject_motion: float = 0.25  # motion_blur this much above the best's (and visibly softer)
-    reject_stops: float = 1.5  # this many stops darker/brighter than the best frame
-    reject_highlights: float = 0.05  # this fraction of the frame more clipped than the best
-    reject_shadows: float = 0.10
-    reject_exposure: float = 0.3  # exposure signal this far below the best (when no brightness)
+    reject_motion: float = 0.25  # motion_blur this much above the steadiest frame (and visibly softer)
+    reject_stops: float = 1.0  # this many stops away from the group's shared exposure
+    reject_highlights: float = 0.08  # this share of the frame more clipped than the least clipped frame
+    reject_shadows: float = 0.12
+    reject_noise: float = math.log(2.0)  # noise sigma twice the cleanest frame's
     note_sharpness_ratio: float = 0.85  # below this ratio say "less sharp than the best frame"
     note_motion: float = 0.1
-    note_stops: float = 0.7
-    note_noise: float = 0.12
+    note_stops: float = 0.5
+    note_noise: float = math.log(1.4)
     note_highlights: float = 0.01
     note_shadows: float = 0.03
     single_motion: float = 0.6  # a single photo this shaken (and soft) is worth a note
     single_soft: float = 0.4
-    accident_clipped: float = 0.7  # a single frame this black/white is suggested for reject
+    accident_clipped: float = 0.7  # a single frame this black/white with no detail left: reject
+    accident_total: float = 0.97  # ... or this black/white whatever is left (a lens cap, a flash misfire)
 
 
 _NO_CULL_KINDS = ("bracket", "panorama")
+_RANKED_KINDS = ("burst", "duplicates")
 
 
 def rank_groups(groups, signals: dict[int, dict[str, float | None]],
                 scores: dict[int, float | None], keep_n: int = 1,
-                params: RankingParams | None = None) -> list[GroupRow]:
+                params: RankingParams | None = None, model: frame_model.FrameModel | None = None) -> list[GroupRow]:
     """One GroupRow per photo of every group (grouping.Group or plain lists of ids)."""
     p = params or RankingParams()
+    m = model or frame_model.load()
     keep_n = max(1, int(keep_n))
     rows: list[GroupRow] = []
     for g in groups:
@@ -89,8 +81,34 @@ def rank_groups(groups, signals: dict[int, dict[str, float | None]],
         elif kind in _NO_CULL_KINDS:
             rows += _set_rows(ids, gid, kind)
         else:
-            rows += _ranked_rows(ids, gid, kind, signals, scores, keep_n, p)
+            rows += _ranked_rows(ids, gid, kind, signals, scores, keep_n, p, m)
     return rows
+
+
+def album_scores(rows, fused: dict[int, float | None], signals: dict[int, dict[str, float | None]],
+                 params: RankingParams | None = None, model: frame_model.FrameModel | None = None,
+                 discount: float = 0.6) -> dict[int, float | None]:
+    """The score of every photo in `fused`, lowered for a frame that has a better sibling:
+    score * (1 - discount * sure), with sure = 2 * P(the group's best frame is better) - 1, so the
+    best frame keeps its score and a frame the model is sure about loses `discount` of it."""
+    p = params or RankingParams()
+    m = model or frame_model.load()
+    members: dict[str, list[int]] = {}
+    for r in rows:
+        if r.kind in _RANKED_KINDS and r.group_size > 1:
+            members.setdefault(r.group, []).append(r.photo_id)
+    out = dict(fused)
+    for ids in members.values():
+        frames = [_Frame(pid, signals.get(pid) or {}, fused.get(pid)) for pid in ids]
+        if not any(_has_any(f) for f in frames):
+            continue
+        _utilities(frames, p, m)
+        best = max(f.utility for f in frames)
+        for f in frames:
+            if out.get(f.id) is not None:
+                sure = 2.0 * frame_model.sigmoid(best - f.utility) - 1.0  # 0 for the best, -> 1 when sure
+                out[f.id] = out[f.id] * (1.0 - discount * sure)
+    return out
 
 
 class _Frame:
@@ -98,7 +116,8 @@ class _Frame:
 
     def __init__(self, pid: int, sig: dict, score):
         self.id = pid
-        get = lambda k: _num(sig.get(k))  # noqa: E731
+        self.signals = {k: _num(v) for k, v in sig.items()}
+        get = self.signals.get
         self.faces = get("faces")
         self.eyes_closed = get("eyes_closed")
         self.eyes_open = get("eyes_open")
@@ -106,15 +125,14 @@ class _Frame:
             self.eyes_open = max(0.0, 1.0 - self.eyes_closed / self.faces)
         self.sharpness = get("sharpness")
         self.motion = get("motion_blur")
-        self.exposure = get("exposure")
         self.highlights = get("highlights_clipped")
         self.shadows = get("shadows_clipped")
         self.brightness = get("brightness")
-        self.noise = get("noise")
         nima = get("nima")
         self.quality = {"clipiqa": get("clipiqa"), "nima": None if nima is None else (nima - 1) / 9,
                         "score": _num(score[0] if isinstance(score, (tuple, list)) else score)}
-        self.penalty = 0.0
+        self.features: dict[str, float] = {}
+        self.utility = 0.0
 
 
 def _num(v) -> float | None:
@@ -125,122 +143,60 @@ def _num(v) -> float | None:
     return f if f == f and abs(f) != float("inf") else None
 
 
-def _ranked_rows(ids, gid, kind, signals, scores, keep_n, p: RankingParams) -> list[GroupRow]:
+_TECHNICAL = ("sharpness", "motion_blur", "noise", "brightness", "highlights_clipped", "shadows_clipped",
+              "contrast", "exposure", "eyes_open")
+
+
+def _has_any(f: _Frame) -> bool:
+    return any(f.signals.get(k) is not None for k in _TECHNICAL) or any(v is not None for v in f.quality.values())
+
+
+def _utilities(frames: list[_Frame], p: RankingParams, m: frame_model.FrameModel) -> None:
+    """Each frame's utility: the learned technical model, eyes, and a bounded quality tie-breaker."""
+    for f, feats in zip(frames, frame_model.group_features([f.signals for f in frames])):
+        f.features = feats
+        f.utility = m.utility(feats)
+    eyes = [f.eyes_open for f in frames if f.eyes_open is not None]
+    for f in frames:
+        if eyes and f.eyes_open is not None:
+            f.utility -= p.w_eyes * (max(eyes) - f.eyes_open)
+    mids = {k: median(vals) for k in ("clipiqa", "nima", "score")
+            if (vals := [f.quality[k] for f in frames if f.quality[k] is not None])}
+    for f in frames:
+        nudge = sum(p.w_quality * (f.quality[k] - mid) for k, mid in mids.items() if f.quality[k] is not None)
+        f.utility += max(-p.quality_cap, min(p.quality_cap, nudge))
+
+
+def _ranked_rows(ids, gid, kind, signals, scores, keep_n, p: RankingParams, m) -> list[GroupRow]:
     frames = [_Frame(pid, signals.get(pid) or {}, scores.get(pid)) for pid in ids]
     n = len(frames)
     if not any(_has_any(f) for f in frames):
         return [GroupRow(f.id, gid, n, r + 1, None, ["no quality signals yet"], kind)
                 for r, f in enumerate(frames)]
-    _fill_missing(frames)
-    best_of = _bests(frames)
-    for f in frames:
-        f.penalty = _penalty(f, best_of, p)
+    _utilities(frames, p, m)
     position = {f.id: i for i, f in enumerate(frames)}
-    ordered = sorted(frames, key=lambda f: (round(f.penalty, 6), -(f.quality["score"] or 0.0), position[f.id]))
+    ordered = sorted(frames, key=lambda f: (-round(f.utility, 6), -(f.quality["score"] or 0.0), position[f.id]))
     best = ordered[0]
     rows = []
     for r, f in enumerate(ordered):
         if r < keep_n:
-            suggestion, reasons = "pick", _strengths(f, best_of, n, r, p)
+            suggestion, reasons = "pick", _strengths(f, frames, r, p)
         else:
-            faults, severe = _faults(f, best, best_of, p)
-            suggestion = "reject" if severe else None
+            faults, severe = _faults(f, best, frames, p)
+            sure = frame_model.sigmoid(best.utility - f.utility) >= p.reject_confidence
+            suggestion = "reject" if severe and sure else None
             reasons = faults or ["close to the best frame"]
         rows.append(GroupRow(f.id, gid, n, r + 1, suggestion, reasons, kind))
     return rows
 
 
-_FIELDS = ("eyes_open", "sharpness", "motion", "exposure", "highlights", "shadows", "noise", "brightness")
-
-
-def _has_any(f: _Frame) -> bool:
-    return any(getattr(f, k) is not None for k in _FIELDS) or any(v is not None for v in f.quality.values())
-
-
-def _fill_missing(frames: list[_Frame]) -> None:
-    """A frame missing a signal that others have gets the group's median: neither rewarded nor
-    punished. (Eyes stay missing: no face found is not the same as eyes closed.)"""
-    for k in _FIELDS[1:]:
-        vals = [getattr(f, k) for f in frames if getattr(f, k) is not None]
-        if vals:
-            for f in frames:
-                if getattr(f, k) is None:
-                    setattr(f, k, median(vals))
-    for k in ("clipiqa", "nima", "score"):
-        vals = [f.quality[k] for f in frames if f.quality[k] is not None]
-        if vals:
-            for f in frames:
-                if f.quality[k] is None:
-                    f.quality[k] = median(vals)
-
-
-def _bests(frames: list[_Frame]) -> dict[str, float | None]:
-    def pick(k, fn):
-        vals = [getattr(f, k) for f in frames if getattr(f, k) is not None]
-        return fn(vals) if vals else None
-
-    out = {"eyes_open": pick("eyes_open", max), "sharpness": pick("sharpness", max),
-           "motion": pick("motion", min), "exposure": pick("exposure", max),
-           "highlights": pick("highlights", min), "shadows": pick("shadows", min),
-           "noise": pick("noise", min), "brightness": pick("brightness", median)}
-    for k in ("clipiqa", "nima", "score"):
-        vals = [f.quality[k] for f in frames if f.quality[k] is not None]
-        out[k] = max(vals) if vals else None
-    return out
-
-
-def _sharp_ratio(f: _Frame, best: dict) -> float | None:
-    if f.sharpness is None or not best["sharpness"]:
-        return None
-    return max(0.0, f.sharpness) / max(best["sharpness"], 1e-6)
-
-
-def _shake_factor(f: _Frame, b: dict, p: RankingParams) -> float:
-    """How much of a motion_blur excess to believe: a shaken frame is also softer than the best
-    one; a frame as sharp as the best is not shaken (strong straight lines read as directional)."""
-    ratio = _sharp_ratio(f, b)
-    return 1.0 if ratio is None else min(1.0, max(0.0, (1.0 - ratio) / p.shake_span))
-
-
-def _stops(brightness: float, reference: float) -> float:
-    """Exposure difference in stops from mean (gamma-encoded) levels: + brighter, - darker."""
-    return 2.2 * math.log2(max(brightness, 0.005) / max(reference, 0.005))
-
-
-def _penalty(f: _Frame, b: dict, p: RankingParams) -> float:
-    """How far this frame falls behind the group's best values (0 = best at everything).
-
-    Exposure is judged against the group: in a burst most frames carry the photographer's
-    metering, so a frame far from the median level is the odd one out (whatever an absolute
-    'mid-grey' ideal says about a night or high-key scene); clipped highlights cost most,
-    since they cannot be recovered."""
-    pen = 0.0
-    if f.eyes_open is not None and b["eyes_open"] is not None:
-        pen += p.w_eyes * (b["eyes_open"] - f.eyes_open)
-    ratio = _sharp_ratio(f, b)
-    if ratio is not None:
-        pen += p.w_sharpness * (1.0 - ratio)
-    if f.motion is not None:
-        pen += p.w_motion * (f.motion - b["motion"]) * _shake_factor(f, b, p)
-    if f.brightness is not None and b["brightness"] is not None:
-        pen += p.w_level * max(0.0, abs(_stops(f.brightness, b["brightness"])) - p.level_slack_stops)
-    if f.highlights is not None:
-        pen += p.w_highlights * (f.highlights - b["highlights"])
-    if f.shadows is not None:
-        pen += p.w_shadows * max(0.0, f.shadows - b["shadows"] - p.shadows_slack)
-    if f.exposure is not None:
-        pen += p.w_exposure * (b["exposure"] - f.exposure)
-    if f.noise is not None:
-        pen += p.w_noise * (f.noise - b["noise"])
-    for k, v in f.quality.items():
-        if v is not None and b[k] is not None:
-            pen += p.w_quality * (b[k] - v)
-    return pen
-
-
-def _strengths(f: _Frame, b: dict, n: int, rank: int, p: RankingParams) -> list[str]:
+def _strengths(f: _Frame, frames: list[_Frame], rank: int, p: RankingParams) -> list[str]:
+    n = len(frames)
     reasons = [f"best of {n}" if rank == 0 else f"top {rank + 1} of {n}"]
-    if f.sharpness is not None and b["sharpness"] is not None and f.sharpness >= b["sharpness"]:
+    # "sharpest" only for a frame whose detail is real: not noticeably noisier than the cleanest
+    clean_enough = [g for g in frames if g.features.get("noise", 0.0) < p.note_noise]
+    if f in clean_enough and f.sharpness is not None and all(
+            g.sharpness is None or f.sharpness >= g.sharpness for g in clean_enough):
         reasons.append(f"sharpest of {n}")
     if f.eyes_open is not None and f.eyes_open >= 1.0 and f.faces:
         reasons.append("eyes open")
@@ -249,21 +205,21 @@ def _strengths(f: _Frame, b: dict, n: int, rank: int, p: RankingParams) -> list[
     return reasons
 
 
-def _faults(f: _Frame, best: _Frame, b: dict, p: RankingParams) -> tuple[list[str], bool]:
+def _faults(f: _Frame, best: _Frame, frames: list[_Frame], p: RankingParams) -> tuple[list[str], bool]:
     """What makes this frame worse than the best one, most important first; and whether one of
     those faults is severe enough to suggest a reject."""
     reasons, severe = [], False
-    if f.eyes_open is not None and b["eyes_open"] is not None and f.eyes_open < b["eyes_open"] - 1e-6:
+    eyes = [g.eyes_open for g in frames if g.eyes_open is not None]
+    if f.eyes_open is not None and eyes and f.eyes_open < max(eyes) - 1e-6:
         reasons.append(_eyes_text(f))  # someone blinked here and not in another frame
         severe = True
-    ratio = _sharp_ratio(f, {"sharpness": best.sharpness})
+    ratio = None if f.sharpness is None or not best.sharpness else max(0.0, f.sharpness) / max(best.sharpness, 1e-6)
     shaken = False
     # against the steadiest frame of the group: the best one may read high on straight lines
-    if f.motion is not None and b["motion"] is not None and f.motion - b["motion"] >= p.note_motion \
-            and (ratio is None or ratio < 0.9):
+    if f.features.get("motion", 0.0) >= p.note_motion and (ratio is None or ratio < 0.9):
         reasons.append("motion blur")
         shaken = True
-        severe |= f.motion - b["motion"] >= p.reject_motion and (ratio is None or ratio < 0.8)
+        severe |= f.features["motion"] >= p.reject_motion and (ratio is None or ratio < 0.8)
     if ratio is not None and ratio < p.note_sharpness_ratio:
         blurred = ratio < p.reject_sharpness_ratio
         if blurred:
@@ -271,36 +227,37 @@ def _faults(f: _Frame, best: _Frame, b: dict, p: RankingParams) -> tuple[list[st
         elif not shaken:
             reasons.append("less sharp than the best frame")
         severe |= blurred
-    reasons_exposure, severe_exposure = _exposure_faults(f, best, p)
-    reasons += reasons_exposure
-    severe |= severe_exposure
-    if f.noise is not None and best.noise is not None and f.noise - best.noise >= p.note_noise:
+    exposure_reasons, exposure_severe = _exposure_faults(f, best, p)
+    reasons += exposure_reasons
+    severe |= exposure_severe
+    noisier = f.features.get("noise", 0.0) - best.features.get("noise", 0.0)
+    if noisier >= p.note_noise:
         reasons.append("noisier than the best frame")
-    if not reasons and f.penalty - best.penalty > 0.15:
+        severe |= noisier >= p.reject_noise
+    if not reasons and best.utility - f.utility > 0.15:
         reasons.append("lower quality score")
     return reasons, severe
 
 
 def _exposure_faults(f: _Frame, best: _Frame, p: RankingParams) -> tuple[list[str], bool]:
     reasons, severe = [], False
-    if f.brightness is not None and best.brightness is not None:
-        d = _stops(f.brightness, best.brightness)
-        if abs(d) >= p.note_stops:
-            far = abs(d) >= p.reject_stops
-            if d < 0:
-                reasons.append(f"underexposed ({-d:.1f} stops darker)" if far else "darker than the best frame")
-            else:
-                reasons.append(f"overexposed ({d:.1f} stops brighter)" if far else "brighter than the best frame")
-            severe |= far
-    elif f.exposure is not None and best.exposure is not None and best.exposure - f.exposure >= p.reject_exposure:
-        reasons.append("badly exposed")
-        severe = True
-    if f.highlights is not None and f.highlights - (best.highlights or 0.0) >= p.note_highlights:
+    off = f.features.get("bright", 0.0) - f.features.get("dark", 0.0)  # stops from the shared level
+    if abs(off) >= p.note_stops and f.brightness is not None and best.brightness is not None:
+        d = frame_model.stops(f.brightness) - frame_model.stops(best.brightness)
+        far = abs(off) >= p.reject_stops
+        if d < 0:
+            reasons.append(f"underexposed ({-d:.1f} stops darker)" if far else "darker than the best frame")
+        elif d > 0:
+            reasons.append(f"overexposed ({d:.1f} stops brighter)" if far else "brighter than the best frame")
+        severe |= far and abs(d) >= p.reject_stops
+    more_hl = f.features.get("highlights", 0.0) - best.features.get("highlights", 0.0)
+    if f.highlights is not None and more_hl >= p.note_highlights:
         reasons.append(f"{_pct(f.highlights)} % highlights clipped")
-        severe |= f.highlights - (best.highlights or 0.0) >= p.reject_highlights
-    if f.shadows is not None and f.shadows - (best.shadows or 0.0) >= p.note_shadows:
+        severe |= more_hl >= p.reject_highlights and off >= p.reject_stops  # blown by over-exposure
+    more_sh = f.features.get("shadows", 0.0) - best.features.get("shadows", 0.0)
+    if f.shadows is not None and more_sh >= p.note_shadows:
         reasons.append(f"{_pct(f.shadows)} % shadows clipped")
-        severe |= f.shadows - (best.shadows or 0.0) >= p.reject_shadows
+        severe |= more_sh >= p.reject_shadows and -off >= p.reject_stops
     return reasons, severe
 
 
@@ -326,12 +283,19 @@ def _single(pid: int, gid: str, sig: dict, p: RankingParams) -> GroupRow:
     for name, v, note in (("highlights", f.highlights, p.note_highlights), ("shadows", f.shadows, 0.10)):
         if v is not None and v >= note:
             reasons.append(f"{_pct(v)} % {name} clipped")
-            if v >= p.accident_clipped:
+            if v >= p.accident_total or (v >= p.accident_clipped and _no_detail(f)):
                 suggestion = "reject"
     if suggestion == "reject":
         reasons.insert(0, "almost entirely black" if (f.shadows or 0) >= (f.highlights or 0)
                        else "almost entirely white")
     return GroupRow(pid, gid, 1, 1, suggestion, reasons, "single")
+
+
+def _no_detail(f: _Frame) -> bool:
+    """Nothing in the rest of the frame either: no edge above the noise, or almost no contrast
+    (a product shot on white has 80 % white and a sharp subject)."""
+    contrast = f.signals.get("contrast")
+    return not f.sharpness or f.sharpness < 0.05 or (contrast is not None and contrast < 0.15)
 
 
 def _set_rows(ids: list[int], gid: str, kind: str) -> list[GroupRow]:

@@ -114,11 +114,15 @@ def test_group_without_any_signal_gets_no_suggestions():
 
 
 def test_singles_get_no_pick_and_a_reject_only_for_an_accidental_black_frame():
-    signals = {1: CLEAN, 2: _frame(motion_blur=0.8, sharpness=0.3), 3: _frame(shadows_clipped=0.95, brightness=0.01)}
-    rows = _rows([Group([1], "single"), Group([2], "single"), Group([3], "single")], signals)
+    signals = {1: CLEAN, 2: _frame(motion_blur=0.8, sharpness=0.3),
+               3: _frame(shadows_clipped=0.95, brightness=0.01, sharpness=None, contrast=0.02),  # lens cap
+               4: _frame(shadows_clipped=0.92, brightness=0.05, sharpness=0.8, contrast=0.6),  # fireworks
+               5: _frame(highlights_clipped=0.8, brightness=0.9, sharpness=0.7, contrast=0.5)}  # product on white
+    rows = _rows([Group([i], "single") for i in range(1, 6)], signals)
     assert rows[1].suggestion is None and rows[1].reasons == []
     assert rows[2].suggestion is None and rows[2].reasons == ["motion blur"]
     assert rows[3].suggestion == "reject" and rows[3].reasons[0] == "almost entirely black"
+    assert rows[4].suggestion is None and rows[5].suggestion is None  # dark or white on purpose, with detail
     assert all(r.kind == "single" and r.group_size == 1 for r in rows.values())
 
 
@@ -128,3 +132,61 @@ def test_brackets_and_panoramas_keep_capture_order_and_get_no_suggestions():
         rows = _rows([Group([1, 2, 3], kind)], signals)
         assert [rows[i].group_rank for i in (1, 2, 3)] == [1, 2, 3]
         assert all(r.suggestion is None and r.kind == kind for r in rows.values())
+
+
+def test_a_noisier_frame_is_not_the_sharpest_and_does_not_win():
+    # auto-ISO jumped: noise reads as a little extra edge energy, and noise itself is much higher
+    signals = {1: CLEAN, 2: _frame(noise=0.6, sharpness=0.83), 3: _frame(sharpness=0.5)}
+    rows = _rows([Group([1, 2, 3], "burst")], signals)
+    assert rows[1].group_rank == 1 and rows[1].reasons[:2] == ["best of 3", "sharpest of 3"]
+    assert "noisier than the best frame" in rows[2].reasons
+
+
+def test_clipping_the_scene_shares_is_no_fault_and_darker_frames_buy_nothing():
+    # A bright sky blown in every well-exposed frame; one frame 1.3 stops darker "unclips" it.
+    sky = _frame(highlights_clipped=0.12, brightness=0.6, exposure=0.6)
+    signals = {1: dict(sky), 2: dict(sky, sharpness=0.5), 3: dict(sky, noise=0.5),
+               4: _frame(highlights_clipped=0.02, brightness=0.4, exposure=0.9)}
+    rows = _rows([Group([1, 2, 3, 4], "burst")], signals)
+    assert rows[1].group_rank == 1 and rows[1].suggestion == "pick"
+    assert rows[4].group_rank > 1 and any("darker" in r for r in rows[4].reasons)
+
+
+def test_half_a_burst_under_exposed_does_not_make_the_good_frame_overexposed():
+    good = _frame(brightness=0.5, highlights_clipped=0.004)
+    dark = _frame(brightness=0.31, highlights_clipped=0.0, shadows_clipped=0.05)
+    signals = {1: dict(dark), 2: dict(good), 3: dict(dark, brightness=0.30), 4: dict(good, sharpness=0.55)}
+    rows = _rows([Group([1, 2, 3, 4], "burst")], signals)
+    assert rows[2].group_rank == 1 and rows[2].suggestion == "pick"
+    assert not any("overexposed" in r or "brighter" in r for r in rows[2].reasons)
+    assert all(r.suggestion != "reject" for i, r in rows.items() if i in (2, 4))
+
+
+def test_a_heavily_compressed_copy_loses_to_the_original():
+    signals = {1: _frame(blockiness=9.0), 2: _frame(blockiness=2.0)}
+    rows = _rows([Group([1, 2], "duplicates")], signals)
+    assert rows[2].group_rank == 1
+
+
+def test_a_barely_worse_frame_gets_reasons_but_never_a_reject():
+    signals = {1: CLEAN, 2: _frame(sharpness=0.76, noise=0.12)}
+    rows = _rows([Group([1, 2], "burst")], signals)
+    assert rows[1].suggestion == "pick" and rows[2].suggestion is None
+
+
+def test_quality_scores_cannot_overturn_clear_technical_evidence():
+    signals = {1: _frame(clipiqa=0.2, nima=2.0), 2: _frame(sharpness=0.3, clipiqa=0.95, nima=9.5)}
+    rows = _rows([Group([1, 2], "burst")], signals, scores={1: 0.3, 2: 0.95})
+    assert rows[1].group_rank == 1 and rows[2].suggestion == "reject"
+
+
+def test_album_scores_lower_a_frame_with_a_clearly_better_sibling_only():
+    from culler.core.ranking import album_scores
+
+    signals = {1: CLEAN, 2: _frame(sharpness=0.25, motion_blur=0.7), 3: CLEAN, 4: _frame(sharpness=0.79)}
+    groups = [Group([1, 2], "burst"), Group([3], "single"), Group([4], "single")]
+    rows = rank_groups(groups, signals, {})
+    fused = {1: 0.7, 2: 0.6, 3: 0.5, 4: 0.5}
+    final = album_scores(rows, fused, signals)
+    assert final[1] == 0.7 and final[3] == 0.5 and final[4] == 0.5  # best frames and singles unchanged
+    assert final[2] < 0.6 * 0.5  # clearly worse than its sibling: below any single in the album

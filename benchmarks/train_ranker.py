@@ -1,0 +1,100 @@
+"""Fit the within-burst frame model (culler/core/frame_model.py) and write resources/ranker.json.
+
+Builds albums of bursts re-shot in linear light (benchmarks/burst_album.py) from the *tuning*
+sources only (default skimage + sklearn; opencv is held out for benchmarks/burst_eval.py), runs
+the pipeline's per-photo analysis on them, and fits a logistic regression on pairs of frames of one
+burst: x = features(worse) - features(better), so that P(better wins) = sigmoid(u_better - u_worse)
+with u = -w . features. Penalty weights must be >= 0 (a fault never helps): a feature that comes
+out negative is dropped and the model refitted. Deterministic for a given seed.
+
+    .venv/bin/python benchmarks/train_ranker.py [--sources skimage,sklearn] [--out resources/ranker.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from culler.core import frame_model  # noqa: E402
+
+C = 1.0  # inverse L2 strength
+
+
+def pairs_of(shots: list[dict]) -> tuple[np.ndarray, np.ndarray]:
+    """(x, y): one row per (clean, faulty) pair of a burst, and its mirror image."""
+    from benchmarks.burst_album import FAULTS
+
+    bursts: dict[int, list[int]] = {}
+    for i, s in enumerate(shots):
+        bursts.setdefault(s["group"], []).append(i)
+    rows = []
+    for ids in bursts.values():
+        if not any(shots[i]["what"] == "clean" for i in ids):
+            continue
+        feats = frame_model.group_features([shots[i]["technical"] for i in ids])
+        f = {i: np.array([x[k] for k in frame_model.FEATURES]) for i, x in zip(ids, feats)}
+        clean = next(i for i in ids if shots[i]["what"] == "clean")
+        rows += [f[i] - f[clean] for i in ids if shots[i]["what"] in FAULTS]
+    x = np.array(rows)
+    return np.vstack([x, -x]), np.concatenate([np.ones(len(x)), np.zeros(len(x))])
+
+
+def fit(pairs: tuple[np.ndarray, np.ndarray]) -> frame_model.FrameModel:
+    from sklearn.linear_model import LogisticRegression
+
+    x, y = pairs
+    keep = list(range(x.shape[1]))
+    while True:
+        lr = LogisticRegression(C=C, fit_intercept=False, max_iter=2000).fit(x[:, keep], y)
+        w = lr.coef_[0]
+        if (w >= 0).all():
+            break
+        keep = [k for k, wk in zip(keep, w) if wk > 0]
+    weights = dict.fromkeys(frame_model.FEATURES, 0.0)
+    for k, wk in zip(keep, w):
+        weights[frame_model.FEATURES[k]] = round(float(wk), 4)
+    return frame_model.FrameModel(weights, source="fitted")
+
+
+def main(argv: list[str] | None = None) -> int:
+    from benchmarks.burst_eval import make_album
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sources", default="skimage,sklearn")
+    ap.add_argument("--albums", type=int, default=2, help="albums of --bursts bursts each (seeds 100, 101, ...)")
+    ap.add_argument("--bursts", type=int, default=60)
+    ap.add_argument("--out", type=Path, default=ROOT / "resources" / "ranker.json")
+    args = ap.parse_args(argv)
+    sources = [s for s in args.sources.split(",") if s]
+    xs, ys = [], []
+    with tempfile.TemporaryDirectory(prefix="culler-train-ranker-") as tmp:
+        for a in range(args.albums):
+            x, y = pairs_of(make_album(Path(tmp) / f"a{a}", sources, 100 + a, args.bursts, None))
+            xs.append(x)
+            ys.append(y)
+    x, y = np.vstack(xs), np.concatenate(ys)
+    model = fit((x, y))
+    w = np.array([model.weights[k] for k in frame_model.FEATURES])
+    accuracy = float(np.mean((x @ w > 0) == (y == 1)))
+    out = {"model": "pairwise logistic regression over group-relative frame features (culler/core/frame_model.py)",
+           "features": list(frame_model.FEATURES), "weights": model.weights,
+           "trained_on": {"sources": sources, "albums": args.albums, "bursts_per_album": args.bursts,
+                          "seeds": [100 + a for a in range(args.albums)], "pairs": int(len(y) // 2),
+                          "pair_accuracy_on_training": round(accuracy, 4)},
+           "retrain": "benchmarks/train_ranker.py"}
+    args.out.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
+    print(json.dumps(out))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
