@@ -39,13 +39,15 @@ from pathlib import Path
 from statistics import median
 
 FEATURES = ("width", "motion", "noise", "dark", "bright", "highlights", "shadows", "contrast", "blocking")
-# Hand-set fallback when resources/ranker.json is missing or unreadable (the shipped file wins).
-_FALLBACK = {"width": 3.0, "motion": 2.0, "noise": 2.0, "dark": 1.5, "bright": 1.5, "highlights": 10.0,
-             "shadows": 4.0, "contrast": 2.0, "blocking": 4.0}
+# Fallback when resources/ranker.json is missing or unreadable: the shipped weights, rounded.
+_FALLBACK = {"width": 6.0, "motion": 2.5, "noise": 2.0, "dark": 2.5, "bright": 3.5, "highlights": 0.7,
+             "shadows": 0.2, "contrast": 0.8, "blocking": 0.8}
+WIDTH_FLOOR = 0.3  # px added to edge widths before the log (below it, differences do not show)
+NOISE_FLOOR = 2.0  # grey levels added to noise sigma before the log: fainter noise is invisible
 SAME_LEVEL = 0.3  # stops: frames this close share an exposure
 SHAKE_WIDTH = 0.2  # log edge width above the crispest frame at which motion blur counts fully
-PEER_WIDTH, PEER_BLOCKING = 0.1, 3.0
-BLOCKING_SLACK = 1.5  # grey levels of block grid above the least blocky frame that are no fault  # frames this close to the crispest set the noise reference
+PEER_WIDTH, PEER_BLOCKING = 0.1, 3.0  # frames this close to the crispest set the noise reference
+BLOCKING_SLACK = 1.5  # grey levels of block grid above the least blocky frame that are no fault
 CLIP_SLACK = 0.01  # share of the frame newly blown that still counts as "no more clipping"
 
 
@@ -109,9 +111,9 @@ def group_features(frames: list[dict[str, float | None]]) -> list[dict[str, floa
     signal missing for the whole group contributes nothing.
     """
     raw = {
-        "width": [_log(edge_width(f.get("sharpness")), 0.3) for f in frames],
+        "width": [_log(edge_width(f.get("sharpness")), WIDTH_FLOOR) for f in frames],
         "motion": [f.get("motion_blur") for f in frames],
-        "noise": [_log(noise_sigma(f.get("noise")), 0.3) for f in frames],
+        "noise": [_log(noise_sigma(f.get("noise")), NOISE_FLOOR) for f in frames],
         "stops": [stops(f.get("brightness")) for f in frames],
         "highlights": [f.get("highlights_clipped") for f in frames],
         "shadows": [f.get("shadows_clipped") for f in frames],
