@@ -11,8 +11,8 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 
 from culler.core.records import Decision, GroupRow
-from culler.ui.filters import PhotoFilter
-from culler.ui.groups import GroupIndex, step_group, suggested_changes
+from culler.core.filters import PhotoFilter
+from culler.core.group_navigation import GroupIndex, step_group, suggested_changes
 
 
 def key(qtbot, window, k, modifier=Qt.KeyboardModifier.NoModifier):

@@ -1,5 +1,5 @@
 """The time-budget review on the real window with a real album, driven by real key presses and a
-clock the tests advance by hand (culler.ui.review_clock.ManualClock)."""
+clock the tests advance by hand (culler.ui.review.review_clock.ManualClock)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication
 
 from culler.core import budget
 from culler.core.records import GroupRow
-from culler.ui.review_clock import ManualClock
+from culler.ui.review.review_clock import ManualClock
 from tests.ui.album_factory import open_window
 
 SCORES = {"IMG_0001.jpg": 0.30, "IMG_0002.jpg": 0.95, "IMG_0003.jpg": 0.10, "IMG_0004.jpg": 0.70,
@@ -306,7 +306,7 @@ def test_help_overlay_stops_the_clock_and_the_filter_scope_offers_what_is_shown(
 
 # -- the session's time accounting, without a window
 def _session(seconds, sweep_from=None, page_size=2):
-    from culler.ui.review_session import ReviewEntry, ReviewSession
+    from culler.core.review_session import ReviewEntry, ReviewSession
 
     entries = [ReviewEntry(i + 1, 1.0 - i / 10, s, s, sweep=sweep_from is not None and i >= sweep_from)
                for i, s in enumerate(seconds)]
@@ -336,7 +336,7 @@ def test_session_borrows_more_time_until_the_tail_is_at_the_floor_then_runs_long
 
 
 def test_session_json_round_trip_and_damage():
-    from culler.ui.review_session import ReviewSession
+    from culler.core.review_session import ReviewSession
 
     s = _session([10.0, 6.0, 1.0, 1.0], sweep_from=2)
     s.consume(0.7)
@@ -363,7 +363,7 @@ def test_a_damaged_saved_review_is_reported_and_a_new_one_can_start(qtbot, revie
 
 
 def test_the_real_clock_ticks_and_measures_monotonic_seconds(qtbot):
-    from culler.ui.review_clock import QtClock
+    from culler.ui.review.review_clock import QtClock
 
     clock = QtClock(tick_ms=10)
     ticks = []

@@ -1,0 +1,91 @@
+"""The window's keyboard map (DESIGN.md): every action registered once, with its default keys.
+
+Views that do not exist yet (compare, survey, groups, review) are registered as hooks without a
+handler: they show in the help overlay as "coming", and the module that adds the view fills in
+the handler with `registry.set_handler(id, fn)`.
+"""
+
+from __future__ import annotations
+
+from culler.core.records import LABELS
+from culler.ui.base.actions import ActionRegistry
+from culler.core.filters import FLAG_FILTERS, PhotoFilter
+
+LABEL_KEYS = {"6": "Red", "7": "Yellow", "8": "Green", "9": "Blue"}
+
+# Hooks for views and modes other helpers add: id -> (label, keys, section)
+HOOKS = {
+    "group.next": ("Next group", ("Tab",), "Groups"),
+    "group.prev": ("Previous group", ("Shift+Tab",), "Groups"),
+    "group.prev_in": ("Previous photo in the group", ("[",), "Groups"),
+    "group.next_in": ("Next photo in the group", ("]",), "Groups"),
+    "group.accept": ("Accept the group's suggestions", ("A",), "Groups"),
+    "view.compare": ("Compare", ("C",), "View"),
+    "view.survey": ("Survey", ("N",), "View"),
+    "review.start": ("Time-budget review", ("R",), "View"),
+}
+
+
+def register_window_actions(registry: ActionRegistry, w) -> None:
+    """Register the actions of MainWindow `w` (decisions, moves, views, edit, album)."""
+    has_album = lambda: w.model.state is not None  # noqa: E731
+    r = registry.register
+
+    r("flag.pick", "Pick", ["P"], lambda: w.decide(flag="pick"), section="Decide", enabled_when=has_album)
+    r("flag.reject", "Reject", ["X"], lambda: w.decide(flag="reject"), section="Decide", enabled_when=has_album)
+    r("flag.unflag", "Unflag", ["U"], lambda: w.decide(flag="none"), section="Decide", enabled_when=has_album)
+    for n in range(6):
+        r(f"rating.{n}", "Clear rating" if n == 0 else f"Rate {'★' * n}", [str(n)],
+          lambda n=n: w.decide(rating=n), section="Decide", enabled_when=has_album)
+    for key, label in LABEL_KEYS.items():
+        r(f"label.{label.lower()}", f"{label} label (again to clear)", [key],
+          lambda label=label: w.toggle_label(label), section="Decide", enabled_when=has_album)
+    for label in LABELS:
+        if label not in LABEL_KEYS.values():
+            r(f"label.{label.lower()}", f"{label} label (again to clear)", [],
+              lambda label=label: w.toggle_label(label), section="Decide", enabled_when=has_album)
+    r("mode.auto_advance", "Auto-advance after a decision (toggle)", ["CapsLock"], w.toggle_auto_advance,
+      section="Decide")
+
+    moves = {"next": ("Next photo", "Right"), "prev": ("Previous photo", "Left"),
+             "up": ("Row up", "Up"), "down": ("Row down", "Down"),
+             "first": ("First photo", "Home"), "last": ("Last photo", "End")}
+    for step, (label, key) in moves.items():
+        r(f"nav.{step}", label, [key], lambda step=step: w.move(step), repeatable=True, section="Move",
+          enabled_when=has_album)
+
+    r("view.grid", "Grid", ["G"], lambda: w.show_view("grid"), section="View", enabled_when=has_album)
+    r("view.loupe", "Loupe (again: back to the grid)", ["E", "Space"], w.toggle_loupe, section="View",
+      enabled_when=has_album)
+    r("view.zoom", "Zoom 100 % at the cursor (loupe)", ["Z"], w.toggle_zoom, section="View",
+      enabled_when=lambda: w.current_view_id() == "loupe")
+    r("view.back", "Back: unzoom, close help, loupe to grid", ["Esc"], w.go_back, section="View")
+    for hook_id, (label, keys, section) in HOOKS.items():
+        if hook_id not in registry:
+            r(hook_id, label, keys, None, section=section)
+    r("help.show", "Keyboard help", ["?"], w.toggle_help, section="View")
+    r("help.about", "About culler and its licences", [], lambda: _show_about(w), section="View")
+
+    for name in FLAG_FILTERS:
+        r(f"filter.{name}", f"Show {name}", [], lambda name=name: w.set_filter(w.model.filter.with_(flag=name)),
+          section="Filter", enabled_when=has_album)
+    r("filter.clear", "Show all photos (clear filters)", [], lambda: w.set_filter(PhotoFilter()),
+      section="Filter", enabled_when=has_album)
+
+    r("edit.undo", "Undo", ["Ctrl+Z"], w.undo, repeatable=True, section="Edit", enabled_when=has_album)
+    r("edit.redo", "Redo", ["Ctrl+Shift+Z", "Ctrl+Y"], w.redo, repeatable=True, section="Edit",
+      enabled_when=has_album)
+    r("edit.select_all", "Select all (grid)", ["Ctrl+A"], w.select_all, section="Edit",
+      enabled_when=lambda: w.current_view_id() == "grid")
+
+    r("album.open", "Open folder…", ["Ctrl+O"], w.choose_album, section="Album")
+    r("analysis.start", "Analyse now", [], w.start_analysis, section="Album", enabled_when=has_album)
+    r("analysis.cancel", "Cancel the analysis", [], w.cancel_analysis, section="Album",
+      enabled_when=lambda: w.analysis_running())
+    r("app.quit", "Quit", ["Ctrl+Q"], w.close, section="Album")
+
+
+def _show_about(w) -> None:
+    from culler.ui.window.about import show_about  # reads every library's metadata: only when asked
+
+    show_about(w)
