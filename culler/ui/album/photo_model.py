@@ -27,6 +27,11 @@ class PhotoListModel(QAbstractListModel):
         self._ids: list[int] = []
         self._row_of: dict[int, int] = {}
 
+    def set_stacks(self, stacks) -> None:
+        """Hide the other frames of collapsed groups (the groups feature's Stacks; None: show all)."""
+        self.stacks = stacks
+        self.refilter()
+
     # -- Qt model interface
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 - Qt API
         return 0 if parent.isValid() else len(self._ids)

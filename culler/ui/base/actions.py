@@ -1,8 +1,15 @@
-"""The one action registry: every keyboard command of the window, its keys, and the keymap overrides.
+"""The one action registry: every keyboard command of the window, its keys, the modes in which
+its keys are live, and the keymap overrides.
 
-Each view and the main window register their actions here; key presses are dispatched through
-`ActionRegistry.dispatch(event)`, the help overlay and the menus are generated from it, and a
+The window and each feature register their own actions here; key presses are dispatched through
+`ActionRegistry.dispatch(event, mode)`, the help overlay and the menus are generated from it, and a
 user keymap (JSON: {"action.id": ["Key", ...] | "Key" | []}) replaces an action's default keys.
+
+Modes say where a key means what: the window's mode is the view on screen (grid, loupe, compare,
+survey, review) or "dialog" while one of its dialogs has the keyboard. One key may serve several
+actions only in different modes (Space: loupe in the views, pause in the review; 1-5: ratings,
+but frames in the survey). Two actions on one key in one mode are refused when registered
+(`KeyConflict`), and a user keymap entry that would make such a clash is refused with a message.
 
 Destructive actions (flags, ratings, labels) are registered with repeatable=False: holding a key
 down applies them once, never a run of auto-repeated decisions.
@@ -21,6 +28,15 @@ from PySide6.QtGui import QKeyEvent, QKeySequence
 
 log = logging.getLogger(__name__)
 
+VIEW_MODES = frozenset({"grid", "loupe", "compare", "survey"})
+MODES = VIEW_MODES | {"review", "dialog"}
+WINDOW_MODES = VIEW_MODES | {"review"}  # the default: live wherever the window has the keyboard
+
+
+class KeyConflict(ValueError):
+    """Two actions bound to one key in one mode."""
+
+
 _MODIFIER_KEYS = {Qt.Key.Key_Shift, Qt.Key.Key_Control, Qt.Key.Key_Alt, Qt.Key.Key_Meta,
                   Qt.Key.Key_AltGr, Qt.Key.Key_Super_L, Qt.Key.Key_Super_R}
 
@@ -37,6 +53,7 @@ class Action:
     section: str = "General"  # heading in the help overlay
     default_keys: tuple[str, ...] = field(default=(), repr=False)
     enabled_when: Callable[[], bool] | None = None  # e.g. only while a view is shown
+    modes: frozenset[str] = WINDOW_MODES  # where its keys are live (menus and trigger ignore modes)
 
     @property
     def enabled(self) -> bool:
@@ -115,40 +132,90 @@ def load_keymap(path: Path) -> dict[str, tuple[str, ...]]:
 
 
 class ActionRegistry:
-    """All actions of one window, looked up by id or by key."""
+    """All actions of one window, looked up by id or by key and mode."""
 
     def __init__(self) -> None:
         self._actions: dict[str, Action] = {}
         self._overrides: dict[str, tuple[str, ...]] = {}
         self._by_key: dict[str, list[str]] = {}
+        self.refused: list[str] = []  # keymap entries refused because they would clash
         self.on_change: list[Callable[[], None]] = []
 
     # -- building
     def register(self, id: str, label: str, keys: Iterable[str] = (), handler=None, *,
-                 repeatable: bool = False, section: str = "General", enabled_when=None) -> Action:
-        """Add (or replace) an action; replacing lets a view fill in a hook registered earlier."""
+                 repeatable: bool = False, section: str = "General", enabled_when=None,
+                 modes: Iterable[str] = WINDOW_MODES) -> Action:
+        """Add an action. An id is registered once, and its keys may not clash with another
+        action's in any of its modes: both raise (a programming error, found at start-up)."""
+        if id in self._actions:
+            raise KeyConflict(f"action {id!r} is registered twice")
+        modes = frozenset(modes)
+        if not modes <= MODES:
+            raise ValueError(f"action {id!r}: unknown modes {sorted(modes - MODES)}")
         defaults = tuple(normalize_key(k) for k in keys)
-        action = Action(id, label, self._overrides.get(id, defaults), handler, repeatable, section,
-                        defaults, enabled_when)
+        action = Action(id, label, defaults, handler, repeatable, section, defaults, enabled_when, modes)
+        clash = self._clash(action, defaults, defaults=True)
+        if clash:
+            raise KeyConflict(f"{id}: {clash}")
+        override = self._overrides.get(id)
+        if override is not None:
+            clash = self._clash(action, override)
+            if clash:
+                self._refuse(f"{id}: {clash}")
+            else:
+                action.keys = override
         self._actions[id] = action
         self._reindex()
         return action
 
     def set_handler(self, id: str, handler, enabled_when=None) -> None:
+        """Give a hook (an action registered without a handler) its handler."""
         action = self._actions[id]
         action.handler = handler
         if enabled_when is not None:
             action.enabled_when = enabled_when
         self._notify()
 
-    def apply_keymap(self, keymap: dict[str, tuple[str, ...]]) -> None:
+    def apply_keymap(self, keymap: dict[str, tuple[str, ...]]) -> list[str]:
         """User keys replace defaults; later keymaps win. Unknown ids are kept for actions
-        registered later (a view added after the keymap was read)."""
-        self._overrides.update(keymap)
+        registered later (a view added after the keymap was read). An entry that would put two
+        actions on one key in one mode is refused (the action keeps its keys); returns why, one
+        line per refused entry."""
+        refused = []
         for action_id, keys in keymap.items():
-            if action_id in self._actions:
-                self._actions[action_id].keys = keys
+            action = self._actions.get(action_id)
+            clash = self._clash(action, keys, pending=keymap) if action is not None else None
+            if clash:
+                refused.append(self._refuse(f"{action_id}: {clash}"))
+                continue
+            self._overrides[action_id] = keys
+            if action is not None:
+                action.keys = keys
         self._reindex()
+        return refused
+
+    def _refuse(self, why: str) -> str:
+        log.warning("keymap entry refused: %s", why)
+        self.refused.append(why)
+        return why
+
+    def _clash(self, action: Action, keys: Iterable[str], pending: dict | None = None,
+               defaults: bool = False) -> str | None:
+        """Why `action` may not have `keys`: another action holds one of them in a shared mode.
+        `pending`: a keymap being applied, whose keys the other actions are about to take;
+        `defaults`: compare with the other actions' default keys (the code's own map)."""
+        for other in self._actions.values():
+            if other.id == action.id:
+                continue
+            theirs = other.default_keys if defaults else other.keys
+            if pending:
+                theirs = pending.get(other.id, theirs)
+            shared = set(keys) & set(theirs)
+            modes = action.modes & other.modes
+            if shared and modes:
+                return (f"key {sorted(shared)[0]} is already {other.id!r} in mode "
+                        f"{', '.join(sorted(modes))}")
+        return None
 
     # -- looking up
     def __getitem__(self, id: str) -> Action:
@@ -166,12 +233,12 @@ class ActionRegistry:
             out.setdefault(a.section, []).append(a)
         return out
 
-    def for_key(self, key: str) -> Action | None:
-        """The first enabled action bound to `key` (several may share a key in different views)."""
+    def for_key(self, key: str, mode: str = "grid") -> Action | None:
+        """The action bound to `key` in `mode` when it can run now (at most one holds the key there)."""
         for action_id in self._by_key.get(key, ()):
             action = self._actions[action_id]
-            if action.enabled:
-                return action
+            if mode in action.modes:
+                return action if action.enabled else None
         return None
 
     def keys_text(self, id: str) -> str:
@@ -187,8 +254,8 @@ class ActionRegistry:
         action.handler()
         return True
 
-    def dispatch(self, event: QKeyEvent) -> bool:
-        """Run the action bound to a key press; True when the event was consumed.
+    def dispatch(self, event: QKeyEvent, mode: str = "grid") -> bool:
+        """Run the action bound to a key press in `mode`; True when the event was consumed.
 
         An auto-repeated press of a non-repeatable action is consumed and ignored, so holding
         "X" rejects one photo, not a dozen.
@@ -196,7 +263,7 @@ class ActionRegistry:
         key = event_key(event)
         if key is None:
             return False
-        action = self.for_key(key)
+        action = self.for_key(key, mode)
         if action is None:
             return False
         if event.isAutoRepeat() and not action.repeatable:

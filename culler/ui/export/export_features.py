@@ -1,5 +1,5 @@
-"""Export, rejects and sidecars in the window: `install_export_features(window)` is called once from
-MainWindow.__init__ (before keymaps and menus are built) and registers
+"""Export, rejects and sidecars in the window. `ExportFeatures(host)` is made once by the window
+(a `Feature`, see base/host.py), which asks it for its actions before keymaps and menus are built:
 
   File › Export…                         Ctrl+E   the export dialog (export_dialog.py)
   File › Undo last export                          reverses the latest export or reject move
@@ -24,7 +24,7 @@ import logging
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QMessageBox, QProgressDialog
 
 from culler.ui.export.rejects_actions import RejectsActions
@@ -34,13 +34,9 @@ log = logging.getLogger(__name__)
 OPTIONS_KEY = "export.options"  # per album, in the store's settings
 
 
-def install_export_features(window) -> "ExportFeatures":
-    window.export_features = ExportFeatures(window)
-    return window.export_features
-
-
 class ExportFeatures(QObject):
     def __init__(self, window) -> None:
+        """`window`: a FeatureHost."""
         super().__init__(window)
         self.w = window
         self.sidecars = SidecarSync(window.ctx.config_dir, self)
@@ -49,11 +45,17 @@ class ExportFeatures(QObject):
         self.worker: FileJobWorker | None = None
         self.dialog: ExportDialog | None = None
         self._progress: QProgressDialog | None = None
-        window.session.photos_shown.connect(self._album_shown)
-        window.installEventFilter(self)  # to finish file jobs before the window closes the album
-        self._register(window.registry)
+        window.photos_shown.connect(self._album_shown)
+        window.closing.connect(self._closing)  # finish file jobs before the window closes the album
 
-    def _register(self, registry) -> None:
+    # -- Feature
+    def views(self) -> list:
+        return []
+
+    def checkable(self) -> dict:
+        return {"sidecars.live": self.live_sidecars}
+
+    def register_actions(self, registry) -> None:
         w = self.w
         idle_album = lambda: w.model.state is not None and not self.busy()  # noqa: E731
         r = registry.register
@@ -69,13 +71,13 @@ class ExportFeatures(QObject):
 
     # -- the album
     def _album_shown(self) -> None:
-        session, state = self.w.session, self.w.model.state
-        if session.store is not None and state is not None:
-            self.sidecars.attach(session.store, session.album_root, lambda i: self.w.model.state.photos.get(i)
+        store, state = self.w.store(), self.w.model.state
+        if store is not None and state is not None:
+            self.sidecars.attach(store, self.w.album_root(), lambda i: self.w.model.state.photos.get(i)
                                  if self.w.model.state is not None else None)
 
     def journal_dir(self) -> Path | None:
-        store = self.w.session.store
+        store = self.w.store()
         return None if store is None else Path(store.path).parent / "exports"
 
     def busy(self) -> bool:
@@ -90,9 +92,7 @@ class ExportFeatures(QObject):
 
     def set_live_sidecars(self, on: bool) -> None:
         self.sidecars.set_enabled(on)
-        action = getattr(self.w, "menu_actions", {}).get("sidecars.live")
-        if action is not None and action.isChecked() != on:
-            action.setChecked(on)
+        self.w.update_menu_check("sidecars.live")
         self.w.show_message("Writing XMP sidecars as you decide" if on else "XMP sidecars: only when exporting")
 
     # -- export
@@ -100,7 +100,7 @@ class ExportFeatures(QObject):
         from culler.ui.export.export_form import ExportSource  # the export modules load on first use, not at start-up
 
         w = self.w
-        state, store = w.model.state, w.session.store
+        state, store = w.model.state, w.store()
         photos = [state.photos[i] for i in state.order if i in state.photos]
         filter_ids = w.model.filter.apply(state.order, state.decisions, state.groups)
         try:
@@ -114,13 +114,13 @@ class ExportFeatures(QObject):
             return photo_rows(chosen, dict(state.decisions), store.all_signals(), dict(state.scores),
                               dict(state.groups))
 
-        return ExportSource(album_root=Path(w.session.album_root), photos=photos, decisions=dict(state.decisions),
+        return ExportSource(album_root=Path(w.album_root()), photos=photos, decisions=dict(state.decisions),
                             groups=dict(state.groups), journal_dir=self.journal_dir(), filter_ids=filter_ids,
                             filter_description=w.model.filter.describe(), saved=saved if isinstance(saved, dict) else {},
                             report_rows=report_rows, thumbnail_dir=Path(w.ctx.thumbnail_dir))
 
     def open_export_dialog(self) -> ExportDialog | None:
-        if self.w.model.state is None or self.w.session.store is None or self.busy():
+        if self.w.model.state is None or self.w.store() is None or self.busy():
             return None
         from culler.ui.export.export_dialog import ExportDialog
 
@@ -134,7 +134,7 @@ class ExportFeatures(QObject):
         return dialog
 
     def _remember(self, options: dict) -> None:
-        store = self.w.session.store
+        store = self.w.store()
         if store is not None:
             try:
                 store.set(OPTIONS_KEY, options)
@@ -209,7 +209,7 @@ class ExportFeatures(QObject):
     def run_job(self, job, description: str, on_done, rescan: bool = False) -> None:
         """Run `job(progress, cancel)` off the GUI thread (then rescan the album), then on_done(result)."""
         w = self.w
-        root, store, recursive = w.session.album_root, w.session.store, w.session.recursive
+        root, store, recursive = w.album_root(), w.store(), w.album_recursive()
 
         def job_then_rescan(progress, cancel):
             result = job(progress, cancel)
@@ -238,8 +238,8 @@ class ExportFeatures(QObject):
 
     def _job_done(self, pair, store, on_done) -> None:
         result, photos = pair
-        if photos is not None and store is self.w.session.store and store is not None:
-            self.w.session._show(photos)  # noqa: SLF001 - AlbumSession has no public "show these photos"
+        if photos is not None and store is not None:
+            self.w.show_rescanned(store, photos)
         on_done(result)
 
     def _job_gone(self, worker, progress) -> None:
@@ -267,8 +267,6 @@ class ExportFeatures(QObject):
             ok = planner.wait(timeout_ms) and ok
         return self.sidecars.wait_idle(timeout_ms / 1000) and ok
 
-    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt API
-        if obj is self.w and event.type() == QEvent.Type.Close:
-            self.wait_idle()
-            self.sidecars.detach()
-        return False
+    def _closing(self) -> None:
+        self.wait_idle()
+        self.sidecars.detach()

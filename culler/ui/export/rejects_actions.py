@@ -71,7 +71,7 @@ class RejectsActions:
         photos = rejected(w)
         if not self._check(photos, "move"):
             return
-        root = w.session.album_root
+        root = w.album_root()
         if not confirm_move(w, len(photos), file_count(photos, root)):
             return
         ids = [p.id for p in photos]
@@ -101,7 +101,7 @@ class RejectsActions:
         photos = rejected(w)
         if not self._check(photos, "trash"):
             return
-        root = w.session.album_root
+        root = w.album_root()
         if not confirm_trash(w, len(photos), file_count(photos, root)):
             return
         ids = [p.id for p in photos]
@@ -123,7 +123,7 @@ class RejectsActions:
 
     def _check(self, photos: list[Photo], what: str) -> bool:
         w, features = self.w, self.features
-        if w.session.store is None:
+        if w.store() is None:
             return False
         if features.busy():
             w.show_message("Wait for the current file operation to finish", 6000)

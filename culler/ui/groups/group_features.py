@@ -1,6 +1,7 @@
-"""Wires groups into the window: stacks in the grid, the group keys, the compare and survey views
-and the grouping panel. `install_group_features(window)` is called once from MainWindow.__init__,
-after the window's own actions are registered and before keymaps and menus are built.
+"""Groups in the window: stacks in the grid, the group keys, the compare and survey views and the
+grouping panel. `GroupFeatures(host)` is made once by the window (a `Feature`, see base/host.py),
+which puts its views in the stack, wires its `stacks` into the model and itself into the grid as
+the cells' decoration, and asks it for its actions before keymaps and menus are built.
 
 Keys (see also the docstrings of groups.py, compare_view.py, survey_view.py):
   Tab / Shift+Tab   next / previous group of 2+ frames (grid, loupe, compare, survey)
@@ -17,7 +18,7 @@ Keys (see also the docstrings of groups.py, compare_view.py, survey_view.py):
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QRectF, Qt
+from PySide6.QtCore import QObject, QRectF, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPen
 
 from culler.ui.base import theme
@@ -26,39 +27,34 @@ from culler.ui.imaging.frame_images import FrameImages
 from culler.core.group_navigation import GroupIndex, IndexCache, Stacks, describe_group, step_group, step_within, suggested_changes
 from culler.ui.views.survey_view import SurveyView
 
-DIGIT_ACTIONS = ("rating.1", "rating.2", "rating.3", "rating.4", "rating.5",
-                 "label.red", "label.yellow", "label.green", "label.blue")
 STACK_EDGE = QColor("#8c8c8c")
-
-
-def install_group_features(window) -> "GroupFeatures":
-    window.group_features = GroupFeatures(window)
-    return window.group_features
 
 
 class GroupFeatures(QObject):
     def __init__(self, window) -> None:
+        """`window`: a FeatureHost."""
         super().__init__(window)
         self.w = window
         self.cache = IndexCache()
         self.stacks = Stacks(self.cache, window.model)
-        window.model.stacks = self.stacks
-        window.grid.delegate.stacks = self
         self.badge_rects: dict[int, QRectF] = {}  # where each stack badge was last painted
         self.images = FrameImages(window.pool, parent=self)
         self.compare = CompareView(window, self.images, self)
         self.survey = SurveyView(window, self.images, self)
-        window.add_view(self.compare)
-        window.add_view(self.survey)
         self.panel = None  # GroupingPanel, made on first use
         self._came_from: dict[str, str] = {}
-        window.grid.viewport().installEventFilter(self)
         self._before_layout: int | None = None
         window.model.layoutAboutToBeChanged.connect(self._remember_current)
         window.model.layoutChanged.connect(self._keep_current)
-        window.session.decisions_changed.connect(self.compare.decisions_changed)
-        window.session.decisions_changed.connect(self.survey.decisions_changed)
-        self._register(window.registry)
+        window.decisions_changed.connect(self.compare.decisions_changed)
+        window.decisions_changed.connect(self.survey.decisions_changed)
+
+    # -- Feature
+    def views(self) -> list:
+        return [self.compare, self.survey]
+
+    def checkable(self) -> dict:
+        return {}
 
     # -- shared by the views
     def index(self):
@@ -102,58 +98,37 @@ class GroupFeatures(QObject):
             if shown is not None:
                 self.w.set_current(shown)
 
-    # -- actions
-    def _register(self, registry) -> None:
+    def register_actions(self, registry) -> None:
         w = self.w
         has_album = lambda: w.model.state is not None  # noqa: E731
-        in_view = lambda *ids: lambda: w.model.state is not None and w.current_view_id() in ids  # noqa: E731
         r = registry.register
-        for hook, label, handler in (
-                ("group.next", "Next group (of 2 or more frames)", lambda: self.step_group(True)),
-                ("group.prev", "Previous group", lambda: self.step_group(False)),
-                ("group.next_in", "Next frame of the group (expands its stack)", lambda: self.step_within(1)),
-                ("group.prev_in", "Previous frame of the group", lambda: self.step_within(-1)),
-                ("group.accept", "Accept the group's suggestions (your flags stay)", self.accept_group),
-                ("view.compare", "Compare two frames (again: back)", lambda: self.toggle_view("compare")),
-                ("view.survey", "Survey the whole group (again: back)", lambda: self.toggle_view("survey"))):
-            if hook in registry:  # the window registered these as hooks: same keys, now with a handler
-                hooked = registry[hook]
-                r(hook, label, hooked.default_keys, handler, section=hooked.section, enabled_when=has_album,
-                  repeatable=hook in ("group.next", "group.prev", "group.next_in", "group.prev_in"))
+        r("group.next", "Next group (of 2 or more frames)", ["Tab"], lambda: self.step_group(True),
+          section="Groups", enabled_when=has_album, repeatable=True)
+        r("group.prev", "Previous group", ["Shift+Tab"], lambda: self.step_group(False),
+          section="Groups", enabled_when=has_album, repeatable=True)
+        r("group.prev_in", "Previous frame of the group", ["["], lambda: self.step_within(-1),
+          section="Groups", enabled_when=has_album, repeatable=True)
+        r("group.next_in", "Next frame of the group (expands its stack)", ["]"], lambda: self.step_within(1),
+          section="Groups", enabled_when=has_album, repeatable=True)
+        r("group.accept", "Accept the group's suggestions (your flags stay)", ["A"], self.accept_group,
+          section="Groups", enabled_when=has_album)
+        r("view.compare", "Compare two frames (again: back)", ["C"], lambda: self.toggle_view("compare"),
+          section="View", enabled_when=has_album)
+        r("view.survey", "Survey the whole group (again: back)", ["N"], lambda: self.toggle_view("survey"),
+          section="View", enabled_when=has_album)
         r("group.accept_photo", "Accept this photo's suggestion (grid: the selected photos')", ["Shift+A"],
           self.accept_photos, section="Groups", enabled_when=has_album)
         r("group.accept_all", "Accept the suggestions of every group", [], self.accept_all,
           section="Groups", enabled_when=has_album)
         r("group.stack", "Expand / collapse this stack", ["S"], self.toggle_stack, section="Groups",
-          enabled_when=in_view("grid", "loupe"))
+          enabled_when=lambda: has_album() and w.current_view_id() in ("grid", "loupe"), modes={"grid", "loupe"})
         r("group.stacks", "Expand / collapse every stack", ["Shift+S"], self.toggle_all_stacks,
           section="Groups", enabled_when=has_album)
         r("group.settings", "Grouping thresholds…", [], self.show_panel, section="Groups", enabled_when=has_album)
         for n in range(1, 10):
             r(f"survey.frame_{n}", f"Choose frame {n} (P X U then decide on it)" if n == 1 else f"Choose frame {n}",
-              [str(n)],
-              lambda n=n: self.survey.choose(n), section="Survey", enabled_when=in_view("survey"))
-        not_in_survey = lambda: w.current_view_id() != "survey"  # noqa: E731 - digits choose frames there
-        for action_id in DIGIT_ACTIONS:
-            if action_id in registry:
-                action = registry[action_id]
-                before = action.enabled_when
-                registry.set_handler(action_id, action.handler,
-                                     enabled_when=lambda b=before: not_in_survey() and (b is None or b()))
-        if "view.zoom" in registry:
-            loupe_zoom = registry["view.zoom"].handler
-            r("view.zoom", "Zoom 100 % at the cursor (loupe; compare: both sides)", ["Z"],
-              lambda: self.compare.toggle_zoom() if w.current_view_id() == "compare" else loupe_zoom(),
-              section="View", enabled_when=in_view("loupe", "compare"))
-        if "view.back" in registry:
-            back = registry["view.back"].handler
-            registry.set_handler("view.back", lambda: self._back(back))
-
-    def _back(self, back) -> None:
-        if self.w.current_view_id() == "compare" and self.compare.is_zoomed() and not self.w.help.isVisible():
-            self.compare.toggle_zoom()
-        else:
-            back()
+              [str(n)], lambda n=n: self.survey.choose(n), section="Survey", enabled_when=has_album,
+              modes={"survey"})
 
     def toggle_view(self, view_id: str) -> None:
         w = self.w
@@ -239,8 +214,8 @@ class GroupFeatures(QObject):
         elif w.current_id() is None and w.model.rowCount():
             w.set_current(w.model.id_at(0))
         view = w.current_view()
-        if view is w.grid:
-            w.grid.activate()
+        if view is not None and view.view_id == "grid":
+            view.activate()
 
     def is_stack_cell(self, photo_id: int) -> bool:
         """Drawn as a stack (cards behind it): the frame a collapsed group shows."""
@@ -282,13 +257,8 @@ class GroupFeatures(QObject):
         p.restore()
         self.badge_rects[photo_id] = box
 
-    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt API
+    def badge_clicked(self, photo_id: int | None, pos) -> bool:
         """A click on a stack badge in the grid expands / collapses that stack."""
-        if event.type() != QEvent.Type.MouseButtonPress or event.button() != Qt.MouseButton.LeftButton:
-            return False
-        pos = event.position()
-        index = self.w.grid.indexAt(pos.toPoint())
-        photo_id = self.w.model.id_at(index.row()) if index.isValid() else None
         box = self.badge_rects.get(photo_id)
         if photo_id is None or box is None or not box.contains(pos):
             return False
@@ -334,7 +304,7 @@ class GroupFeatures(QObject):
                         description=f"Accept every suggestion ({len(state.order)} photos)")
 
     def _apply(self, ids: list[int], keep_user_flags: bool, description: str) -> None:
-        w, store, state = self.w, self.w.session.store, self.w.model.state
+        w, store, state = self.w, self.w.store(), self.w.model.state
         if store is None or state is None:
             return
         accepted = suggested_changes(ids, state.groups, state.decisions, keep_user_flags)

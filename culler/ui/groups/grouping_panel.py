@@ -157,7 +157,7 @@ class GroupingPanel(QDialog):
         self.activateWindow()
 
     def load(self) -> None:
-        store = self.w.session.store
+        store = self.w.store()
         params = _params_class()()
         keep_n = 1
         if store is not None:
@@ -209,7 +209,7 @@ class GroupingPanel(QDialog):
 
     # -- regrouping
     def _save_and_regroup(self) -> None:
-        store = self.w.session.store
+        store = self.w.store()
         if store is None:
             return
         saved = store.get("grouping.params") or {}
@@ -233,7 +233,7 @@ class GroupingPanel(QDialog):
             self.status.setText(f"<span style='color:#e0a030'>Regrouping failed: {error}</span>")
             return
         w = self.w
-        w.session.refresh_analysis()
+        w.refresh_analysis()
         view = w.current_view()
         if view is not None and view.view_id in ("compare", "survey"):
             view.activate()

@@ -16,8 +16,9 @@ Keys while reviewing (all in the action registry, so the help overlay and keymap
   ] [ / Down Up     the other frames of this photo's group, in place (the clock keeps running)
   Esc               leave (R resumes);  Shift+R  end now and see the summary
 
-The mode's keys win over the window's while it is on screen (review_keys.py); decision keys still
-run the window's own actions (one undo step each). What is on screen is drawn by review_screen.py.
+These keys are registered in the "review" mode, which is the window's mode while this view is on
+screen; decision keys still run the window's own actions (one undo step each), which hand the
+decision to `decide_with` so the review moves on. What is on screen is drawn by review_screen.py.
 """
 
 from __future__ import annotations
@@ -25,10 +26,9 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from culler.ui.review.review_clock import QtClock
-from culler.ui.review.review_keys import ReviewKeys
 from culler.ui.review.review_screen import ReviewScreen
 from culler.core.review_session import MORE_TIME_S, ReviewSession
 from culler.ui.review.review_setup import ReviewSetupDialog, duration_text
@@ -43,37 +43,12 @@ SETUP_KEY = "review.setup"
 SAVE_EVERY_S = 3.0  # clock seconds between saves while the clock runs (every step also saves)
 
 
-def install_review_mode(window, clock=None) -> "ReviewView":
-    """Add the review view to `window`, fill in the R hook and register the review keys."""
-    view = ReviewView(window, clock)
-    window.add_view(view)
-    registry = window.registry
-    has_album = lambda: window.model.state is not None  # noqa: E731
-    if "review.start" in registry:
-        registry.set_handler("review.start", view.start_or_resume, enabled_when=has_album)
-    else:
-        registry.register("review.start", "Time-budget review", ["R"], view.start_or_resume, section="View",
-                          enabled_when=has_album)
-    running = view.running
-    r = registry.register
-    r("review.pause", "Pause / go on", ["Space"], view.toggle_pause, section="Review", enabled_when=running)
-    r("review.more_time", f"{MORE_TIME_S:.0f} s more", ["+", "="], view.more_time,
-      section="Review", enabled_when=running)
-    r("review.next", "Next photo now", ["Return", "Enter"], view.skip, section="Review", enabled_when=running)
-    r("review.back", "Back to the previous photo", ["Backspace"], view.back, repeatable=True,
-      section="Review", enabled_when=running)
-    r("review.leave", "Leave the review (R resumes)", ["Esc"], view.leave, section="Review",
-      enabled_when=view.is_current)
-    r("review.end", "End now, see the summary", ["Shift+R"], view.end_now, section="Review",
-      enabled_when=running)
-    return view
-
-
 class ReviewView(QWidget, PhotoView):
     view_id = "review"
     title = "Review"
 
     def __init__(self, host, clock=None, parent=None) -> None:
+        """`host`: a FeatureHost. The view is also the review feature's entry (a `Feature`)."""
         super().__init__(parent)
         self.host = host
         self.setObjectName("review")
@@ -91,7 +66,6 @@ class ReviewView(QWidget, PhotoView):
         self._saved_plan: tuple | None = None  # (started_at, edits) of the plan part last written
         self._resize_timer = QTimer(self, singleShot=True, interval=80)
         self._resize_timer.timeout.connect(lambda: self.show_stop() if self._active else None)
-        self._keys = ReviewKeys(self)
         self.screen = ReviewScreen(host)
         self.screen.summary.closed.connect(self.leave)
         layout = QVBoxLayout(self)
@@ -102,6 +76,34 @@ class ReviewView(QWidget, PhotoView):
         host.previews.failed.connect(lambda pid, _m: self._preview_ready(pid))
         host.model.counts_changed.connect(self._decisions_changed)
         host.model.modelReset.connect(self._album_changed)
+        host.closing.connect(self.save)  # keep the exact position
+
+    # -- Feature
+    def views(self) -> list:
+        return [self]
+
+    def checkable(self) -> dict:
+        return {}
+
+    def register_actions(self, registry) -> None:
+        """R starts or resumes from any view; the others are live only in the review."""
+        has_album = lambda: self.host.model.state is not None  # noqa: E731
+        running = self.running
+        r = registry.register
+        r("review.start", "Time-budget review", ["R"], self.start_or_resume, section="View", enabled_when=has_album)
+        review = {"review"}
+        r("review.pause", "Pause / go on", ["Space"], self.toggle_pause, section="Review", enabled_when=running,
+          modes=review)
+        r("review.more_time", f"{MORE_TIME_S:.0f} s more", ["+", "="], self.more_time,
+          section="Review", enabled_when=running, modes=review)
+        r("review.next", "Next photo now", ["Return", "Enter"], self.skip, section="Review", enabled_when=running,
+          modes=review)
+        r("review.back", "Back to the previous photo", ["Backspace"], self.back, repeatable=True,
+          section="Review", enabled_when=running, modes=review)
+        r("review.leave", "Leave the review (R resumes)", ["Esc"], self.leave, section="Review",
+          enabled_when=self.is_current, modes=review)
+        r("review.end", "End now, see the summary", ["Shift+R"], self.end_now, section="Review",
+          enabled_when=running, modes=review)
 
     # -- the clock (tests and screenshots inject a ManualClock)
     def set_clock(self, clock) -> None:
@@ -126,7 +128,7 @@ class ReviewView(QWidget, PhotoView):
 
     # -- PhotoView
     def activate(self) -> None:
-        store = self.host.session.store
+        store = self.host.store()
         if self.session is not None and store is not self.store:
             self.session, self.store = None, None  # another album was opened meanwhile
         if self.session is None and not self.screen.on_summary():
@@ -134,8 +136,7 @@ class ReviewView(QWidget, PhotoView):
             return
         if not self._active:
             self._active = True
-            QApplication.instance().installEventFilter(self._keys)
-            self.host.filter_bar.hide()
+            self.host.set_filter_bar_visible(False)
             self._last = self._last_save = self.clock.now()
             if self.session is not None and not self.session.finished:
                 self.clock.start(self._tick)
@@ -148,10 +149,9 @@ class ReviewView(QWidget, PhotoView):
         if not self._active:
             return
         self._active = False
-        QApplication.instance().removeEventFilter(self._keys)
         self.clock.stop()
         self.save()
-        self.host.filter_bar.show()
+        self.host.set_filter_bar_visible(True)
         self.host.previews.pool.submit("preview", [])
 
     def _album_changed(self) -> None:
@@ -196,7 +196,7 @@ class ReviewView(QWidget, PhotoView):
         if self.is_current():
             self.leave()
             return
-        store, state = host.session.store, host.model.state
+        store, state = host.store(), host.model.state
         if store is None or state is None:
             return
         current = host.current_view_id()
@@ -250,13 +250,13 @@ class ReviewView(QWidget, PhotoView):
         dialog.open()
 
     def _start_new(self, store, plan, scope: str, settings: dict) -> None:
-        if store is not self.host.session.store:
+        if store is not self.host.store():
             return  # the album changed while the dialog was open
         try:
             store.set(SETUP_KEY, settings)
         except Exception:  # noqa: BLE001 - a preference
             log.exception("could not remember the review settings")
-        page = SweepPage.page_size_for(self.host.stack.size())
+        page = SweepPage.page_size_for(self.host.view_area_size())
         self._begin(ReviewSession.from_plan(plan, scope, page_size=page), store)
 
     def _begin(self, session: ReviewSession, store) -> None:
@@ -287,7 +287,7 @@ class ReviewView(QWidget, PhotoView):
     def _tick(self) -> None:
         now = self.clock.now()
         dt, self._last = now - self._last, now
-        if not self.running() or self.host.help.isVisible():
+        if not self.running() or self.host.help_visible():
             return
         if self.session.consume(dt):
             if self.session.finished:
@@ -328,7 +328,10 @@ class ReviewView(QWidget, PhotoView):
         self._stepped()
 
     def decide_with(self, handler) -> None:
-        """Run a window decision action on what the review shows, then move on."""
+        """Run a window decision on what the review shows, then move on (only while it runs)."""
+        if self._deciding or not self.running():
+            handler()
+            return
         in_sweep = self.session.in_sweep
         targets = self.target_ids()
         self._deciding = True
@@ -388,7 +391,7 @@ class ReviewView(QWidget, PhotoView):
         self.clock.stop()
         s.finish()
         summary = review_summary(s.summary_rows(state.decision), s.budget_seconds, s.scope)
-        summary["album"] = str(self.host.session.album_root)
+        summary["album"] = str(self.host.album_root())
         summary["ended_early"] = ended_early
         album_reviews: list[dict] = []
         try:

@@ -146,6 +146,7 @@ class Caption(QWidget):
 
 class CompareView(QWidget, PhotoView):
     view_id = "compare"
+    zoomable = True
     title = "Compare"
 
     def __init__(self, host, images, groups, parent=None) -> None:

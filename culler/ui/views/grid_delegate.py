@@ -6,6 +6,8 @@ No widgets per cell: everything is painted from the AlbumState by photo id.
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
@@ -25,11 +27,19 @@ def oriented_aspect(photo) -> float | None:
     return None if size is None else size[0] / size[1]
 
 
+class GridDecoration(Protocol):
+    """What a feature may draw on grid cells (the groups feature: stacks and their badges)."""
+
+    def is_stack_cell(self, photo_id: int) -> bool: ...
+    def paint_stack_badge(self, p: QPainter, image: QRectF, photo_id: int, group) -> None: ...
+    def badge_clicked(self, photo_id: int, pos: QPointF) -> bool: ...
+
+
 class ThumbnailDelegate(QStyledItemDelegate):
     def __init__(self, thumbnails, parent=None) -> None:
         super().__init__(parent)
         self.thumbnails = thumbnails
-        self.stacks = None  # culler.ui.groups.group_features.GroupFeatures: how groups look (collapsed stacks)
+        self.stacks = None  # a GridDecoration (the groups feature): how groups look (collapsed stacks)
         self.cell_size = QSize(CELL_W, CELL_H)  # the grid stretches cells to fill its width
         self.small = QFont()
         self.small.setPointSizeF(8.5)

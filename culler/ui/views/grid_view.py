@@ -59,6 +59,19 @@ class GridView(QListView, PhotoView):
         self.doubleClicked.connect(lambda _index: self.open_requested.emit())
 
     # -- PhotoView
+    def set_decoration(self, decoration) -> None:
+        """A GridDecoration (grid_delegate.py) that draws on cells and takes clicks on its badges."""
+        self.delegate.stacks = decoration
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt API
+        decoration = self.delegate.stacks
+        if decoration is not None and event.button() == Qt.MouseButton.LeftButton:
+            index = self.indexAt(event.position().toPoint())
+            if index.isValid() and decoration.badge_clicked(self.host.model.id_at(index.row()), event.position()):
+                event.accept()
+                return
+        super().mousePressEvent(event)
+
     def activate(self) -> None:
         index = self.currentIndex()
         if index.isValid():

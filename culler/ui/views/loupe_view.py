@@ -21,6 +21,7 @@ _STARS = "★★★★★"
 
 class LoupeView(QWidget, PhotoView):
     view_id = "loupe"
+    zoomable = True
     title = "Loupe"
 
     def __init__(self, host, previews, parent=None) -> None:
@@ -102,6 +103,9 @@ class LoupeView(QWidget, PhotoView):
 
     def toggle_zoom(self) -> None:
         self.canvas.toggle_zoom()
+
+    def is_zoomed(self) -> bool:
+        return self.canvas.zoomed
 
     # -- showing
     def refresh(self) -> None:

@@ -1,14 +1,13 @@
-"""The small interface every photo view implements (grid, loupe; later compare, survey, review),
-and what a view may ask of the window that hosts it.
+"""The small interface every photo view implements (grid, loupe, compare, survey, review).
 
-Adding a view: subclass a QWidget and `PhotoView`, give it `view_id` and `title`, write a
-`register_actions(registry, host)` for its keys, and pass it to `MainWindow.add_view`. All views
-share one PhotoListModel and one selection model, so switching views keeps the current photo.
+Adding a view: subclass a QWidget and `PhotoView`, give it `view_id` and `title` (its id is also
+its key mode, see base/actions.py), and return it from its feature's `views()` (or, for the
+window's own grid and loupe, pass it to `MainWindow.add_view`). All views share one
+PhotoListModel and one selection model, so switching views keeps the current photo. What a view
+may ask of the window is `culler.ui.base.host.ViewHost`.
 """
 
 from __future__ import annotations
-
-from typing import Protocol
 
 from PySide6.QtCore import QItemSelectionModel
 
@@ -28,26 +27,12 @@ def selected_count(selection: QItemSelectionModel) -> int:
     return len(selected_rows(selection))
 
 
-class ViewHost(Protocol):
-    """What the main window offers its views."""
-
-    model: object  # PhotoListModel
-    selection: QItemSelectionModel
-    thumbnails: object  # Thumbnails
-    pool: object  # DecodePool
-    registry: object  # ActionRegistry
-
-    def current_id(self) -> int | None: ...
-    def set_current(self, photo_id: int | None, select: bool = True) -> None: ...
-    def show_view(self, view_id: str) -> None: ...
-    def show_message(self, text: str, msecs: int = 4000) -> None: ...
-
-
 class PhotoView:
     """Mixin for a QWidget shown in the window's view stack."""
 
     view_id = "view"
     title = "View"
+    zoomable = False  # Z (view.zoom) works here
 
     def activate(self) -> None:
         """The view became visible: show the current photo and take keyboard focus."""
@@ -62,3 +47,15 @@ class PhotoView:
     def move(self, step: str) -> None:
         """Move the current photo: one of MOVES."""
         raise NotImplementedError
+
+    def is_zoomed(self) -> bool:
+        """Zoomed in (Esc zooms out before it leaves the view)."""
+        return False
+
+    def toggle_zoom(self) -> None:
+        """Z: 100 % at the cursor, or back to fit (zoomable views)."""
+
+    def decide_with(self, apply) -> None:
+        """Run `apply`, which saves a decision on `target_ids()`; a view that moves on after a
+        decision in its own way (the review) wraps it."""
+        apply()

@@ -87,13 +87,13 @@ class AlbumSession(QObject):
         if notices:
             self.w.notice.show_notice(" ".join(notices))
         if known:
-            self._show(known)
+            self.show_photos(known)
 
     def _synced(self, photos: list, changed: bool) -> None:
         if self.sender() is not self._loader or self.store is None:
             return
         if changed or self.w.model.state is None:
-            self._show(photos)
+            self.show_photos(photos)
         if not self.analyse:
             self.w.analysis_idle.emit()
         elif self._screen_painted or not photos:
@@ -123,7 +123,8 @@ class AlbumSession(QObject):
             self.w.show_empty()
         self.w.analysis_idle.emit()
 
-    def _show(self, photos: list) -> None:
+    def show_photos(self, photos: list) -> None:
+        """Show these photos of the open album (after a scan or a rescan), keeping the current one."""
         w = self.w
         state = AlbumState(self.album_root, self.store)
         state.set_photos(photos)
@@ -196,7 +197,7 @@ class AlbumSession(QObject):
         if report.stage == "done" and self.store is not None and self.w.model.state is not None:
             photos = self.store.photos()
             if [p.id for p in photos] != self.w.model.state.order:  # the folder changed meanwhile
-                self._show(photos)
+                self.show_photos(photos)
 
     def refresh_analysis(self) -> None:
         state = self.w.model.state

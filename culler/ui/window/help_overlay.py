@@ -12,12 +12,17 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from culler.ui.base.actions import ActionRegistry
 
 COLUMNS = 3
+# The window's sections first, in this order, then the ones features add
+SECTION_ORDER = ("Decide", "Move", "View", "Groups", "Filter", "Edit", "Album", "Survey", "Review")
 
 
 def help_html(registry: ActionRegistry) -> str:
     """The overlay's content as HTML: one table per section, laid out in columns."""
     blocks = []
-    for section, actions in registry.sections().items():
+    sections = registry.sections()
+    order = [s for s in SECTION_ORDER if s in sections] + [s for s in sections if s not in SECTION_ORDER]
+    for section in order:
+        actions = sections[section]
         rows = []
         for a in actions:
             keys = registry.keys_text(a.id) or "—"

@@ -1,46 +1,54 @@
 """The main window: a stack of photo views over one shared model and selection, the filter bar,
 the status bar (analysis progress, auto-advance), menus generated from the action registry, and
-every key press routed through that registry.
+every key press routed through that registry by the one dispatcher (`eventFilter`), in the mode
+of the view on screen.
 
-Album lifecycle (open, scan, analysis, close) lives in album_session.py; this module owns the
-widgets, navigation and decisions.
+It is the composition root of the window: it makes the features (groups, review, export), puts
+their views in the stack, registers their actions and wires their parts into the grid and the
+model; the features see it only as a `FeatureHost` (base/host.py). Album lifecycle (open, scan,
+analysis, close) lives in album_session.py; this module owns the widgets, navigation and decisions.
 """
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, Qt, Signal
+from PySide6.QtCore import QEvent, QItemSelectionModel, QSize, Qt, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import (QAbstractItemView, QAbstractSpinBox, QApplication, QFileDialog, QLabel,
+from PySide6.QtWidgets import (QAbstractItemView, QAbstractSpinBox, QApplication, QDialog, QFileDialog, QLabel,
                                QLineEdit, QMainWindow, QStackedWidget, QVBoxLayout, QWidget)
 
-from culler.core.store import UNSET
-from culler.ui.base.actions import ActionRegistry, load_keymap
-from culler.ui.window.album_session import AlbumSession
-from culler.ui.imaging.decode_pool import DecodePool
-from culler.ui.window.empty_state import EmptyState
-from culler.ui.export.export_features import install_export_features
-from culler.ui.window.filter_bar import FilterBar
 from culler.core.filters import PhotoFilter
-from culler.ui.views.grid_view import GridView
-from culler.ui.groups.group_features import install_group_features
-from culler.ui.window.help_overlay import HelpOverlay
-from culler.ui.views.loupe_view import LoupeView
+from culler.core.store import UNSET
 from culler.ui.album.photo_model import PhotoListModel
-from culler.ui.imaging.previews import Previews
+from culler.ui.base.actions import ActionRegistry, load_keymap
 from culler.ui.base.qt_compat import protect_singletons
-from culler.ui.review.review_mode import install_review_mode
 from culler.ui.base.settings import UiSettings
-from culler.ui.window.status_widgets import AnalysisStatus, NoticeBanner
+from culler.ui.export.export_features import ExportFeatures
+from culler.ui.groups.group_features import GroupFeatures
+from culler.ui.imaging.decode_pool import DecodePool
+from culler.ui.imaging.previews import Previews
 from culler.ui.imaging.thumbnails import Thumbnails
-from culler.ui.window.window_actions import register_window_actions
+from culler.ui.review.review_mode import ReviewView
+from culler.ui.views.grid_view import GridView
+from culler.ui.views.loupe_view import LoupeView
 from culler.ui.views.photo_view import selected_count
+from culler.ui.window.album_session import AlbumSession
+from culler.ui.window.empty_state import EmptyState
+from culler.ui.window.filter_bar import FilterBar
+from culler.ui.window.help_overlay import HelpOverlay
+from culler.ui.window.status_widgets import AnalysisStatus, NoticeBanner
+from culler.ui.window.window_actions import register_window_actions
 from culler.ui.window.window_menus import build_menus
+
 
 class MainWindow(QMainWindow):
     first_screen_painted = Signal()  # the first screen of thumbnails of an album is on screen
     analysis_idle = Signal()  # the analysis finished, was cancelled, failed, or will not run
+    closing = Signal()  # the window is about to close the album and quit
+    decisions_changed = Signal(list)  # photo ids, relayed from the album session (GUI thread)
+    photos_shown = Signal()  # an album's photos are in the model (opened or rescanned)
 
     def __init__(self, ctx, signals: str = "all", keymap_files: list[Path] = (), recursive: bool = False,
                  analyse: bool | None = None) -> None:
@@ -71,6 +79,8 @@ class MainWindow(QMainWindow):
         self.add_view(self.loupe)
         self.session = AlbumSession(self, ctx, signals=signals, recursive=recursive,
                                     analyse=self.settings.analyse_on_open if analyse is None else analyse)
+        self.session.decisions_changed.connect(self.decisions_changed)
+        self.session.photos_shown.connect(self.photos_shown)
 
         self.filter_bar = FilterBar()
         self.filter_bar.filter_changed.connect(self.set_filter)
@@ -97,11 +107,23 @@ class MainWindow(QMainWindow):
         self.auto_label.setVisible(self.settings.auto_advance)
 
         register_window_actions(self.registry, self)
-        install_group_features(self)  # stacks, group keys, compare, survey (before keymaps and menus)
-        self.review = install_review_mode(self)  # R: time-budget review (before keymaps and menus)
-        install_export_features(self)  # export, undo export, rejects, live sidecars (before keymaps and menus)
+        self.group_features = GroupFeatures(self)  # stacks, group keys, compare, survey
+        self.review = ReviewView(self)  # R: time-budget review
+        self.export_features = ExportFeatures(self)  # export, undo export, rejects, live sidecars
+        self.features = (self.group_features, self.review, self.export_features)
+        self.checkable = {"mode.auto_advance": lambda: self.settings.auto_advance}
+        for feature in self.features:
+            for view in feature.views():
+                self.add_view(view)
+            feature.register_actions(self.registry)
+            self.checkable.update(feature.checkable())
+        self.model.set_stacks(self.group_features.stacks)
+        self.grid.set_decoration(self.group_features)
         for path in [Path(ctx.config_dir) / "keymap.json", *map(Path, keymap_files)]:
             self.registry.apply_keymap(load_keymap(path))
+        if self.registry.refused:
+            self.notice.show_notice("Some keymap entries were not used, they would put two actions on one key: "
+                                    + escape("; ".join(self.registry.refused), quote=False))
         self.menu_actions: dict[str, QAction] = build_menus(self)
 
         self.model.counts_changed.connect(self._update_counts)
@@ -155,16 +177,22 @@ class MainWindow(QMainWindow):
         self.show_view("grid" if self.current_view_id() == "loupe" else "loupe")
 
     def toggle_zoom(self) -> None:
-        if self.current_view_id() == "loupe":
-            self.loupe.toggle_zoom()
+        view = self.current_view()
+        if view is not None and view.zoomable:
+            view.toggle_zoom()
 
     def go_back(self) -> None:
+        view = self.current_view()
         if self.help.isVisible():
             self.help.hide()
-        elif self.current_view_id() == "loupe" and self.loupe.canvas.zoomed:
-            self.loupe.toggle_zoom()
+        elif view is not None and view.is_zoomed():
+            view.toggle_zoom()
         elif self.current_view_id() not in (None, "grid"):
             self.show_view("grid")
+
+    def mode(self) -> str:
+        """The key mode of the window itself: the view on screen (grid when none is)."""
+        return self.current_view_id() or "grid"
 
     def toggle_help(self) -> None:
         self.help.toggle()
@@ -197,10 +225,14 @@ class MainWindow(QMainWindow):
 
     # -- decisions
     def decide(self, *, flag=None, rating=None, label=UNSET) -> None:
-        """Apply a decision to the view's target photos (the grid's selection, the loupe's photo)."""
-        view, store = self.current_view(), self.session.store
-        if view is None or store is None:
-            return
+        """Apply a decision to the view's target photos (the grid's selection, the loupe's photo);
+        the view may wrap it (the review moves on after it)."""
+        view = self.current_view()
+        if view is not None and self.session.store is not None:
+            view.decide_with(lambda: self._decide(view, flag, rating, label))
+
+    def _decide(self, view, flag, rating, label) -> None:
+        store = self.session.store
         ids = view.target_ids()
         if not ids:
             return
@@ -254,9 +286,7 @@ class MainWindow(QMainWindow):
         self.settings.auto_advance = bool(on)
         self.settings.save()
         self.auto_label.setVisible(self.settings.auto_advance)
-        action = self.menu_actions.get("mode.auto_advance")
-        if action is not None and action.isChecked() != self.settings.auto_advance:
-            action.setChecked(self.settings.auto_advance)
+        self.update_menu_check("mode.auto_advance")
         self.show_message("Auto-advance on" if on else "Auto-advance off")
 
     # -- filters
@@ -303,17 +333,56 @@ class MainWindow(QMainWindow):
     def show_message(self, text: str, msecs: int = 4000) -> None:
         self.statusBar().showMessage(text, msecs)
 
+    # -- FeatureHost (base/host.py): what the features may ask of the window
+    def store(self):
+        return self.session.store
+
+    def album_root(self) -> Path | None:
+        return self.session.album_root
+
+    def album_recursive(self) -> bool:
+        return self.session.recursive
+
+    def show_rescanned(self, store, photos: list) -> None:
+        if store is self.session.store:  # the album is still open
+            self.session.show_photos(photos)
+
+    def refresh_analysis(self) -> None:
+        self.session.refresh_analysis()
+
+    def help_visible(self) -> bool:
+        return self.help.isVisible()
+
+    def view_area_size(self) -> QSize:
+        return self.stack.size()
+
+    def set_filter_bar_visible(self, visible: bool) -> None:
+        self.filter_bar.setVisible(visible)
+
+    def update_menu_check(self, action_id: str) -> None:
+        action, is_on = self.menu_actions.get(action_id), self.checkable.get(action_id)
+        if action is not None and is_on is not None and action.isChecked() != is_on():
+            action.setChecked(is_on())
+
     # -- Qt events
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt API
-        if event.type() != QEvent.Type.KeyPress or not isinstance(obj, QWidget) or obj.window() is not self:
+        """The one key dispatcher: every key press in the window goes to the registry, in the
+        window's mode, unless the help overlay is open or a text field has the keyboard."""
+        if event.type() != QEvent.Type.KeyPress or not isinstance(obj, QWidget):
             return False
+        top = obj.window()
+        if top is not self:  # one of the window's dialogs has the keyboard: only "dialog" actions
+            owner = top.parentWidget()
+            if not isinstance(top, QDialog) or owner is None or owner.window() is not self:
+                return False
+            return not isinstance(obj, (QLineEdit, QAbstractSpinBox)) and self.registry.dispatch(event, "dialog")
         if self.help.isVisible():
             if event.key() in (Qt.Key.Key_Escape, Qt.Key.Key_Question):
                 self.help.hide()
             return True
         if isinstance(QApplication.focusWidget(), (QLineEdit, QAbstractSpinBox)):
             return False
-        return self.registry.dispatch(event)
+        return self.registry.dispatch(event, self.mode())
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
         super().resizeEvent(event)
@@ -322,6 +391,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
         QApplication.instance().removeEventFilter(self)
+        self.closing.emit()
         self.session.close()
         self.pool.shutdown(wait=True)  # daemon threads killed inside Qt calls at exit abort the process
         super().closeEvent(event)

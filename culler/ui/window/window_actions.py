@@ -1,29 +1,18 @@
-"""The window's keyboard map (DESIGN.md): every action registered once, with its default keys.
-
-Views that do not exist yet (compare, survey, groups, review) are registered as hooks without a
-handler: they show in the help overlay as "coming", and the module that adds the view fills in
-the handler with `registry.set_handler(id, fn)`.
+"""The window's own actions (decisions, moves, views, edit, album), registered once with their
+default keys and the modes in which those keys are live. Features (groups, review, export)
+register their own actions the same way; the registry refuses two actions on one key in one mode.
 """
 
 from __future__ import annotations
 
-from culler.core.records import LABELS
-from culler.ui.base.actions import ActionRegistry
 from culler.core.filters import FLAG_FILTERS, PhotoFilter
+from culler.core.records import LABELS
+from culler.ui.base.actions import VIEW_MODES, WINDOW_MODES, ActionRegistry
 
 LABEL_KEYS = {"6": "Red", "7": "Yellow", "8": "Green", "9": "Blue"}
 
-# Hooks for views and modes other helpers add: id -> (label, keys, section)
-HOOKS = {
-    "group.next": ("Next group", ("Tab",), "Groups"),
-    "group.prev": ("Previous group", ("Shift+Tab",), "Groups"),
-    "group.prev_in": ("Previous photo in the group", ("[",), "Groups"),
-    "group.next_in": ("Next photo in the group", ("]",), "Groups"),
-    "group.accept": ("Accept the group's suggestions", ("A",), "Groups"),
-    "view.compare": ("Compare", ("C",), "View"),
-    "view.survey": ("Survey", ("N",), "View"),
-    "review.start": ("Time-budget review", ("R",), "View"),
-}
+# In the survey the digits 1-9 choose frames; decisions there are P X U and 0.
+NOT_SURVEY = WINDOW_MODES - {"survey"}
 
 
 def register_window_actions(registry: ActionRegistry, w) -> None:
@@ -36,14 +25,12 @@ def register_window_actions(registry: ActionRegistry, w) -> None:
     r("flag.unflag", "Unflag", ["U"], lambda: w.decide(flag="none"), section="Decide", enabled_when=has_album)
     for n in range(6):
         r(f"rating.{n}", "Clear rating" if n == 0 else f"Rate {'★' * n}", [str(n)],
-          lambda n=n: w.decide(rating=n), section="Decide", enabled_when=has_album)
-    for key, label in LABEL_KEYS.items():
-        r(f"label.{label.lower()}", f"{label} label (again to clear)", [key],
-          lambda label=label: w.toggle_label(label), section="Decide", enabled_when=has_album)
+          lambda n=n: w.decide(rating=n), section="Decide", enabled_when=has_album,
+          modes=WINDOW_MODES if n == 0 else NOT_SURVEY)
+    keys = {label: key for key, label in LABEL_KEYS.items()}
     for label in LABELS:
-        if label not in LABEL_KEYS.values():
-            r(f"label.{label.lower()}", f"{label} label (again to clear)", [],
-              lambda label=label: w.toggle_label(label), section="Decide", enabled_when=has_album)
+        r(f"label.{label.lower()}", f"{label} label (again to clear)", [keys[label]] if label in keys else [],
+          lambda label=label: w.toggle_label(label), section="Decide", enabled_when=has_album, modes=NOT_SURVEY)
     r("mode.auto_advance", "Auto-advance after a decision (toggle)", ["CapsLock"], w.toggle_auto_advance,
       section="Decide")
 
@@ -56,13 +43,11 @@ def register_window_actions(registry: ActionRegistry, w) -> None:
 
     r("view.grid", "Grid", ["G"], lambda: w.show_view("grid"), section="View", enabled_when=has_album)
     r("view.loupe", "Loupe (again: back to the grid)", ["E", "Space"], w.toggle_loupe, section="View",
-      enabled_when=has_album)
-    r("view.zoom", "Zoom 100 % at the cursor (loupe)", ["Z"], w.toggle_zoom, section="View",
-      enabled_when=lambda: w.current_view_id() == "loupe")
-    r("view.back", "Back: unzoom, close help, loupe to grid", ["Esc"], w.go_back, section="View")
-    for hook_id, (label, keys, section) in HOOKS.items():
-        if hook_id not in registry:
-            r(hook_id, label, keys, None, section=section)
+      enabled_when=has_album, modes=VIEW_MODES)
+    r("view.zoom", "Zoom 100 % at the cursor (loupe; compare: both sides)", ["Z"], w.toggle_zoom, section="View",
+      enabled_when=lambda: getattr(w.current_view(), "zoomable", False), modes={"loupe", "compare"})
+    r("view.back", "Back: unzoom, close help, loupe to grid", ["Esc"], w.go_back, section="View",
+      modes=VIEW_MODES)
     r("help.show", "Keyboard help", ["?"], w.toggle_help, section="View")
     r("help.about", "About culler and its licences", [], lambda: _show_about(w), section="View")
 

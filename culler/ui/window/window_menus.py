@@ -22,9 +22,6 @@ MENUS = {
                 "group.accept_photo", "group.accept_all", None, "group.stack", "group.stacks"],
     "&Help": ["help.show", "help.about"],
 }
-# checkable actions: id -> whether it is on now (the action's handler toggles it)
-CHECKABLE = {"mode.auto_advance": lambda w: w.settings.auto_advance,
-             "sidecars.live": lambda w: w.export_features.live_sidecars()}
 
 
 def _text(registry, action_id: str) -> str:
@@ -53,11 +50,11 @@ def build_menus(w) -> dict[str, QAction]:
             elif item in registry:
                 a = menu.addAction(_text(registry, item))
                 a.setObjectName(f"menu_{item}")
-                if item in CHECKABLE:
-                    is_on = CHECKABLE[item]
+                if item in w.checkable:  # id -> whether it is on now (the action's handler toggles it)
+                    is_on = w.checkable[item]
                     a.setCheckable(True)
-                    a.setChecked(is_on(w))
-                    a.toggled.connect(lambda on, i=item, is_on=is_on: registry.trigger(i) if on != is_on(w) else None)
+                    a.setChecked(is_on())
+                    a.toggled.connect(lambda on, i=item, is_on=is_on: registry.trigger(i) if on != is_on() else None)
                 else:
                     a.triggered.connect(lambda _=False, i=item: registry.trigger(i))
                 actions[item] = a
@@ -71,8 +68,8 @@ def _refresh(w, menu: QMenu, actions: dict[str, QAction]) -> None:
     for action_id, a in actions.items():
         a.setEnabled(w.registry[action_id].enabled)
         a.setText(_text(w.registry, action_id))
-        if action_id in CHECKABLE:
-            a.setChecked(CHECKABLE[action_id](w))
+        if action_id in w.checkable:
+            a.setChecked(w.checkable[action_id]())
     if store is not None:
         for action_id, describe in (("edit.undo", store.undo_description), ("edit.redo", store.redo_description)):
             what = describe()
