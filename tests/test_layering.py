@@ -150,3 +150,13 @@ def test_every_module_has_a_docstring():
     missing = [str(p.relative_to(ROOT)) for p in sorted((ROOT / "culler").rglob("*.py"))
                if ast.get_docstring(ast.parse(p.read_text())) is None]
     assert missing == []
+
+
+def test_the_headless_subset_does_not_import_torch():
+    """tests/core is the quick subset named in the README: collecting it (the conftest and every
+    test module) must not import torch, or it would cost seconds before the first test."""
+    code = ("import sys, pytest\n"
+            "pytest.main(['--collect-only', '-q', '-p', 'no:cacheprovider', 'tests/core'])\n"
+            "print(sorted({'torch', 'torchvision'} & {k.split('.')[0] for k in sys.modules}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
