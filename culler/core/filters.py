@@ -28,7 +28,7 @@ class PhotoFilter:
         if self.label is not None and self.label not in LABELS:
             raise ValueError(f"unknown label {self.label!r}")
 
-    def with_(self, **changes) -> "PhotoFilter":
+    def with_(self, **changes) -> PhotoFilter:
         return replace(self, **changes)
 
     @property

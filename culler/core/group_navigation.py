@@ -20,7 +20,6 @@ from dataclasses import dataclass
 
 from culler.core.records import Decision, GroupRow
 
-
 KIND_TITLES = {"burst": "Burst", "duplicates": "Near-duplicates", "bracket": "Exposure bracket",
                "panorama": "Panorama"}
 

@@ -65,7 +65,7 @@ class ReviewSession:
     _later: tuple = field(default=(None, 0.0), init=False, repr=False, compare=False)
 
     @classmethod
-    def from_plan(cls, plan, scope: str = "all", page_size: int = DEFAULT_PAGE_SIZE) -> "ReviewSession":
+    def from_plan(cls, plan, scope: str = "all", page_size: int = DEFAULT_PAGE_SIZE) -> ReviewSession:
         entries = [ReviewEntry(e.photo_id, e.score, e.seconds, e.seconds, 0.0, e.sweep, tuple(e.siblings))
                    for e in plan.entries]
         floor = plan.floor_s if 0 < plan.floor_s < float("inf") else 0.0
@@ -271,7 +271,7 @@ class ReviewSession:
         return {**self.plan_json(), **self.progress_json()}
 
     @classmethod
-    def from_json(cls, d: dict) -> "ReviewSession":
+    def from_json(cls, d: dict) -> ReviewSession:
         """A session from `to_json()` (or plan_json() and progress_json() merged). Raises ValueError
         for anything that is not a saved session of this version."""
         if not isinstance(d, dict) or d.get("version") != VERSION:

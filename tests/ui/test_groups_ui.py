@@ -10,9 +10,9 @@ from __future__ import annotations
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 
-from culler.core.records import Decision, GroupRow
 from culler.core.filters import PhotoFilter
 from culler.core.group_navigation import GroupIndex, step_group, suggested_changes
+from culler.core.records import Decision, GroupRow
 
 
 def key(qtbot, window, k, modifier=Qt.KeyboardModifier.NoModifier):
@@ -42,7 +42,8 @@ def put_bursts(window):
     rows = [g("IMG_0001.jpg", "g1", 3, 3, "reject"), g("IMG_0002.jpg", "g1", 3, 1, "pick"),
             g("IMG_0003.jpg", "g1", 3, 2, None),
             g("IMG_0004.jpg", "g4", 2, 2, "reject", "duplicates"), g("IMG_0005.jpg", "g4", 2, 1, "pick", "duplicates")]
-    rows += [GroupRow(ids[n], f"s{n}", 1, 1, None, [], "single") for n in ("IMG_0006.jpg", "IMG_0007.jpg", "IMG_0008.jpg")]
+    singles = ("IMG_0006.jpg", "IMG_0007.jpg", "IMG_0008.jpg")
+    rows += [GroupRow(ids[n], f"s{n}", 1, 1, None, [], "single") for n in singles]
     store.put_groups(rows)
     window.session.refresh_analysis()
 
@@ -51,7 +52,8 @@ def test_group_logic_on_plain_records():
     class State:
         order = [1, 2, 3, 4, 5, 6]
         groups = {1: GroupRow(1, "a", 2, 2, "reject"), 2: GroupRow(2, "a", 2, 1, "pick"),
-                  4: GroupRow(4, "b", 3, 1, "pick"), 5: GroupRow(5, "b", 3, 2, None), 6: GroupRow(6, "b", 3, 3, "reject"),
+                  4: GroupRow(4, "b", 3, 1, "pick"), 5: GroupRow(5, "b", 3, 2, None),
+                  6: GroupRow(6, "b", 3, 3, "reject"),
                   3: GroupRow(3, "c", 1, 1, None, kind="single")}
     index = GroupIndex(State())
     assert index.members_of(5) == [4, 5, 6] and index.members_of(3) == [3] and index.group_of(3) is None

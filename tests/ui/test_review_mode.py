@@ -9,7 +9,6 @@ import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import QApplication
 
-from culler.core import budget
 from culler.core.records import GroupRow
 from culler.ui.review.review_clock import ManualClock
 from tests.ui.album_factory import open_window
@@ -223,7 +222,8 @@ def test_summary_counts_by_band_and_is_stored(qtbot, review_window, clock, ctx):
     assert bands["0.8-1.0"]["picks"] == 2 and bands["0.6-0.8"]["rejects"] == 1
     assert bands["0.0-0.2"]["picks"] == 0 and stored["photos"] == 9 and stored["seen"] == 4  # the 4th was on screen
     assert stored["ended_early"] is True
-    assert "2 picks" in review.screen.summary.totals.text() and "4 of 9 photos seen" in review.screen.summary.totals.text()
+    totals = review.screen.summary.totals.text()
+    assert "2 picks" in totals and "4 of 9 photos seen" in totals
     history = [json.loads(line) for line in (ctx.data_dir / "review_history.jsonl").read_text().splitlines()]
     assert history[-1]["album"] == str(w.session.album_root) and history[-1]["picks"] == 2
     assert "This album, 1 review" in review.screen.summary.history.text()

@@ -40,7 +40,7 @@ class AlbumLoader(QThread):
         try:
             self.store = Store.open(self.root, self.data_dir)
             known = self.store.photos()
-        except Exception as exc:  # noqa: BLE001 - shown to the user, the window stays usable
+        except Exception as exc:  # shown to the user, the window stays usable
             log.exception("opening %s failed", self.root)
             self.failed.emit(f"Could not open {self.root}: {exc}")
             return
@@ -51,7 +51,7 @@ class AlbumLoader(QThread):
             from culler.pipeline_scan import refresh_photos
 
             photos, rescanned = refresh_photos(self.root, self.store, self.recursive)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             log.exception("scanning %s failed", self.root)
             self.failed.emit(f"Could not read the folder {self.root}: {exc}")
             return

@@ -70,7 +70,7 @@ class AnalysisWorker(QThread):
                     reported_models = True
                     self.models_status.emit(dict(pipeline.model_status))
                 self.progress.emit(report)
-        except Exception as exc:  # noqa: BLE001 - the window stays usable without analysis
+        except Exception as exc:  # the window stays usable without analysis
             log.exception("analysis of %s failed", self.album_root)
             self.failed.emit(f"Analysis stopped: {exc}")
 

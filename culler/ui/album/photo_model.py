@@ -14,6 +14,7 @@ from culler.core.album_state import AlbumState
 from culler.core.filters import PhotoFilter, flag_counts
 
 PHOTO_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+_ROOT = QModelIndex()  # a list has no parents
 
 
 class PhotoListModel(QAbstractListModel):
@@ -33,7 +34,7 @@ class PhotoListModel(QAbstractListModel):
         self.refilter()
 
     # -- Qt model interface
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 - Qt API
+    def rowCount(self, parent=_ROOT) -> int:
         return 0 if parent.isValid() else len(self._ids)
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):

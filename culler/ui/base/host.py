@@ -11,8 +11,9 @@ once, before the user's keymaps are applied and the menus are built.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Protocol
 
 from PySide6.QtCore import QItemSelectionModel, QSize
 

@@ -4,7 +4,8 @@ GUI thread's pixmaps and decoded previews."""
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import TYPE_CHECKING, Generic, Hashable, TypeVar
+from collections.abc import Hashable
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from PySide6.QtGui import QImage
 

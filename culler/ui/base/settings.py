@@ -22,7 +22,7 @@ class UiSettings:
     path: Path | None = field(default=None, repr=False, compare=False)
 
     @classmethod
-    def load(cls, config_dir: Path) -> "UiSettings":
+    def load(cls, config_dir: Path) -> UiSettings:
         path = Path(config_dir) / "settings.json"
         data = read_settings(path).get("ui", {})
         settings = cls(path=path)

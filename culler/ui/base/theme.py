@@ -77,7 +77,8 @@ def paint_flag(p: QPainter, box: QRectF, flag: str) -> None:
         p.drawLine(QPointF(inner.left(), inner.top()), QPointF(inner.left(), inner.bottom()))
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(PICK)
-        pennant = QPolygonF([QPointF(inner.left(), inner.top()), QPointF(inner.right(), inner.top() + inner.height() * 0.3),
+        pennant = QPolygonF([QPointF(inner.left(), inner.top()),
+                             QPointF(inner.right(), inner.top() + inner.height() * 0.3),
                              QPointF(inner.left(), inner.top() + inner.height() * 0.6)])
         p.drawPolygon(pennant)
     else:

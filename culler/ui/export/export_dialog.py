@@ -23,7 +23,14 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout
 
 from culler.ui.export.export_form import MODES, ExportForm, ExportSource
-from culler.ui.export.export_preview import PlanPreview, PlanQueue, PlanRequest, PlanWorker, compute_preview, example_name
+from culler.ui.export.export_preview import (
+    PlanPreview,
+    PlanQueue,
+    PlanRequest,
+    PlanWorker,
+    compute_preview,
+    example_name,
+)
 from culler.ui.export.export_worker import FileJobWorker, export_job
 
 PAST = {"copy": "Copied", "move": "Moved", "link": "Linked"}
@@ -33,7 +40,8 @@ SYNC_PLAN_LIMIT = 400  # photos; above this the preview is planned on a thread
 STYLE = """
 QDialog#exportDialog { background-color: #222222; }
 QWidget#exportForm, QWidget#exportModes, QWidget#planPreview { background: transparent; }
-QDialog#exportDialog QLabel, QDialog#exportDialog QCheckBox, QDialog#exportDialog QRadioButton { background: transparent; }
+QDialog#exportDialog QLabel, QDialog#exportDialog QCheckBox,
+QDialog#exportDialog QRadioButton { background: transparent; }
 QLabel[section="true"] { color: #8f8f8f; font-weight: bold; margin-top: 6px; }
 QLabel#exportHint, QLabel#templateExample, QLabel#whatCount { color: #8f8f8f; }
 QLabel#planHeadline { color: #ececec; font-size: 11pt; }
@@ -270,7 +278,7 @@ class ExportDialog(QDialog):
             return
         super().reject()
 
-    def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def closeEvent(self, event) -> None:
         if self.worker is not None:
             self.reject()
             event.ignore()

@@ -23,12 +23,18 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QMessageBox, QProgressDialog
 
 from culler.ui.export.rejects_actions import RejectsActions
 from culler.ui.export.sidecar_sync import SidecarSync
+
+if TYPE_CHECKING:  # the export modules load on first use, not at start-up
+    from culler.ui.export.export_dialog import ExportDialog
+    from culler.ui.export.export_form import ExportSource
+    from culler.ui.export.export_worker import FileJobWorker
 
 log = logging.getLogger(__name__)
 OPTIONS_KEY = "export.options"  # per album, in the store's settings
@@ -105,7 +111,7 @@ class ExportFeatures(QObject):
         filter_ids = w.model.filter.apply(state.order, state.decisions, state.groups)
         try:
             saved = store.get(OPTIONS_KEY) or {}
-        except Exception:  # noqa: BLE001 - a preference, not worth failing for
+        except Exception:  # a preference, not worth failing for
             saved = {}
 
         def report_rows(chosen):
@@ -116,7 +122,8 @@ class ExportFeatures(QObject):
 
         return ExportSource(album_root=Path(w.album_root()), photos=photos, decisions=dict(state.decisions),
                             groups=dict(state.groups), journal_dir=self.journal_dir(), filter_ids=filter_ids,
-                            filter_description=w.model.filter.describe(), saved=saved if isinstance(saved, dict) else {},
+                            filter_description=w.model.filter.describe(),
+                            saved=saved if isinstance(saved, dict) else {},
                             report_rows=report_rows, thumbnail_dir=Path(w.ctx.thumbnail_dir))
 
     def open_export_dialog(self) -> ExportDialog | None:
@@ -138,7 +145,7 @@ class ExportFeatures(QObject):
         if store is not None:
             try:
                 store.set(OPTIONS_KEY, options)
-            except Exception:  # noqa: BLE001
+            except Exception:
                 log.exception("could not remember the export options")
 
     def _exported(self, result) -> None:
@@ -182,10 +189,11 @@ class ExportFeatures(QObject):
         created = sum(1 for r in records if r.get("kind") in ("copy", "link", "xmp"))
         effect = []
         if moves:
-            effect.append(f"{moves:,} moved file{'s go' if moves != 1 else ' goes'} back where {'they' if moves != 1 else 'it'} came from")
+            effect.append(f"{moves:,} moved file{'s go' if moves != 1 else ' goes'} back where "
+                          f"{'they' if moves != 1 else 'it'} came from")
         if created:
-            effect.append(f"{created:,} file{'s' if created != 1 else ''} it created {'are' if created != 1 else 'is'} removed "
-                          f"(unless changed since)")
+            effect.append(f"{created:,} file{'s' if created != 1 else ''} it created "
+                          f"{'are' if created != 1 else 'is'} removed (unless changed since)")
         answer = QMessageBox.question(
             self.w, "Undo last export", f"Undo “{what}” ({when})?\n\n" + ";\n".join(effect) + ".",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Yes)

@@ -17,7 +17,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from PySide6.QtCore import QThread, Qt, Signal
+from PySide6.QtCore import Qt, QThread, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHeaderView, QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
@@ -255,7 +255,7 @@ class PlanWorker(QThread):
         while (req := self.queue.take()) is not None:
             try:
                 outcome = compute_preview(req, self.queue.sizes)
-            except Exception as exc:  # noqa: BLE001 - shown in the preview, the dialog goes on
+            except Exception as exc:  # shown in the preview, the dialog goes on
                 outcome = PlanOutcome(req.generation, error=f"Could not plan the export: {exc}")
             self.planned.emit(outcome)
 
@@ -304,7 +304,8 @@ class PlanPreview(QWidget):
         for source, target, note in s.rows:
             item = QTreeWidgetItem([source, target + (f"   ({note})" if note else "")])
             item.setToolTip(0, source)
-            item.setToolTip(1, target + ("\n(a file of the planned name exists: nothing is overwritten)" if note else ""))
+            exists = "\n(a file of the planned name exists: nothing is overwritten)"
+            item.setToolTip(1, target + (exists if note else ""))
             if note:
                 item.setForeground(1, renamed)
             elif source.startswith("sidecar ("):  # written by the export, not a photo file

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from PySide6.QtCore import QThread, Signal
 
@@ -45,7 +45,7 @@ class FileJobWorker(QThread):
     def run(self) -> None:
         try:
             self.result = self.job(self._progress, self.cancel_event)
-        except Exception as exc:  # noqa: BLE001 - reported to the user, the window goes on
+        except Exception as exc:  # reported to the user, the window goes on
             log.exception("%s failed", self.description)
             self.error = f"{self.description[:1].upper()}{self.description[1:]} failed: {exc}"
             self.failed.emit(self.error)
@@ -109,7 +109,8 @@ def write_export_report(result, album_root: Path, dest: Path, report_format: str
     target_of = {op.source: op.target for op in result.done if op.source is not None}
 
     def thumbnail(row):
-        from culler.core.decode import load_image, thumbnail as cached_thumbnail
+        from culler.core.decode import load_image
+        from culler.core.decode import thumbnail as cached_thumbnail
 
         photo = photos.get(row.get("id"))
         if photo is None:

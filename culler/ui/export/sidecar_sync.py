@@ -86,7 +86,7 @@ class SidecarSync(QObject):
         if self.store is not None:
             try:
                 self.store.remove_observer(self._observe)
-            except Exception:  # noqa: BLE001 - a closed store has no observers to remove
+            except Exception:  # a closed store has no observers to remove
                 pass
         self.store = self.album_root = self.photo_of = None
 
@@ -97,7 +97,7 @@ class SidecarSync(QObject):
             return
         try:
             photos, decisions = store.photos(), store.decisions()
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self.problem.emit(f"Could not read the decisions to write sidecars: {exc}")
             return
         self._queue([(p, decisions.get(p.id) or Decision()) for p in photos if p.status == "ok"])
@@ -156,7 +156,7 @@ class SidecarSync(QObject):
                     continue  # moved away (e.g. into _rejected): no orphan sidecar
                 try:
                     result = sync_sidecars(root, [photo], {photo.id: decision}, style)
-                except Exception as exc:  # noqa: BLE001 - one photo must not stop the others
+                except Exception as exc:  # one photo must not stop the others
                     errors.append(f"could not write the sidecar of {photo.path}: {exc}")
                     continue
                 written += len(result.written)

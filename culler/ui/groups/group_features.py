@@ -21,10 +21,18 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, QRectF, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPen
 
+from culler.core.group_navigation import (
+    GroupIndex,
+    IndexCache,
+    Stacks,
+    describe_group,
+    step_group,
+    step_within,
+    suggested_changes,
+)
 from culler.ui.base import theme
-from culler.ui.views.compare_view import CompareView
 from culler.ui.imaging.frame_images import FrameImages
-from culler.core.group_navigation import GroupIndex, IndexCache, Stacks, describe_group, step_group, step_within, suggested_changes
+from culler.ui.views.compare_view import CompareView
 from culler.ui.views.survey_view import SurveyView
 
 STACK_EDGE = QColor("#8c8c8c")
@@ -316,7 +324,7 @@ class GroupFeatures(QObject):
         row = w.model.row_of(current)
         try:
             store.set_decisions(accepted.changes, description)
-        except Exception as exc:  # noqa: BLE001 - say so; nothing was changed
+        except Exception as exc:  # say so; nothing was changed
             w.show_message(f"Could not save the decisions: {exc}", 8000)
             return
         if w.model.row_of(current) < 0 and w.model.rowCount():

@@ -16,8 +16,16 @@ import threading
 import time
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QGridLayout, QLabel, QPushButton, QSlider, QSpinBox,
-                               QVBoxLayout)
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QGridLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QVBoxLayout,
+)
 
 TIME_GAPS = (5, 10, 20, 30, 60, 120, 300, 600, 1800, 3600)  # seconds, the slider's stops
 DEBOUNCE_MS = 150
@@ -54,7 +62,7 @@ class Regrouper(QObject):
         error = None
         try:
             group_and_rank(store)
-        except Exception as exc:  # noqa: BLE001 - shown in the panel; the old groups stay
+        except Exception as exc:  # shown in the panel; the old groups stay
             error = f"{type(exc).__name__}: {exc}"
         with self._lock:
             self._running = False
@@ -178,7 +186,7 @@ class GroupingPanel(QDialog):
         if store is not None:
             try:
                 has_embeddings = bool(store.embeddings("clip"))
-            except Exception:  # noqa: BLE001 - an older store: treat as none
+            except Exception:  # an older store: treat as none
                 has_embeddings = False
         self.similarity.setEnabled(has_embeddings)
         self.similarity_note.setText("How alike the content must be (CLIP). Higher: stricter, smaller groups."
@@ -220,7 +228,7 @@ class GroupingPanel(QDialog):
         try:
             store.set("grouping.params", saved)
             store.set("grouping.keep_n", self.keep_n.value())
-        except Exception as exc:  # noqa: BLE001 - say so; the groups stay as they are
+        except Exception as exc:  # say so; the groups stay as they are
             self.status.setText(f"Could not save the settings: {exc}")
             return
         self.status.setText("Regrouping…")

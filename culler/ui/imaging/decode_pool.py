@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
-from typing import Callable, Hashable
+from collections.abc import Callable, Hashable
 
 from PySide6.QtCore import QObject, Signal
 
@@ -32,7 +32,8 @@ class DecodePool(QObject):
     # lane, key, result (or JobFailed). Emitted from worker threads, delivered queued on the GUI thread.
     finished = Signal(str, object, object)
 
-    def __init__(self, lanes: tuple[str, ...] = ("preview", "thumbs", "thumbs-refine"), threads: int = 2, parent=None) -> None:
+    def __init__(self, lanes: tuple[str, ...] = ("preview", "thumbs", "thumbs-refine"), threads: int = 2,
+                 parent=None) -> None:
         super().__init__(parent)
         self._lanes = lanes  # in priority order
         self._queues: dict[str, deque] = {lane: deque() for lane in lanes}
@@ -100,7 +101,7 @@ class DecodePool(QObject):
                 self._running.add((lane, key))
             try:
                 result = fn()
-            except Exception as exc:  # noqa: BLE001 - one bad file never stops the pool
+            except Exception as exc:  # one bad file never stops the pool
                 log.debug("decode job %s/%s failed", lane, key, exc_info=True)
                 result = JobFailed(str(exc) or exc.__class__.__name__)
             with self._cond:

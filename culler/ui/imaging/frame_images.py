@@ -8,11 +8,13 @@ show, so they never compete) and a new request supersedes the queued ones. Keys 
 
 from __future__ import annotations
 
+from functools import partial
+
 from PySide6.QtCore import QObject, QSize, Signal
 from PySide6.QtGui import QImage
 
-from culler.ui.imaging.decode_pool import JobFailed
 from culler.ui.base.images import LRU
+from culler.ui.imaging.decode_pool import JobFailed
 from culler.ui.imaging.previews import decode_fitted
 
 LANE = "preview"
@@ -71,7 +73,7 @@ class FrameImages(QObject):
                 continue
             if self.fitted(pid, size) is None:
                 jobs.append(((_TAG, gen, pid, size.width(), size.height()),
-                             lambda p=photo, s=QSize(size): decode_fitted(p, root, s)))
+                             partial(decode_fitted, photo, root, QSize(size))))
         for pid in full:
             photo = self._photos.get(pid)
             if photo is None or photo.status == "error" or pid in self._failures:

@@ -68,6 +68,6 @@ class HistogramWidget(QWidget):
             self._image = image
             self.update()
 
-    def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def paintEvent(self, event) -> None:
         if self._image is not None:
             QPainter(self).drawImage(0, 0, self._image)

@@ -7,17 +7,18 @@ the 100 % zoom are decoded on demand.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSize, Signal
 from PySide6.QtGui import QImage
 
-from culler.core.records import Photo
 from culler.core.album_state import displayed_size
+from culler.core.records import Photo
+from culler.ui.base.images import LRU, qimage_from_rgb
 from culler.ui.imaging.decode_pool import DecodePool, JobFailed
 from culler.ui.imaging.histogram_widget import render_histogram
-from culler.ui.base.images import LRU, qimage_from_rgb
 
 if TYPE_CHECKING:  # numpy is imported where it is used: not needed to open the window
     import numpy as np
@@ -127,7 +128,7 @@ class Previews(QObject):
                 continue
             if self.get(pid, size) is None:
                 jobs.append(((gen, pid, size.width(), size.height()),
-                             lambda p=photo, s=QSize(size): decode_fitted(p, root, s)))
+                             partial(decode_fitted, photo, root, QSize(size))))
             if n == 0 and full_for == pid and self.full(pid) is None:
                 jobs.append(((gen, pid, FULL, FULL), lambda p=photo: decode_fitted(p, root, QSize())))
         self.pool.submit(LANE, jobs)

@@ -16,8 +16,8 @@ from PySide6.QtGui import QImage, QPixmap
 
 from culler.core import thumbcache
 from culler.core.records import Photo
-from culler.ui.imaging.decode_pool import DecodePool, JobFailed
 from culler.ui.base.images import LRU, qimage_from_rgb
+from culler.ui.imaging.decode_pool import DecodePool, JobFailed
 
 LANE = "thumbs"
 REFINE_LANE = "thumbs-refine"  # must be among the DecodePool's lanes, after LANE

@@ -9,7 +9,8 @@ a photo's time longer or shorter.
 
 from __future__ import annotations
 
-from typing import Callable, Protocol
+from collections.abc import Callable
+from typing import Protocol
 
 from PySide6.QtCore import QElapsedTimer, QObject, Qt, QTimer
 

@@ -28,9 +28,9 @@ import logging
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from culler.core.review_session import MORE_TIME_S, ReviewSession
 from culler.ui.review.review_clock import QtClock
 from culler.ui.review.review_screen import ReviewScreen
-from culler.core.review_session import MORE_TIME_S, ReviewSession
 from culler.ui.review.review_setup import ReviewSetupDialog, duration_text
 from culler.ui.review.review_summary import append_history, read_history
 from culler.ui.review.review_widgets import SweepPage
@@ -216,14 +216,14 @@ class ReviewView(QWidget, PhotoView):
     def _load(self, store) -> ReviewSession | None:
         try:
             plan, progress = store.get(SESSION_KEY), store.get(PROGRESS_KEY)
-        except Exception as exc:  # noqa: BLE001 - a damaged setting must not block a new review
+        except Exception as exc:  # a damaged setting must not block a new review
             log.warning("review session not readable: %s", exc)
             return None
         if not plan:
             return None
         try:
             if not isinstance(plan, dict) or not isinstance(progress, dict) \
-                    or (progress.get("started_at"), progress.get("edits")) != (plan.get("started_at"), plan.get("edits")):
+                    or any(progress.get(k) != plan.get(k) for k in ("started_at", "edits")):
                 raise ValueError("its progress does not match its plan")
             return ReviewSession.from_json({**plan, **progress})
         except ValueError as exc:
@@ -240,7 +240,7 @@ class ReviewView(QWidget, PhotoView):
                                              list(self.host.model.ids))
         try:
             settings = store.get(SETUP_KEY) or {}
-        except Exception:  # noqa: BLE001 - only the defaults are lost
+        except Exception:  # only the defaults are lost
             settings = {}
         dialog = ReviewSetupDialog(items, settings=settings if isinstance(settings, dict) else {},
                                    parent=self.host)
@@ -254,7 +254,7 @@ class ReviewView(QWidget, PhotoView):
             return  # the album changed while the dialog was open
         try:
             store.set(SETUP_KEY, settings)
-        except Exception:  # noqa: BLE001 - a preference
+        except Exception:  # a preference
             log.exception("could not remember the review settings")
         page = SweepPage.page_size_for(self.host.view_area_size())
         self._begin(ReviewSession.from_plan(plan, scope, page_size=page), store)
@@ -279,7 +279,7 @@ class ReviewView(QWidget, PhotoView):
                 self.store.set(SESSION_KEY, s.plan_json())
                 self._saved_plan = (s.started_at, s.edits)
             self.store.set(PROGRESS_KEY, s.progress_json())
-        except Exception as exc:  # noqa: BLE001 - decisions are saved apart; only the position is at stake
+        except Exception as exc:  # decisions are saved apart; only the position is at stake
             log.warning("could not save the review position: %s", exc)
         self._last_save = self.clock.now()
 
@@ -364,7 +364,7 @@ class ReviewView(QWidget, PhotoView):
             self.session.mark_seen()
             self.screen.show_stop(self.session, self._active)
 
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         if self._active:
             self._resize_timer.start()  # decode the photo again at the new size, once resizing pauses
@@ -399,7 +399,7 @@ class ReviewView(QWidget, PhotoView):
             store.set(SESSION_KEY, None)
             store.set(PROGRESS_KEY, None)
             album_reviews = store.review_summaries()
-        except Exception as exc:  # noqa: BLE001 - show the summary anyway
+        except Exception as exc:  # show the summary anyway
             self.host.show_message(f"Could not store the review summary: {exc}", 8000)
             album_reviews = [summary]
         error = append_history(self.host.ctx.data_dir, summary["album"], summary)

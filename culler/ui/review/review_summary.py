@@ -120,7 +120,7 @@ class BandChart(QWidget):
         self.setFixedHeight(self.ROW_H * (len(self.bands) + 1) + 4)
         self.update()
 
-    def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def paintEvent(self, event) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         font = QFont(self.font())
@@ -217,8 +217,9 @@ class ReviewSummaryPage(QWidget):
         box.addSpacing(14)
         box.addWidget(_heading("PICKS AND REJECTS BY SCORE"))
         box.addWidget(self.chart)
-        box.addWidget(QLabel("<span style='color:#f2f2f2'>■</span> picks &nbsp;&nbsp; <span style='color:#d9534f'>■</span> "
-                             "rejects &nbsp;&nbsp; <span style='color:#5a5a5a'>■</span> seen, no flag &nbsp;&nbsp; "
+        box.addWidget(QLabel("<span style='color:#f2f2f2'>■</span> picks &nbsp;&nbsp; "
+                             "<span style='color:#d9534f'>■</span> rejects &nbsp;&nbsp; "
+                             "<span style='color:#5a5a5a'>■</span> seen, no flag &nbsp;&nbsp; "
                              "<span style='color:#333333'>■</span> not seen", objectName="summaryLegend"))
         box.addSpacing(6)
         box.addWidget(self.answer)

@@ -12,12 +12,13 @@ from PySide6.QtCore import QAbstractListModel, QItemSelectionModel, QModelIndex,
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import QAbstractItemView, QFrame, QLabel, QListView, QVBoxLayout, QWidget
 
+from culler.ui.album.photo_model import PHOTO_ID_ROLE
 from culler.ui.base import theme
 from culler.ui.views.grid_delegate import ThumbnailDelegate
 from culler.ui.views.loupe_canvas import LoupeCanvas
-from culler.ui.album.photo_model import PHOTO_ID_ROLE
 
 STRIP_H = 30
+_ROOT = QModelIndex()  # a list has no parents
 SWEEP_CELL = QSize(180, 204)  # smaller than the grid's: the sweep is a glance
 SWEEP_HEADER_H = 40
 LINE = QColor("#b4b4b4")
@@ -61,7 +62,7 @@ class CountdownStrip(QWidget):
             self._drawn = key
             self.update()
 
-    def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def paintEvent(self, event) -> None:
         p = QPainter(self)
         p.fillRect(self.rect(), STRIP_BG)
         p.fillRect(QRectF(0, 0, self.width(), 2), TRACK)
@@ -91,7 +92,7 @@ class ReviewCanvas(LoupeCanvas):
             self.paused_text, self.note = paused_text, note
             self.update()
 
-    def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def paintEvent(self, event) -> None:
         super().paintEvent(event)
         if not (self.paused_text or self.note):
             return
@@ -140,7 +141,7 @@ class SweepModel(QAbstractListModel):
         self.state, self.ids = state, list(ids)
         self.endResetModel()
 
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 - Qt API
+    def rowCount(self, parent=_ROOT) -> int:
         return 0 if parent.isValid() else len(self.ids)
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
@@ -266,6 +267,6 @@ class SweepPage(QWidget):
             self.delegate.cell_size = QSize(width, SWEEP_CELL.height())
             self.list.setGridSize(QSize(width, SWEEP_CELL.height()))
 
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._fit_cells()

@@ -19,9 +19,9 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QCursor, QPainter, QPen
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
+from culler.core.group_navigation import step_within
 from culler.ui.base import theme
 from culler.ui.views.frame_caption import CAPTION_H, paint_caption
-from culler.core.group_navigation import step_within
 from culler.ui.views.loupe_canvas import LoupeCanvas
 from culler.ui.views.photo_view import PhotoView, selected_rows
 
@@ -94,7 +94,7 @@ class CompareCanvas(LoupeCanvas):
         return self._fit_rect().width() * self.devicePixelRatioF() / self.full_size.width()
 
     # -- Qt events
-    def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def paintEvent(self, event) -> None:
         super().paintEvent(event)
         if self.active:
             p = QPainter(self)
@@ -103,21 +103,21 @@ class CompareCanvas(LoupeCanvas):
             p.drawRect(QRectF(self.rect()).adjusted(1, 1, -1, -1))
             p.end()
 
-    def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def mousePressEvent(self, event) -> None:
         self.activated.emit()
         self._dragging = event.button() == Qt.MouseButton.LeftButton and self.zoomed
         super().mousePressEvent(event)
 
-    def mouseMoveEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def mouseMoveEvent(self, event) -> None:
         super().mouseMoveEvent(event)
         if self._dragging:
             self.panned.emit()
 
-    def mouseReleaseEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def mouseReleaseEvent(self, event) -> None:
         self._dragging = False
         super().mouseReleaseEvent(event)
 
-    def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def mouseDoubleClickEvent(self, event) -> None:
         self.zoom_requested.emit(event.position())
 
 
@@ -135,7 +135,7 @@ class Caption(QWidget):
         self.state, self.photo_id, self.active = state, photo_id, active
         self.update()
 
-    def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def paintEvent(self, event) -> None:
         p = QPainter(self)
         p.fillRect(self.rect(), theme.CELL_SELECTED if self.active else theme.CELL)
         if self.state is not None and self.photo_id is not None:
@@ -388,7 +388,7 @@ class CompareView(QWidget, PhotoView):
             self.images.use_album(self.host.model.state)
             self.open_on(self.host.current_id())
 
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         if self._active:
             self._resize_timer.start()

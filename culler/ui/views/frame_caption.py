@@ -10,8 +10,8 @@ from __future__ import annotations
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
 
-from culler.ui.base import theme
 from culler.core.album_state import open_suggestion
+from culler.ui.base import theme
 
 CAPTION_H = 42
 ACTIVE_TEXT = QColor("#ffffff")

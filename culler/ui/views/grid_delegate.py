@@ -12,9 +12,9 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from culler.ui.base import theme
 from culler.core.album_state import displayed_size, open_suggestion
 from culler.ui.album.photo_model import PHOTO_ID_ROLE
+from culler.ui.base import theme
 
 CELL_W, CELL_H = 200, 232  # grid pitch; the cell is drawn with a small gap inside it
 PAD = 8
@@ -47,7 +47,7 @@ class ThumbnailDelegate(QStyledItemDelegate):
         self.badge_font.setPointSizeF(8)
         self.badge_font.setBold(True)
 
-    def sizeHint(self, option, index) -> QSize:  # noqa: N802 - Qt API
+    def sizeHint(self, option, index) -> QSize:
         return self.cell_size
 
     def paint(self, p: QPainter, option: QStyleOptionViewItem, index) -> None:

@@ -63,7 +63,7 @@ class GridView(QListView, PhotoView):
         """A GridDecoration (grid_delegate.py) that draws on cells and takes clicks on its badges."""
         self.delegate.stacks = decoration
 
-    def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def mousePressEvent(self, event) -> None:
         decoration = self.delegate.stacks
         if decoration is not None and event.button() == Qt.MouseButton.LeftButton:
             index = self.indexAt(event.position().toPoint())
@@ -146,18 +146,18 @@ class GridView(QListView, PhotoView):
         thumbs, model = self.host.thumbnails, self.model()
         return all(thumbs.is_settled(model.id_at(r)) for r in self.visible_rows())
 
-    def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def paintEvent(self, event) -> None:
         super().paintEvent(event)
         if self._awaiting_first_screen and self.model().rowCount() and self.first_screen_complete():
             self._awaiting_first_screen = False
             QTimer.singleShot(0, self.first_screen_painted.emit)
 
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._fit_cells_to_width()
         self.schedule_requests()
 
-    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def keyPressEvent(self, event) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
             self.open_requested.emit()
             return

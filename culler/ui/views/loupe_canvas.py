@@ -111,12 +111,12 @@ class LoupeCanvas(QWidget):
             return
         full = self._logical(self.full_size)
         x, y = self._origin.x(), self._origin.y()
-        x = (self.width() - full.width()) / 2 if full.width() <= self.width() else min(0, max(self.width() - full.width(), x))
-        y = (self.height() - full.height()) / 2 if full.height() <= self.height() else min(0, max(self.height() - full.height(), y))
+        x = _clamp_axis(self.width(), full.width(), x)
+        y = _clamp_axis(self.height(), full.height(), y)
         self._origin = QPointF(x, y)
 
     # -- Qt events
-    def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def paintEvent(self, event) -> None:
         p = QPainter(self)
         p.fillRect(self.rect(), CANVAS_BG)
         if self.message:
@@ -157,27 +157,32 @@ class LoupeCanvas(QWidget):
         p.setPen(theme.TEXT)
         p.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
 
-    def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def mousePressEvent(self, event) -> None:
         if event.button() == Qt.MouseButton.LeftButton and self.zoomed:
             self._drag_from = event.position()
             self.setCursor(Qt.CursorShape.ClosedHandCursor)
 
-    def mouseMoveEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def mouseMoveEvent(self, event) -> None:
         if self._drag_from is not None:
             delta = event.position() - self._drag_from
             self._drag_from = event.position()
             self.pan(delta.x(), delta.y())
 
-    def mouseReleaseEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def mouseReleaseEvent(self, event) -> None:
         self._drag_from = None
         if self.zoomed:
             self.setCursor(Qt.CursorShape.OpenHandCursor)
 
-    def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def mouseDoubleClickEvent(self, event) -> None:
         self.toggle_zoom(event.position())
 
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def resizeEvent(self, event) -> None:
         if self.corner is not None:
             self.corner.move(self.width() - self.corner.width() - 12, 12)
         self._clamp()
         super().resizeEvent(event)
+
+
+def _clamp_axis(room: float, size: float, origin: float) -> float:
+    """Centred when the image fits along this axis, else kept from showing beyond its edges."""
+    return (room - size) / 2 if size <= room else min(0, max(room - size, origin))

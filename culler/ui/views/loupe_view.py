@@ -11,8 +11,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from culler.ui.base import theme
 from culler.ui.base.exif_text import exif_line
 from culler.ui.imaging.histogram_widget import HistogramWidget
-from culler.ui.views.loupe_canvas import LoupeCanvas
 from culler.ui.imaging.previews import display_size
+from culler.ui.views.loupe_canvas import LoupeCanvas
 from culler.ui.views.photo_view import PhotoView
 
 PREFETCH = (1, -1, 2, -2)  # neighbours decoded after the current photo, nearest first
@@ -214,7 +214,7 @@ class LoupeView(QWidget, PhotoView):
         if top.row() <= row <= bottom.row():
             self._set_info(self.host.current_id())
 
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         if self._active:
             self._resize_timer.start()

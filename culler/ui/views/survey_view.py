@@ -17,9 +17,9 @@ from PySide6.QtCore import QRectF, QSize, Qt, QTimer
 from PySide6.QtGui import QFont, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
+from culler.core.group_navigation import step_within
 from culler.ui.base import theme
 from culler.ui.views.frame_caption import CAPTION_H, paint_caption, paint_number
-from culler.core.group_navigation import step_within
 from culler.ui.views.photo_view import PhotoView, selected_rows
 
 GAP = 8
@@ -192,7 +192,7 @@ class SurveyView(QWidget, PhotoView):
         self.images.want([(self.ids[i], self._request_size(tiles[i])) for i in order])
 
     # -- painting
-    def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def paintEvent(self, event) -> None:
         p = QPainter(self)
         p.fillRect(self.rect(), theme.BACKGROUND)
         state = self.host.model.state
@@ -273,12 +273,12 @@ class SurveyView(QWidget, PhotoView):
                 return pid
         return None
 
-    def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def mousePressEvent(self, event) -> None:
         pid = self._tile_at(event.position())
         if pid is not None:
             self.set_active(pid)
 
-    def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def mouseDoubleClickEvent(self, event) -> None:
         pid = self._tile_at(event.position())
         if pid is not None and self.groups.reveal(pid):  # a frame hidden in a stack: expand it
             self.host.set_current(pid)
@@ -290,6 +290,6 @@ class SurveyView(QWidget, PhotoView):
             self.images.use_album(self.host.model.state)
             self.open_on(self.host.current_id())
 
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._resize_timer.start()

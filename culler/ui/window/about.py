@@ -100,7 +100,8 @@ def bundled_native_licences(dist: metadata.Distribution) -> str:
                 notes.append(f"binary wheel: {whole.group(1).strip().rstrip('.')}")
             pairs = re.findall(r"^Name: (.+)\nLicense: (.+)$", text, re.MULTILINE)
             notes += [f"{lib.strip()} {lic.strip()}" for lib, lic in pairs if "only)" not in lib]
-        elif re.fullmatch(r"LICEN[CS]E\.[A-Za-z][\w-]*", name) and name.split(".")[1].lower() not in ("txt", "md", "rst"):
+        elif (re.fullmatch(r"LICEN[CS]E\.[A-Za-z][\w-]*", name)
+              and name.split(".")[1].lower() not in ("txt", "md", "rst")):
             heading = " ".join([" ".join(ln.split()) for ln in _read(file).splitlines() if ln.strip()][:2])
             notes.append(f"{name.split('.', 1)[1]} {heading.split(',')[0].title()}")
         elif name == "LICENSE-3RD-PARTY.txt" and ".dist-info" not in str(file):
@@ -208,8 +209,17 @@ def licence_text(name: str) -> str:
 def show_about(parent=None):
     """Open the About dialog (window-modal, not blocking) and return it."""
     from PySide6.QtCore import Qt, qVersion
-    from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHeaderView, QLabel,
-                                   QPlainTextEdit, QTableWidget, QTableWidgetItem, QVBoxLayout)
+    from PySide6.QtWidgets import (
+        QAbstractItemView,
+        QDialog,
+        QDialogButtonBox,
+        QHeaderView,
+        QLabel,
+        QPlainTextEdit,
+        QTableWidget,
+        QTableWidgetItem,
+        QVBoxLayout,
+    )
 
     dialog = QDialog(parent)
     dialog.setObjectName("about_dialog")
@@ -253,7 +263,8 @@ def show_about(parent=None):
     text.setReadOnly(True)
     text.setPlaceholderText("Select a library to read its licence.")
     layout.addWidget(text, 1)
-    table.currentCellChanged.connect(lambda row, *_: text.setPlainText(licence_text(rows[row][0])) if row >= 0 else None)
+    table.currentCellChanged.connect(
+        lambda row, *_: text.setPlainText(licence_text(rows[row][0])) if row >= 0 else None)
     buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, dialog)
     buttons.rejected.connect(dialog.reject)
     layout.addWidget(buttons)

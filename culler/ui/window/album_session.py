@@ -13,8 +13,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from culler.ui.album.album_loader import AlbumLoader
 from culler.core.album_state import AlbumState
+from culler.ui.album.album_loader import AlbumLoader
 from culler.ui.album.analysis_worker import AnalysisWorker
 from culler.ui.window.status_widgets import missing_models_notice
 
@@ -153,7 +153,7 @@ class AlbumSession(QObject):
     def _remembered_photo(self, state: AlbumState) -> int | None:
         try:
             path = self.store.get("ui.current_path")
-        except Exception:  # noqa: BLE001 - a preference, not worth failing for
+        except Exception:  # a preference, not worth failing for
             return None
         return next((pid for pid, p in state.photos.items() if p.path == path), None)
 
@@ -246,7 +246,7 @@ class AlbumSession(QObject):
                     store.set("ui.current_path", state.photos[current].path)
                 store.remove_observer(self._observe)
                 store.close()
-            except Exception:  # noqa: BLE001 - decisions are already committed
+            except Exception:  # decisions are already committed
                 log.exception("closing the store failed")
         self.w.model.set_state(None)
         self.w.analysis_status.hide()

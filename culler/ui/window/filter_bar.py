@@ -7,8 +7,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QButtonGroup, QComboBox, QHBoxLayout, QLabel, QToolButton, QWidget
 
-from culler.core.records import LABELS
 from culler.core.filters import FLAG_FILTERS, PhotoFilter
+from culler.core.records import LABELS
 
 _TITLES = {"all": "All", "picks": "Picks", "rejects": "Rejects", "unflagged": "Unflagged"}
 

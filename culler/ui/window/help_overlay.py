@@ -63,9 +63,9 @@ class HelpOverlay(QWidget):
     def toggle(self) -> None:
         self.hide() if self.isVisible() else self.open()
 
-    def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def paintEvent(self, event) -> None:
         p = QPainter(self)
         p.fillRect(self.rect(), QColor(12, 12, 12, 225))
 
-    def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def mousePressEvent(self, event) -> None:
         self.hide()

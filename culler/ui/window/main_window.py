@@ -16,8 +16,19 @@ from pathlib import Path
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QSize, Qt, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import (QAbstractItemView, QAbstractSpinBox, QApplication, QDialog, QFileDialog, QLabel,
-                               QLineEdit, QMainWindow, QStackedWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QAbstractSpinBox,
+    QApplication,
+    QDialog,
+    QFileDialog,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from culler.core.filters import PhotoFilter
 from culler.core.store import UNSET
@@ -206,7 +217,8 @@ class MainWindow(QMainWindow):
         index = self.model.index_of(photo_id)
         if not index.isValid():
             return
-        flags = QItemSelectionModel.SelectionFlag.ClearAndSelect if select else QItemSelectionModel.SelectionFlag.NoUpdate
+        flag = QItemSelectionModel.SelectionFlag
+        flags = flag.ClearAndSelect if select else flag.NoUpdate
         self.selection.setCurrentIndex(index, flags)
         if self.current_view_id() == "grid":
             self.grid.scrollTo(index, QAbstractItemView.ScrollHint.EnsureVisible)
@@ -241,7 +253,7 @@ class MainWindow(QMainWindow):
         row = self.model.row_of(current)
         try:
             store.decide(ids, flag=flag, rating=rating, label=label, description=description)
-        except Exception as exc:  # noqa: BLE001 - say so; the previous decision is still saved
+        except Exception as exc:  # say so; the previous decision is still saved
             self.show_message(f"Could not save the decision: {exc}", 8000)
             return
         if self.model.row_of(current) < 0:
@@ -365,7 +377,7 @@ class MainWindow(QMainWindow):
             action.setChecked(is_on())
 
     # -- Qt events
-    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt API
+    def eventFilter(self, obj, event) -> bool:
         """The one key dispatcher: every key press in the window goes to the registry, in the
         window's mode, unless the help overlay is open or a text field has the keyboard."""
         if event.type() != QEvent.Type.KeyPress or not isinstance(obj, QWidget):
@@ -384,12 +396,12 @@ class MainWindow(QMainWindow):
             return False
         return self.registry.dispatch(event, self.mode())
 
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         if self.help.isVisible():
             self.help.setGeometry(self.help.parentWidget().rect())
 
-    def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def closeEvent(self, event) -> None:
         QApplication.instance().removeEventFilter(self)
         self.closing.emit()
         self.session.close()

@@ -126,5 +126,5 @@ def _describe_model(name: str) -> str:
         from culler.analysis.model_files import MODELS
 
         return escape(MODELS[name].description)
-    except Exception:  # noqa: BLE001 - an unknown model is named as it is
+    except Exception:  # an unknown model is named as it is
         return escape(name)
