@@ -63,16 +63,16 @@ class AlbumState:
             self.decisions[i] = self.store.decision(i)
 
     def refresh_analysis(self) -> None:
-        """Re-read scores, groups and analysis errors."""
+        """Re-read scores, groups and analysis errors. A store error propagates (the caller says
+        so) and leaves what was read before untouched."""
         store = self.store
-        self.scores = dict(_safe(store.scores, {}))
-        self.groups = dict(_safe(store.groups, {}))
-        self.analysis_errors = dict(_safe(store.analysis_errors, {}))
+        scores, groups, errors = dict(store.scores()), dict(store.groups()), dict(store.analysis_errors())
+        self.scores, self.groups, self.analysis_errors = scores, groups, errors
 
     def refresh_errors(self) -> list[int]:
         """Re-read only the analysis errors (all that changes while photos are being analysed:
         scores and groups come at the end); returns the photos whose error changed."""
-        old, new = self.analysis_errors, dict(_safe(self.store.analysis_errors, {}))
+        old, new = self.analysis_errors, dict(self.store.analysis_errors())
         self.analysis_errors = new
         return [i for i in old.keys() | new.keys() if old.get(i) != new.get(i)]
 
@@ -113,10 +113,3 @@ class AlbumState:
         """"IMG_0001.jpg" for one photo, "12 photos" for several (for undo descriptions)."""
         return self.name(ids[0]) if len(ids) == 1 else f"{len(ids)} photos"
 
-
-def _safe(fn, default):
-    """Analysis tables may not exist yet in an older store; the window must still open."""
-    try:
-        return fn()
-    except Exception:  # shown as "no scores yet", the window goes on
-        return default

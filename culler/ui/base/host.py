@@ -42,12 +42,14 @@ class FeatureHost(ViewHost, Protocol):
     decisions_changed: object  # Signal(list): photo ids whose decisions changed, on the GUI thread
     photos_shown: object  # Signal(): an album's photos are in the model (opened or rescanned)
     closing: object  # Signal(): the window is about to close the album and quit
+    analysis_idle: object  # Signal(): the analysis run finished, was cancelled or failed (or will not run)
 
     def store(self): ...  # the open album's Store, or None
     def album_root(self) -> Path | None: ...
     def album_recursive(self) -> bool: ...  # whether the album includes subfolders
     def show_rescanned(self, store, photos: list) -> None: ...  # photos read again for `store`'s album
     def refresh_analysis(self) -> None: ...  # scores and groups changed in the store
+    def analysis_running(self) -> bool: ...  # an analysis run is writing to the store
     def update_menu_check(self, action_id: str) -> None: ...  # a checkable entry changed state
     def current_view(self): ...
     def current_view_id(self) -> str | None: ...

@@ -6,7 +6,8 @@ The values are stored in the album's store under the keys the pipeline reads
 ('grouping.params': GroupingParams fields, 'grouping.keep_n': int), so the next analysis run
 uses them too. Regrouping re-reads the stored signals, embeddings and tiny images
 (culler.pipeline_grouping.group_and_rank) on a background thread; requests made while one runs
-are folded into one more run.
+are folded into one more run. While an analysis run writes to the store (its last stage groups
+the album too) a regroup waits, and starts when the window says the analysis is idle.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
+from html import escape
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -94,6 +96,8 @@ class GroupingPanel(QDialog):
         self.setModal(False)
         self.regrouper = Regrouper(self)
         self.regrouper.finished.connect(self._done)
+        self._after_analysis = None  # a store to regroup once the analysis run is idle
+        window.analysis_idle.connect(self._analysis_idle)
         self._timer = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
         self._timer.timeout.connect(self._save_and_regroup)
         self._loading = False
@@ -186,8 +190,9 @@ class GroupingPanel(QDialog):
         if store is not None:
             try:
                 has_embeddings = bool(store.embeddings("clip"))
-            except Exception:  # an older store: treat as none
-                has_embeddings = False
+            except Exception as exc:  # say so: the time and pixel checks still work
+                self.status.setText(f"<span style='color:#e0a030'>Could not read the album's embeddings: "
+                                    f"{escape(str(exc))}</span>")
         self.similarity.setEnabled(has_embeddings)
         self.similarity_note.setText("How alike the content must be (CLIP). Higher: stricter, smaller groups."
                                      if has_embeddings else "Needs the AI models' embeddings, which this album "
@@ -231,8 +236,18 @@ class GroupingPanel(QDialog):
         except Exception as exc:  # say so; the groups stay as they are
             self.status.setText(f"Could not save the settings: {exc}")
             return
+        if self.w.analysis_running():
+            self._after_analysis = store
+            self.status.setText("Regrouping as soon as the analysis is done…")
+            return
         self.status.setText("Regrouping…")
         self.regrouper.request(store)
+
+    def _analysis_idle(self) -> None:
+        store, self._after_analysis = self._after_analysis, None
+        if store is not None and store is self.w.store():
+            self.status.setText("Regrouping…")
+            self.regrouper.request(store)
 
     def _done(self, error, seconds: float) -> None:
         if self.regrouper.busy():

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from culler.core.filters import PhotoFilter
 from culler.core.store import UNSET
+from culler.ui.album.album_session import AlbumSession
 from culler.ui.album.photo_model import PhotoListModel
 from culler.ui.base.actions import ActionRegistry, load_keymap
 from culler.ui.base.qt_compat import protect_singletons
@@ -45,11 +46,10 @@ from culler.ui.review.review_mode import ReviewView
 from culler.ui.views.grid_view import GridView
 from culler.ui.views.loupe_view import LoupeView
 from culler.ui.views.photo_view import selected_count
-from culler.ui.window.album_session import AlbumSession
 from culler.ui.window.empty_state import EmptyState
 from culler.ui.window.filter_bar import FilterBar
 from culler.ui.window.help_overlay import HelpOverlay
-from culler.ui.window.status_widgets import AnalysisStatus, NoticeBanner
+from culler.ui.window.status_widgets import AnalysisStatus, NoticeBanner, missing_models_notice
 from culler.ui.window.window_actions import register_window_actions
 from culler.ui.window.window_menus import build_menus
 
@@ -88,10 +88,9 @@ class MainWindow(QMainWindow):
         self.loupe = LoupeView(self, self.previews)
         self.add_view(self.grid)
         self.add_view(self.loupe)
-        self.session = AlbumSession(self, ctx, signals=signals, recursive=recursive,
-                                    analyse=self.settings.analyse_on_open if analyse is None else analyse)
-        self.session.decisions_changed.connect(self.decisions_changed)
-        self.session.photos_shown.connect(self.photos_shown)
+        self.session = AlbumSession(ctx, self.model, self.current_id, signals=signals, recursive=recursive,
+                                    analyse=self.settings.analyse_on_open if analyse is None else analyse,
+                                    parent=self)
 
         self.filter_bar = FilterBar()
         self.filter_bar.filter_changed.connect(self.set_filter)
@@ -137,6 +136,7 @@ class MainWindow(QMainWindow):
                                     + escape("; ".join(self.registry.refused), quote=False))
         self.menu_actions: dict[str, QAction] = build_menus(self)
 
+        self._connect_session(self.session)
         self.model.counts_changed.connect(self._update_counts)
         self.model.modelReset.connect(self._update_counts)
         self.model.layoutChanged.connect(self._update_counts)
@@ -323,7 +323,57 @@ class MainWindow(QMainWindow):
         n = selected_count(self.selection)
         self.selection_label.setText(f"{n:,} selected" if n > 1 else "")
 
-    # -- album (delegated to the session)
+    # -- album (the session's signals drive the widgets)
+    def _connect_session(self, session: AlbumSession) -> None:
+        session.decisions_changed.connect(self.decisions_changed)
+        session.photos_shown.connect(self.photos_shown)
+        session.loading.connect(self._album_loading)
+        session.open_failed.connect(lambda: self.show_empty())
+        session.state_ready.connect(self._show_state)
+        session.message.connect(self.show_message)
+        session.notice.connect(self.notice.show_notice)
+        session.progress.connect(self.analysis_status.show_progress)
+        session.models_status.connect(self._models_status)
+        session.analysis_failed.connect(self.analysis_status.show_failure)
+        session.analysis_stopping.connect(self._analysis_stopping)
+        session.idle.connect(self.analysis_idle)
+        session.closed.connect(self.analysis_status.hide)
+        self.grid.first_screen_painted.connect(session.first_screen_painted)
+
+    def _album_loading(self, root: Path) -> None:
+        self.setWindowTitle(f"{root.name} — culler")
+        self.show_empty(loading=root)
+        self.settings.add_recent(root)
+
+    def _show_state(self, state, remembered: int | None, first: bool) -> None:
+        """The album's photos (opened, rescanned or changed on disk) into the model and the views."""
+        keep = remembered if first else self.current_id()
+        if first:
+            self.thumbnails.set_album(state.root, state.photos)
+        else:
+            self.thumbnails.update_photos(state.photos)
+        self.previews.set_album(state.root, state.photos)
+        self.model.set_state(state)
+        self.filter_bar.setEnabled(True)
+        if self.model.rowCount():
+            self.set_current(keep if self.model.row_of(keep) >= 0 else self.model.id_at(0))
+        view = self.current_view()
+        if view is None:
+            self.show_view("grid")
+        else:
+            view.activate()
+        if first:
+            self.grid.expect_first_screen()
+
+    def _models_status(self, status: dict) -> None:
+        text = missing_models_notice(status)
+        if text:
+            self.notice.show_notice(text)
+
+    def _analysis_stopping(self) -> None:
+        self.analysis_status.cancel.setEnabled(False)
+        self.show_message("Stopping the analysis after the current photo…")
+
     def choose_album(self) -> None:
         start = str(self.session.album_root or (self.settings.recent_albums or [str(Path.home())])[0])
         folder = QFileDialog.getExistingDirectory(self, "Open a folder of photos", start)

@@ -1,14 +1,19 @@
-"""One open album's life in the window: open the store and scan off the GUI thread, show the
-photos, start the analysis, keep scores and badges current while it runs, close cleanly.
+"""One open album's life in the window: open the store and scan off the GUI thread, put the
+photos in the shared model, start the analysis, keep scores and badges current while it runs,
+close cleanly.
 
-Decisions reach the views through the store's observer, bridged to a Qt signal so the model
-updates on the GUI thread whoever made the change (a key press, undo, accepting suggestions).
+It touches no widget: it owns the store, the loader and the analysis worker, updates the
+PhotoListModel, and says everything else with signals, which the window turns into its title,
+status bar, notices and views. Decisions reach the views through the store's observer, bridged
+to a Qt signal so the model updates on the GUI thread whoever made the change (a key press,
+undo, accepting suggestions).
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -16,7 +21,6 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from culler.core.album_state import AlbumState
 from culler.ui.album.album_loader import AlbumLoader
 from culler.ui.album.analysis_worker import AnalysisWorker
-from culler.ui.window.status_widgets import missing_models_notice
 
 log = logging.getLogger(__name__)
 REFRESH_EVERY_S = 1.0  # how often error badges are re-read while photos are analysed
@@ -29,10 +33,25 @@ CLOSE_WAIT_MS = 20_000  # the analysis stops between photos; a deep-model batch 
 class AlbumSession(QObject):
     decisions_changed = Signal(list)  # photo ids (from the store's observer, any thread)
     photos_shown = Signal()  # the album's photos are in the model
+    loading = Signal(Path)  # an album is being opened: nothing to show yet
+    open_failed = Signal()  # it could not be opened (the message came through `notice`)
+    state_ready = Signal(object, object, bool)  # AlbumState, the photo to make current (or None), first time
+    message = Signal(str, int)  # a status-bar message and how long to show it (ms)
+    notice = Signal(str)  # a banner (HTML) that stays until dismissed
+    progress = Signal(object)  # the analysis' ProgressReport
+    models_status = Signal(dict)  # model name -> "ok" | "missing" | "failed: …" (at the analysis' start)
+    analysis_failed = Signal(str)
+    analysis_stopping = Signal()  # cancel asked: it stops after the current photo
+    idle = Signal()  # the analysis finished, was cancelled, failed, or will not run
+    closed = Signal()  # no album any more
 
-    def __init__(self, window, ctx, signals: str = "all", recursive: bool = False, analyse: bool = True) -> None:
-        super().__init__(window)
-        self.w = window
+    def __init__(self, ctx, model, current_photo, signals: str = "all", recursive: bool = False,
+                 analyse: bool = True, parent=None) -> None:
+        """`model`: the shared PhotoListModel; `current_photo()`: the photo the window shows, which
+        is remembered when the album closes."""
+        super().__init__(parent)
+        self.model = model
+        self.current_photo = current_photo
         self.ctx = ctx
         self.signals = signals
         self.recursive = recursive
@@ -45,8 +64,7 @@ class AlbumSession(QObject):
         self._first_show = True
         self._screen_painted = False
         self._analysis_pending = False
-        self.decisions_changed.connect(window.model.decisions_changed)
-        window.grid.first_screen_painted.connect(self._first_screen_painted)
+        self.decisions_changed.connect(model.decisions_changed)
         self._delay = QTimer(self, singleShot=True, interval=ANALYSIS_DELAY_MS)
         self._delay.timeout.connect(self._start_pending_analysis)
 
@@ -54,17 +72,14 @@ class AlbumSession(QObject):
     def open(self, root: Path) -> None:
         self.close()
         root = Path(root).absolute()
-        w = self.w
         if not root.is_dir():
-            w.show_message(f"{root} is not a folder", 8000)
-            self.w.analysis_idle.emit()
+            self.message.emit(f"{root} is not a folder", 8000)
+            self.idle.emit()
             return
         self.album_root = root
         self._first_show = True
         self._screen_painted = False
-        w.setWindowTitle(f"{root.name} — culler")
-        w.show_empty(loading=root)
-        w.settings.add_recent(root)
+        self.loading.emit(root)
         loader = AlbumLoader(root, self.ctx.data_dir, self.recursive, parent=self)
         loader.opened.connect(self._opened)
         loader.synced.connect(self._synced)
@@ -85,24 +100,25 @@ class AlbumSession(QObject):
         if not store.album_writable:
             notices.append(f"This folder is read-only: decisions are kept in <code>{store.path}</code>.")
         if notices:
-            self.w.notice.show_notice(" ".join(notices))
+            self.notice.emit(" ".join(notices))
         if known:
             self.show_photos(known)
 
     def _synced(self, photos: list, changed: bool) -> None:
         if self.sender() is not self._loader or self.store is None:
             return
-        if changed or self.w.model.state is None:
+        if changed or self.model.state is None:
             self.show_photos(photos)
         if not self.analyse:
-            self.w.analysis_idle.emit()
+            self.idle.emit()
         elif self._screen_painted or not photos:
             self.start_analysis()
         else:
             self._analysis_pending = True
             self._delay.start()
 
-    def _first_screen_painted(self) -> None:
+    def first_screen_painted(self) -> None:
+        """The grid painted its first screen of thumbnails: the scan and the analysis may start."""
         self._screen_painted = True
         if self._loader is not None:
             self._loader.allow_scan()
@@ -117,38 +133,30 @@ class AlbumSession(QObject):
     def _failed(self, message: str) -> None:
         if self.sender() is not self._loader:
             return
-        self.w.show_message(message, 15000)
-        self.w.notice.show_notice(message)
-        if self.w.model.state is None:
-            self.w.show_empty()
-        self.w.analysis_idle.emit()
+        self.message.emit(message, 15000)
+        self.notice.emit(message)
+        if self.model.state is None:
+            self.open_failed.emit()
+        self.idle.emit()
 
     def show_photos(self, photos: list) -> None:
         """Show these photos of the open album (after a scan or a rescan), keeping the current one."""
-        w = self.w
         state = AlbumState(self.album_root, self.store)
         state.set_photos(photos)
-        state.refresh_analysis()
-        keep = w.current_id()
-        if self._first_show:
-            w.thumbnails.set_album(self.album_root, state.photos)
-            w.previews.set_album(self.album_root, state.photos)
-            keep = self._remembered_photo(state)
-        else:
-            w.thumbnails.update_photos(state.photos)
-            w.previews.set_album(self.album_root, state.photos)
-        w.model.set_state(state)
-        w.filter_bar.setEnabled(True)
-        if w.model.rowCount():
-            w.set_current(keep if w.model.row_of(keep) >= 0 else w.model.id_at(0))
-        if w.current_view() is None:
-            w.show_view("grid")
-        else:
-            w.current_view().activate()
-        if self._first_show:
-            self._first_show = False
-            w.grid.expect_first_screen()
+        self._read_analysis(state.refresh_analysis)
+        first, self._first_show = self._first_show, False
+        self.state_ready.emit(state, self._remembered_photo(state) if first else None, first)
         self.photos_shown.emit()
+
+    def _read_analysis(self, read) -> bool:
+        """Run `read` (a read of the store's analysis results); say so when the store fails."""
+        try:
+            read()
+            return True
+        except Exception as exc:  # shown; the photos and decisions still work
+            log.exception("reading the analysis results failed")
+            self.notice.emit(f"Could not read the analysis results of this album: {escape(str(exc))}")
+            return False
 
     def _remembered_photo(self, state: AlbumState) -> int | None:
         try:
@@ -179,47 +187,43 @@ class AlbumSession(QObject):
     def cancel_analysis(self) -> None:
         if self._worker is not None:
             self._worker.cancel()
-            self.w.analysis_status.cancel.setEnabled(False)
-            self.w.show_message("Stopping the analysis after the current photo…")
+            self.analysis_stopping.emit()
 
     def _progress(self, report) -> None:
         if self.sender() is not self._worker:
             return
-        self.w.analysis_status.show_progress(report)
+        self.progress.emit(report)
         now = time.monotonic()
+        state = self.model.state
         if report.stage in ("group", "done", "cancelled"):
             self.refresh_analysis()
-        elif now - self._last_refresh > REFRESH_EVERY_S and self.w.model.state is not None:
+        elif now - self._last_refresh > REFRESH_EVERY_S and state is not None:
             self._last_refresh = now
-            changed = self.w.model.state.refresh_errors()
-            if changed:
-                self.w.model.photos_changed(changed)
-        if report.stage == "done" and self.store is not None and self.w.model.state is not None:
+            changed: list[int] = []
+            if self._read_analysis(lambda: changed.extend(state.refresh_errors())) and changed:
+                self.model.photos_changed(changed)
+        if report.stage == "done" and self.store is not None and self.model.state is not None:
             photos = self.store.photos()
-            if [p.id for p in photos] != self.w.model.state.order:  # the folder changed meanwhile
+            if [p.id for p in photos] != self.model.state.order:  # the folder changed meanwhile
                 self.show_photos(photos)
 
     def refresh_analysis(self) -> None:
-        state = self.w.model.state
-        if state is None:
-            return
-        state.refresh_analysis()
-        self.w.model.photos_changed(None)
+        state = self.model.state
+        if state is not None and self._read_analysis(state.refresh_analysis):
+            self.model.photos_changed(None)
 
     def _models_status(self, status: dict) -> None:
         if self.signals == "all":
-            text = missing_models_notice(status)
-            if text:
-                self.w.notice.show_notice(text)
+            self.models_status.emit(status)
 
     def _analysis_failed(self, message: str) -> None:
-        self.w.analysis_status.show_failure(message)
+        self.analysis_failed.emit(message)
 
     def _analysis_finished(self) -> None:
         if self.sender() is not self._worker:
             return
         self.refresh_analysis()
-        self.w.analysis_idle.emit()
+        self.idle.emit()
 
     # -- closing
     def close(self) -> None:
@@ -240,7 +244,7 @@ class AlbumSession(QObject):
                 loader.store.close()
         store, self.store = self.store, None
         if store is not None:
-            state, current = self.w.model.state, self.w.current_id()
+            state, current = self.model.state, self.current_photo()
             try:
                 if state is not None and current in state.photos:
                     store.set("ui.current_path", state.photos[current].path)
@@ -248,6 +252,6 @@ class AlbumSession(QObject):
                 store.close()
             except Exception:  # decisions are already committed
                 log.exception("closing the store failed")
-        self.w.model.set_state(None)
-        self.w.analysis_status.hide()
+        self.model.set_state(None)
         self.album_root = None
+        self.closed.emit()
