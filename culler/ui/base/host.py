@@ -5,8 +5,9 @@ listed here; it never adds attributes to the window or writes into the window's 
 (the window wires the feature's parts into its grid and model itself, see window/main_window.py).
 
 A feature (groups, review, export) is an object with the `Feature` shape: its own views, its own
-actions, and the checkable menu entries whose state it owns. The window asks each one for them
-once, before the user's keymaps are applied and the menus are built.
+actions, its menu entries (window/window_menus.py) and the checkable ones whose state it owns.
+The window asks each one for them once, before the user's keymaps are applied and the menus are
+built.
 """
 
 from __future__ import annotations
@@ -64,3 +65,4 @@ class Feature(Protocol):
     def views(self) -> list: ...  # PhotoViews to put in the window's view stack
     def register_actions(self, registry) -> None: ...  # its keys, each with its modes
     def checkable(self) -> dict[str, Callable[[], bool]]: ...  # action id -> is it on now (menus)
+    def menu_items(self) -> dict[str, list]: ...  # "@Slot" or "&Menu" -> action ids (None: a separator)

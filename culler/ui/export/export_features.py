@@ -61,6 +61,9 @@ class ExportFeatures(QObject):
     def checkable(self) -> dict:
         return {"sidecars.live": self.live_sidecars}
 
+    def menu_items(self) -> dict:
+        return {"@File": ["export.open", "export.undo", "sidecars.live"], "@Photo": ["rejects.move", "rejects.trash"]}
+
     def register_actions(self, registry) -> None:
         w = self.w
         idle_album = lambda: w.model.state is not None and not self.busy()  # noqa: E731

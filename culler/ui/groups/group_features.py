@@ -64,6 +64,11 @@ class GroupFeatures(QObject):
     def checkable(self) -> dict:
         return {}
 
+    def menu_items(self) -> dict:
+        return {"@View": ["view.compare", "view.survey"], "@View.end": ["group.settings"],
+                "&Groups": ["group.next", "group.prev", "group.next_in", "group.prev_in", None, "group.accept",
+                            "group.accept_photo", "group.accept_all", None, "group.stack", "group.stacks"]}
+
     # -- shared by the views
     def index(self):
         state = self.w.model.state

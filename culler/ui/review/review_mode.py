@@ -85,6 +85,9 @@ class ReviewView(QWidget, PhotoView):
     def checkable(self) -> dict:
         return {}
 
+    def menu_items(self) -> dict:
+        return {"@View": ["review.start"]}
+
     def register_actions(self, registry) -> None:
         """R starts or resumes from any view; the others are live only in the review."""
         has_album = lambda: self.host.model.state is not None  # noqa: E731

@@ -50,7 +50,7 @@ from culler.ui.window.empty_state import EmptyState
 from culler.ui.window.filter_bar import FilterBar
 from culler.ui.window.help_overlay import HelpOverlay
 from culler.ui.window.status_widgets import AnalysisStatus, NoticeBanner, missing_models_notice
-from culler.ui.window.window_actions import register_window_actions
+from culler.ui.window.window_actions import register_help_actions, register_window_actions
 from culler.ui.window.window_menus import build_menus
 
 
@@ -127,6 +127,7 @@ class MainWindow(QMainWindow):
                 self.add_view(view)
             feature.register_actions(self.registry)
             self.checkable.update(feature.checkable())
+        register_help_actions(self.registry, self)
         self.model.set_stacks(self.group_features.stacks)
         self.grid.set_decoration(self.group_features)
         for path in [Path(ctx.config_dir) / "keymap.json", *map(Path, keymap_files)]:

@@ -48,9 +48,6 @@ def register_window_actions(registry: ActionRegistry, w) -> None:
       enabled_when=lambda: getattr(w.current_view(), "zoomable", False), modes={"loupe", "compare"})
     r("view.back", "Back: unzoom, close help, loupe to grid", ["Esc"], w.go_back, section="View",
       modes=VIEW_MODES)
-    r("help.show", "Keyboard help", ["?"], w.toggle_help, section="View")
-    r("help.about", "About culler and its licences", [], lambda: _show_about(w), section="View")
-
     for name in FLAG_FILTERS:
         r(f"filter.{name}", f"Show {name}", [], lambda name=name: w.set_filter(w.model.filter.with_(flag=name)),
           section="Filter", enabled_when=has_album)
@@ -68,6 +65,12 @@ def register_window_actions(registry: ActionRegistry, w) -> None:
     r("analysis.cancel", "Cancel the analysis", [], w.cancel_analysis, section="Album",
       enabled_when=lambda: w.analysis_running())
     r("app.quit", "Quit", ["Ctrl+Q"], w.close, section="Album")
+
+
+def register_help_actions(registry: ActionRegistry, w) -> None:
+    """Help comes last in the View section of the overlay, after the features' views."""
+    registry.register("help.show", "Keyboard help", ["?"], w.toggle_help, section="View")
+    registry.register("help.about", "About culler and its licences", [], lambda: _show_about(w), section="View")
 
 
 def _show_about(w) -> None:

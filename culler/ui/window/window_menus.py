@@ -1,5 +1,9 @@
 """The menu bar, generated from the action registry. Menu items show each action's keys but do
-not own them (the keys go through the registry's one dispatcher, which knows about auto-repeat)."""
+not own them (the keys go through the registry's one dispatcher, which knows about auto-repeat).
+
+The window lays out its own entries; features declare theirs (`Feature.menu_items()`): a list for
+a slot ("@File", "@Photo", "@View", "@View.end") lands at that place in the window's menus, and a
+whole menu (its title, e.g. "&Groups") is added before Help. Absent features leave no trace."""
 
 from __future__ import annotations
 
@@ -9,20 +13,41 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 
 MENUS = {
-    "&File": ["album.open", "@recent", None, "export.open", "export.undo", "sidecars.live", None,
+    "&File": ["album.open", "@recent", None, "@File", None,
               "analysis.start", "analysis.cancel", "@analyse_on_open", None, "app.quit"],
     "&Edit": ["edit.undo", "edit.redo", None, "edit.select_all"],
     "&Photo": ["flag.pick", "flag.reject", "flag.unflag", None, "rating.0", "rating.1", "rating.2",
                "rating.3", "rating.4", "rating.5", None, "label.red", "label.yellow", "label.green",
-               "label.blue", "label.purple", None, "rejects.move", "rejects.trash"],
-    "&View": ["view.grid", "view.loupe", "view.zoom", "view.compare", "view.survey", "review.start",
-              "group.settings", None,
+               "label.blue", "label.purple", None, "@Photo"],
+    "&View": ["view.grid", "view.loupe", "view.zoom", "@View", "@View.end", None,
               "filter.all", "filter.picks", "filter.rejects", "filter.unflagged", "filter.clear",
               None, "nav.next", "nav.prev", "nav.first", "nav.last", None, "mode.auto_advance", "help.show"],
-    "&Groups": ["group.next", "group.prev", "group.next_in", "group.prev_in", None, "group.accept",
-                "group.accept_photo", "group.accept_all", None, "group.stack", "group.stacks"],
     "&Help": ["help.show", "help.about"],
 }
+
+
+def menu_layout(features) -> dict[str, list]:
+    """The window's menus with the features' entries in their slots and their menus before Help."""
+    slots: dict[str, list] = {}
+    menus = {title: items for title, items in MENUS.items() if title != "&Help"}
+    for feature in features:
+        for where, items in feature.menu_items().items():
+            if where.startswith("@"):
+                slots.setdefault(where, []).extend(items)
+            else:
+                menus[where] = list(items)
+    menus["&Help"] = MENUS["&Help"]
+    return {title: _fill_slots(items, slots) for title, items in menus.items()}
+
+
+def _fill_slots(items: list, slots: dict[str, list]) -> list:
+    out = []
+    for item in items:
+        if isinstance(item, str) and item.startswith("@") and item[1:2].isupper():  # a features' slot
+            out += slots.get(item, [])
+        else:
+            out.append(item)
+    return out
 
 
 def _text(registry, action_id: str) -> str:
@@ -35,7 +60,7 @@ def build_menus(w) -> dict[str, QAction]:
     """Create the menu bar of MainWindow `w`; returns the QActions by action id."""
     registry = w.registry
     actions: dict[str, QAction] = {}
-    for title, items in MENUS.items():
+    for title, items in menu_layout(w.features).items():
         menu = w.menuBar().addMenu(title)
         for item in items:
             if item is None:
