@@ -66,3 +66,15 @@ def test_the_window_says_which_keymap_entries_it_refused(qtbot, tmp_path):
         assert window.registry["flag.pick"].keys == ("P",) and window.registry["flag.unflag"].keys == ("K",)
     finally:
         window.close()
+
+
+def test_a_keymap_never_leaves_two_actions_on_one_key(qapp):
+    """b takes a's key, but a's own new key clashes with c and is refused: a keeps its key, so b's
+    entry must be refused too, or a and b would share it."""
+    registry = ActionRegistry()
+    registry.register("a", "A", ["K"], lambda: None)
+    registry.register("b", "B", ["L"], lambda: None)
+    registry.register("c", "C", ["M"], lambda: None)
+    refused = registry.apply_keymap({"a": ("M",), "b": ("K",)})
+    assert [line.split(":")[0] for line in refused] == ["a", "b"]
+    assert [registry[i].keys for i in "abc"] == [("K",), ("L",), ("M",)]

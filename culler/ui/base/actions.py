@@ -181,16 +181,31 @@ class ActionRegistry:
         registered later (a view added after the keymap was read). An entry that would put two
         actions on one key in one mode is refused (the action keeps its keys); returns why, one
         line per refused entry."""
-        refused = []
+        refused, accepted, before = [], {}, {}
         for action_id, keys in keymap.items():
             action = self._actions.get(action_id)
-            clash = self._clash(action, keys, pending=keymap) if action is not None else None
+            if action is None:
+                self._overrides[action_id] = keys
+                continue
+            clash = self._clash(action, keys, pending=keymap)
             if clash:
                 refused.append(self._refuse(f"{action_id}: {clash}"))
                 continue
-            self._overrides[action_id] = keys
-            if action is not None:
-                action.keys = keys
+            accepted[action_id], before[action_id] = keys, action.keys
+            action.keys = keys
+        # an entry judged against a keys swap that was then refused may clash after all: undo it
+        clashing = True
+        while clashing:
+            clashing = False
+            for action_id in list(accepted):
+                action = self._actions[action_id]
+                clash = self._clash(action, action.keys)
+                if clash:
+                    action.keys = before[action_id]
+                    del accepted[action_id]
+                    refused.append(self._refuse(f"{action_id}: {clash}"))
+                    clashing = True
+        self._overrides.update(accepted)
         self._reindex()
         return refused
 
