@@ -3,7 +3,7 @@ grouping panel. `GroupFeatures(host)` is made once by the window (a `Feature`, s
 which puts its views in the stack, wires its `stacks` into the model and itself into the grid as
 the cells' decoration, and asks it for its actions before keymaps and menus are built.
 
-Keys (see also the docstrings of groups.py, compare_view.py, survey_view.py):
+Keys (see also the docstrings of core/group_navigation.py, views/compare_view.py, views/survey_view.py):
   Tab / Shift+Tab   next / previous group of 2+ frames (grid, loupe, compare, survey)
   ] / [             next / previous frame of the current group (expands its stack)
   S                 expand / collapse the current stack (or click the stack badge)

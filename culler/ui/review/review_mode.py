@@ -1,7 +1,7 @@
 """Time-budget review (key R): the best photos first, less time as the scores fall.
 
 R opens the setup dialog (review_setup.py), or resumes the review in progress for this album at
-the same photo with the same time left: the session (review_session.py) is saved in the album's
+the same photo with the same time left: the session (core/review_session.py) is saved in the album's
 store at every step and every few seconds while the clock runs, so it survives leaving the mode
 and restarting the app. Each photo fills the window with a quiet countdown under it; when its time
 is out the next one comes. The low tail is a grid sweep, a page at a time. At the end (or Shift+R)
