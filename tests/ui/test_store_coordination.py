@@ -66,3 +66,24 @@ def test_a_regroup_asked_for_during_an_analysis_waits_for_it(qtbot, tmp_path):
         panel.close()
     finally:
         window.close()
+
+
+def test_an_analysis_asked_for_during_a_regroup_waits_for_it(qtbot, tmp_path):
+    window = open_window(qtbot, make_ctx(tmp_path / "home"), make_album(tmp_path / "album", n=8, broken=False))
+    try:
+        window.registry.trigger("group.settings")
+        panel = window.group_features.panel
+        events = []
+        window.session.progress.connect(lambda report: events.append(("analysis", report.stage)))
+        panel.regrouped.connect(lambda: events.append(("regroup", None)))
+        panel.keep_n.setValue(2)
+        panel._timer.stop()
+        panel._save_and_regroup()
+        assert panel.regrouper.busy()
+        window.start_analysis()
+        assert not window.analysis_running()  # waits for the regroup
+        with qtbot.waitSignal(window.analysis_idle, timeout=120_000):
+            pass
+        assert events[0] == ("regroup", None) and events[1][0] == "analysis" and events[-1] == ("analysis", "done")
+    finally:
+        window.close()

@@ -64,6 +64,7 @@ class AlbumSession(QObject):
         self._first_show = True
         self._screen_painted = False
         self._analysis_pending = False
+        self.other_writer = lambda: False  # True while another part of the window writes groups (a regroup)
         self.decisions_changed.connect(model.decisions_changed)
         self._delay = QTimer(self, singleShot=True, interval=ANALYSIS_DELAY_MS)
         self._delay.timeout.connect(self._start_pending_analysis)
@@ -130,6 +131,10 @@ class AlbumSession(QObject):
             self._delay.stop()
             self.start_analysis()
 
+    def writer_idle(self) -> None:
+        """The other writer finished: an analysis that waited for it starts now."""
+        self._start_pending_analysis()
+
     def _failed(self, message: str) -> None:
         if self.sender() is not self._loader:
             return
@@ -174,6 +179,10 @@ class AlbumSession(QObject):
 
     def start_analysis(self) -> None:
         if self.store is None or self.analysis_running():
+            return
+        if self.other_writer():  # one writer at a time: started again by writer_idle()
+            self._analysis_pending = True
+            self.message.emit("The analysis starts when the regrouping is done", 4000)
             return
         worker = AnalysisWorker(self.album_root, self.store, self.ctx, signals=self.signals,
                                 recursive=self.recursive, parent=self)

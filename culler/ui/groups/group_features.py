@@ -18,7 +18,7 @@ Keys (see also the docstrings of core/group_navigation.py, views/compare_view.py
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QRectF, Qt
+from PySide6.QtCore import QObject, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPen
 
 from culler.core.group_navigation import (
@@ -39,6 +39,8 @@ STACK_EDGE = QColor("#8c8c8c")
 
 
 class GroupFeatures(QObject):
+    regroup_idle = Signal()  # the grouping panel's regroup finished writing to the store
+
     def __init__(self, window) -> None:
         """`window`: a FeatureHost."""
         super().__init__(window)
@@ -342,5 +344,14 @@ class GroupFeatures(QObject):
 
         if self.panel is None:
             self.panel = GroupingPanel(self.w)
+            self.panel.regrouper.finished.connect(self._regroup_finished)
         self.panel.open_for_album()
+
+    def regrouping(self) -> bool:
+        """A regroup is writing groups to the store (an analysis run must wait for it)."""
+        return self.panel is not None and self.panel.regrouper.busy()
+
+    def _regroup_finished(self, *_args) -> None:
+        if not self.regrouping():  # not followed by a run of requests made meanwhile
+            self.regroup_idle.emit()
 

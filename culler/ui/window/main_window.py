@@ -130,6 +130,8 @@ class MainWindow(QMainWindow):
         register_help_actions(self.registry, self)
         self.model.set_stacks(self.group_features.stacks)
         self.grid.set_decoration(self.group_features)
+        self.session.other_writer = self.group_features.regrouping  # one writer to the store at a time
+        self.group_features.regroup_idle.connect(self.session.writer_idle)
         for path in [Path(ctx.config_dir) / "keymap.json", *map(Path, keymap_files)]:
             self.registry.apply_keymap(load_keymap(path))
         if self.registry.refused:
