@@ -147,7 +147,7 @@ def scroll_grid(ctx, album: Path, samples: int = 8) -> dict:
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from culler.ui.main_window import MainWindow
+    from culler.ui.window.main_window import MainWindow
 
     app = QApplication.instance() or QApplication([])
     window = MainWindow(ctx, signals="technical", analyse=False)

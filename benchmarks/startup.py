@@ -53,7 +53,7 @@ def child(album: Path) -> int:
 
     from culler.app import create_application
     from culler.context import AppContext
-    from culler.ui.main_window import MainWindow
+    from culler.ui.window.main_window import MainWindow
 
     app = create_application()
     t_app = time.time() - started

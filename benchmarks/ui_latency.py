@@ -38,7 +38,7 @@ def run(album: Path, seconds: float, signals: str) -> dict:
 
     from culler.app import create_application
     from culler.context import AppContext
-    from culler.ui.main_window import MainWindow
+    from culler.ui.window.main_window import MainWindow
 
     app = create_application()
     window = MainWindow(AppContext.from_environment(), signals=signals, analyse=True)

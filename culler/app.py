@@ -21,7 +21,7 @@ def create_application(argv: list[str] | None = None):
     """The QApplication with culler's theme (one per process; reused when it exists)."""
     from PySide6.QtWidgets import QApplication
 
-    from culler.ui.qt_compat import protect_singletons
+    from culler.ui.base.qt_compat import protect_singletons
 
     protect_singletons()
     # Decode threads run Python between their C calls; a shorter GIL switch interval keeps the
@@ -59,7 +59,7 @@ def apply_theme(app) -> None:
 
 def run_gui(ctx, args) -> int:
     app = create_application()
-    from culler.ui.main_window import MainWindow
+    from culler.ui.window.main_window import MainWindow
 
     album = _album_to_open(ctx, args)
     keymaps = [Path(args.keymap)] if getattr(args, "keymap", None) else []

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-# Groups of roughly equal cost (ms per photo at 2 threads, ENVIRONMENT.md: nima ~100-115,
+# Groups of roughly equal cost (ms per photo at 2 threads, measured: nima ~100-115,
 # clipiqa ~58 + clip ~47). A model not named here runs in a group of its own.
 MODEL_GROUPS = (("nima",), ("clipiqa", "clip"))
 

@@ -1,4 +1,9 @@
-"""Test-wide set-up: headless Qt, no network lookups, user directories kept inside a temp folder."""
+"""Test-wide set-up: headless Qt, no network lookups, user directories kept inside a temp folder.
+
+torch is not imported here: the headless subset (`./dev.sh test tests/core`) runs without it. The
+torchvision fix (culler.analysis.tv_compat) still runs before anything imports torchvision, through
+an import hook that fires on the first `import torchvision`.
+"""
 
 from __future__ import annotations
 
@@ -48,7 +53,22 @@ for var in ("XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOM
 os.environ["TORCH_HOME"] = str(_home / "torch")
 os.environ["HF_HOME"] = str(_home / "hf")
 
-# torchvision must be importable on CPU torch before anything imports it (see tv_compat).
-from culler.analysis import tv_compat  # noqa: E402
 
-tv_compat.ensure()
+
+class _TorchvisionFirst:
+    """A meta-path finder that only watches: the first time anything imports torchvision, define
+    its missing operator schemas first (tv_compat.ensure), then let the normal finders load it."""
+
+    def __init__(self) -> None:
+        self.done = False
+
+    def find_spec(self, name, path=None, target=None):
+        if name == "torchvision" and not self.done:
+            self.done = True
+            from culler.analysis import tv_compat
+
+            tv_compat.ensure()
+        return None
+
+
+sys.meta_path.insert(0, _TorchvisionFirst())

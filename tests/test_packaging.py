@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from culler.ui import about
+from culler.ui.window import about
 
 ROOT = Path(__file__).resolve().parents[1]
 ICON_DIR = ROOT / "resources" / "icons" / "app"

@@ -20,7 +20,7 @@ on its 1-10 scale, CLIP-IQA <= 0.002, embedding cosine >= 0.9995 - far below wha
 `choose_precision(device, requested)` decides: 'fp32' when asked (the DeepAnalyzer argument
 `precision='fp32'` or the environment variable CULLER_DEEP_PRECISION=fp32), else 'bf16' on a CPU
 with AMX bf16, else 'fp32'. CUDA and MPS keep fp32 (their own fast paths are not tuned here);
-a CPU without AMX keeps fp32 too, since bf16 there is emulated and slower (ENVIRONMENT.md).
+a CPU without AMX keeps fp32 too, since bf16 there is emulated and measured slower.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 A progress line goes to stderr (updated in place on a terminal, a plain line every few seconds
 otherwise). The JSON lists every photo with its signals, score, group, suggestion and the user's
-decision (DESIGN.md, Contracts). Unreadable files are listed with status "error" and the command
+decision (docs/ARCHITECTURE.md, Contracts). Unreadable files are listed with status "error" and the command
 still exits 0. Without model files it computes the technical signals and says which models are
 missing. Interrupted (Ctrl+C), it keeps what it analysed; the next run resumes.
 """
@@ -93,7 +93,7 @@ def _say_missing_models(status: dict[str, str], signals: str) -> None:
 
 
 def album_report(store, album: Path, model_status: dict[str, str]) -> dict:
-    """The contract JSON (DESIGN.md, Contracts) built from the album's store."""
+    """The contract JSON (docs/ARCHITECTURE.md, Contracts) built from the album's store."""
     errors = store.analysis_errors()
     signals = store.all_signals()
     scores = store.scores()

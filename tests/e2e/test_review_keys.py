@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from culler.ui.review_clock import ManualClock
+from culler.ui.review.review_clock import ManualClock
 from tests.ui.album_factory import copy_album, make_album, make_ctx, open_window
 
 SCORES = {"IMG_0001.jpg": 0.30, "IMG_0002.jpg": 0.95, "IMG_0003.jpg": 0.10, "IMG_0004.jpg": 0.70,

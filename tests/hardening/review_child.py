@@ -28,7 +28,7 @@ def main(album: Path, home: Path) -> int:
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
-    from culler.ui.main_window import MainWindow
+    from culler.ui.window.main_window import MainWindow
     from tests.ui.album_factory import make_ctx
 
     app = QApplication.instance() or QApplication([])

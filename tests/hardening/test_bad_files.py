@@ -85,7 +85,7 @@ def test_the_window_analyses_the_hostile_album_and_shows_each_reason(qtbot, corp
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication
 
-    from culler.ui.main_window import MainWindow
+    from culler.ui.window.main_window import MainWindow
 
     album, entries = corpus
     window = MainWindow(make_ctx(tmp_path / "home"), signals="technical", analyse=True)

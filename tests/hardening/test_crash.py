@@ -192,7 +192,7 @@ def test_a_locked_database_is_reported_not_waited_on_forever(qtbot, tmp_path):
     holder = sqlite3.connect(album / ".culler" / "session.sqlite", isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")  # another program holds the session
     try:
-        from culler.ui.main_window import MainWindow
+        from culler.ui.window.main_window import MainWindow
 
         window = MainWindow(ctx, signals="technical", analyse=False)
         window.show()

@@ -43,7 +43,7 @@ def make_ctx(root: Path):
 
 def open_window(qtbot, ctx, album: Path | None, **kwargs):
     """A shown MainWindow with `album` open and its photos in the grid."""
-    from culler.ui.main_window import MainWindow
+    from culler.ui.window.main_window import MainWindow
 
     kwargs.setdefault("signals", "technical")
     kwargs.setdefault("analyse", False)

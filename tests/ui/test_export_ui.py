@@ -288,7 +288,7 @@ def test_live_sidecars_follow_each_decision_and_undo(qtbot, window, tmp_path):
 
 
 def test_a_large_album_is_planned_off_the_gui_thread_newest_options_win(qtbot, window, tmp_path, monkeypatch):
-    from culler.ui import export_dialog
+    from culler.ui.export import export_dialog
 
     monkeypatch.setattr(export_dialog, "SYNC_PLAN_LIMIT", 0)  # plan on the thread, as for thousands of photos
     decide(qtbot, window, ["IMG_0001.jpg", "IMG_0002.jpg"], Qt.Key.Key_P)

@@ -1,5 +1,5 @@
 """The time-budget review on the real window with a real album, driven by real key presses and a
-clock the tests advance by hand (culler.ui.review_clock.ManualClock)."""
+clock the tests advance by hand (culler.ui.review.review_clock.ManualClock)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import QApplication
 
-from culler.core import budget
 from culler.core.records import GroupRow
-from culler.ui.review_clock import ManualClock
+from culler.ui.review.review_clock import ManualClock
 from tests.ui.album_factory import open_window
 
 SCORES = {"IMG_0001.jpg": 0.30, "IMG_0002.jpg": 0.95, "IMG_0003.jpg": 0.10, "IMG_0004.jpg": 0.70,
@@ -223,7 +222,8 @@ def test_summary_counts_by_band_and_is_stored(qtbot, review_window, clock, ctx):
     assert bands["0.8-1.0"]["picks"] == 2 and bands["0.6-0.8"]["rejects"] == 1
     assert bands["0.0-0.2"]["picks"] == 0 and stored["photos"] == 9 and stored["seen"] == 4  # the 4th was on screen
     assert stored["ended_early"] is True
-    assert "2 picks" in review.screen.summary.totals.text() and "4 of 9 photos seen" in review.screen.summary.totals.text()
+    totals = review.screen.summary.totals.text()
+    assert "2 picks" in totals and "4 of 9 photos seen" in totals
     history = [json.loads(line) for line in (ctx.data_dir / "review_history.jsonl").read_text().splitlines()]
     assert history[-1]["album"] == str(w.session.album_root) and history[-1]["picks"] == 2
     assert "This album, 1 review" in review.screen.summary.history.text()
@@ -304,54 +304,6 @@ def test_help_overlay_stops_the_clock_and_the_filter_scope_offers_what_is_shown(
     assert w.current_view_id() == "review" and not w.filter_bar.isVisible()
 
 
-# -- the session's time accounting, without a window
-def _session(seconds, sweep_from=None, page_size=2):
-    from culler.ui.review_session import ReviewEntry, ReviewSession
-
-    entries = [ReviewEntry(i + 1, 1.0 - i / 10, s, s, sweep=sweep_from is not None and i >= sweep_from)
-               for i, s in enumerate(seconds)]
-    return ReviewSession(entries, sum(seconds), floor_s=0.5, page_size=page_size)
-
-
-def test_session_pages_the_sweep_and_carries_time_over_exactly():
-    s = _session([10.0, 6.0, 1.0, 1.0, 1.0], sweep_from=2, page_size=2)
-    assert [list(s.stop_range(i)) for i in (0, 1, 2, 3, 4)] == [[0], [1], [2, 3], [2, 3], [4]]
-    for _ in range(105):  # 10.5 s in 0.1 s ticks: the first photo's 10 s, then half a second of the next
-        s.consume(0.1)
-    assert s.index == 1 and s.entries[0].spent == pytest.approx(10.0) and s.left_here() == pytest.approx(5.5)
-    s.consume(30.0)  # a stalled event loop never eats more than MAX_TICK_S
-    assert s.index == 1 and s.left_here() == pytest.approx(4.5)
-    s.next()
-    assert s.in_sweep and s.page_ids() == [3, 4] and s.seconds_here() == pytest.approx(2.0)
-
-
-def test_session_borrows_more_time_until_the_tail_is_at_the_floor_then_runs_longer():
-    s = _session([10.0, 4.0, 2.0])
-    borrowed, added = s.more_time(5.0)
-    assert borrowed == pytest.approx(5.0) and added == 0 and s.left_total() == pytest.approx(16.0)
-    assert s.entries[1].seconds >= s.entries[2].seconds >= 0.5
-    borrowed, added = s.more_time(5.0)
-    assert borrowed == pytest.approx(0.0, abs=1e-9) and added == pytest.approx(5.0)
-    assert s.left_total() == pytest.approx(21.0)  # the review runs longer; the summary says by how much
-
-
-def test_session_json_round_trip_and_damage():
-    from culler.ui.review_session import ReviewSession
-
-    s = _session([10.0, 6.0, 1.0, 1.0], sweep_from=2)
-    s.consume(0.7)
-    s.next()
-    s.consume(1.2)
-    again = ReviewSession.from_json(json.loads(json.dumps(s.to_json())))
-    assert again.index == 1 and again.left_here() == pytest.approx(s.left_here(), abs=1e-3)
-    assert again.entries[0].seen is False and again.page_size == 2
-    for damaged in ({}, {"version": 1}, {"version": 1, "entries": [[1, 2]], "index": 0, "budget_seconds": 3},
-                    "nonsense", {"version": 99}):
-        with pytest.raises(ValueError):
-            ReviewSession.from_json(damaged)
-    assert again.drop_missing({1, 3, 4}) == 1 and again.index == 1 and again.entries[1].photo_id == 3
-
-
 def test_a_damaged_saved_review_is_reported_and_a_new_one_can_start(qtbot, review_window):
     w = review_window
     w.session.store.set("review.session", {"version": 1, "entries": "garbage", "started_at": "x", "edits": 0})
@@ -363,7 +315,7 @@ def test_a_damaged_saved_review_is_reported_and_a_new_one_can_start(qtbot, revie
 
 
 def test_the_real_clock_ticks_and_measures_monotonic_seconds(qtbot):
-    from culler.ui.review_clock import QtClock
+    from culler.ui.review.review_clock import QtClock
 
     clock = QtClock(tick_ms=10)
     ticks = []

@@ -7,7 +7,7 @@ import json
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 
-from culler.ui.actions import ActionRegistry, load_keymap, normalize_key
+from culler.ui.base.actions import ActionRegistry, load_keymap, normalize_key
 
 
 def _press(key, modifiers=Qt.KeyboardModifier.NoModifier, text="", autorepeat=False):

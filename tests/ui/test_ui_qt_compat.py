@@ -10,7 +10,7 @@ CODE = """
 import sys
 from culler.app import create_application
 from culler.context import AppContext
-from culler.ui.main_window import MainWindow
+from culler.ui.window.main_window import MainWindow
 from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 class Probe(QObject):

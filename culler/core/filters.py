@@ -1,0 +1,77 @@
+"""Which photos the grid and loupe show: all, picks, rejects, unflagged, rated >= N, one colour label,
+and "best of each group" (the top-ranked frame and the suggested picks of each group).
+
+Plain Python (no Qt) so the counts shown next to each filter are cheap and testable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from culler.core.records import LABELS, Decision
+
+FLAG_FILTERS = ("all", "picks", "rejects", "unflagged")
+_FLAG_OF = {"picks": "pick", "rejects": "reject", "unflagged": "none"}
+_EMPTY = Decision()
+
+
+@dataclass(frozen=True)
+class PhotoFilter:
+    flag: str = "all"  # one of FLAG_FILTERS
+    min_rating: int = 0  # 0 = any rating
+    label: str | None = None  # one of LABELS, or None for any
+    best_of_group: bool = False  # only the top-ranked frame and suggested picks of each group
+
+    def __post_init__(self) -> None:
+        if self.flag not in FLAG_FILTERS:
+            raise ValueError(f"unknown filter {self.flag!r}")
+        if self.label is not None and self.label not in LABELS:
+            raise ValueError(f"unknown label {self.label!r}")
+
+    def with_(self, **changes) -> PhotoFilter:
+        return replace(self, **changes)
+
+    @property
+    def is_all(self) -> bool:
+        return self == PhotoFilter()
+
+    def accepts(self, decision: Decision | None) -> bool:
+        d = decision or _EMPTY
+        if self.flag != "all" and d.flag != _FLAG_OF[self.flag]:
+            return False
+        if d.rating < self.min_rating:
+            return False
+        return self.label is None or d.label == self.label
+
+    def apply(self, ids: list[int], decisions: dict[int, Decision], groups: dict | None = None) -> list[int]:
+        """The ids this filter shows; `groups` (photo id -> GroupRow) for "best of each group"."""
+        if self.is_all:
+            return list(ids)
+        out = [i for i in ids if self.accepts(decisions.get(i))]
+        if self.best_of_group and groups:
+            out = [i for i in out if _is_best(groups.get(i))]
+        return out
+
+    def describe(self) -> str:
+        parts = [] if self.flag == "all" else [self.flag]
+        if self.min_rating:
+            parts.append(f"rated {self.min_rating}+")
+        if self.label:
+            parts.append(f"{self.label.lower()} label")
+        if self.best_of_group:
+            parts.append("best of each group")
+        return ", ".join(parts) or "all photos"
+
+
+def _is_best(row) -> bool:
+    """Not analysed yet, a single photo, the top-ranked frame, or a suggested pick."""
+    return row is None or row.group_size <= 1 or row.group_rank == 1 or row.suggestion == "pick"
+
+
+def flag_counts(ids: list[int], decisions: dict[int, Decision]) -> dict[str, int]:
+    """How many photos each flag filter would show: {"all": n, "picks": n, ...}."""
+    counts = {"all": len(ids), "picks": 0, "rejects": 0, "unflagged": 0}
+    for i in ids:
+        flag = (decisions.get(i) or _EMPTY).flag
+        counts["picks" if flag == "pick" else "rejects" if flag == "reject" else "unflagged"] += 1
+    return counts

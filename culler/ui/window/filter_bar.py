@@ -1,0 +1,87 @@
+"""The filter bar above the views: All / Picks / Rejects / Unflagged with their counts, a minimum
+rating, a colour label and "best of each group". Its controls never take keyboard focus, so
+culling keys keep working."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QButtonGroup, QComboBox, QHBoxLayout, QLabel, QToolButton, QWidget
+
+from culler.core.filters import FLAG_FILTERS, PhotoFilter
+from culler.core.records import LABELS
+
+_TITLES = {"all": "All", "picks": "Picks", "rejects": "Rejects", "unflagged": "Unflagged"}
+
+
+class FilterBar(QWidget):
+    filter_changed = Signal(object)  # PhotoFilter
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("filterBar")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 4, 10, 4)
+        layout.setSpacing(2)
+        self.buttons: dict[str, QToolButton] = {}
+        self._group = QButtonGroup(self)
+        self._group.setExclusive(True)
+        for name in FLAG_FILTERS:
+            b = QToolButton(objectName=f"filter_{name}", text=_TITLES[name], checkable=True)
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            b.setProperty("segment", True)
+            b.clicked.connect(self._emit)
+            self._group.addButton(b)
+            self.buttons[name] = b
+            layout.addWidget(b)
+        self.buttons["all"].setChecked(True)
+        layout.addSpacing(16)
+        layout.addWidget(QLabel("Rating", objectName="filterCaption"))
+        self.rating = QComboBox(objectName="filterRating")
+        self.rating.addItems(["any"] + [f"{'★' * n} +" if n < 5 else "★★★★★" for n in range(1, 6)])
+        layout.addWidget(self.rating)
+        layout.addSpacing(10)
+        layout.addWidget(QLabel("Label", objectName="filterCaption"))
+        self.label = QComboBox(objectName="filterLabel")
+        self.label.addItems(["any", *LABELS])
+        layout.addWidget(self.label)
+        for combo in (self.rating, self.label):
+            combo.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            combo.currentIndexChanged.connect(self._emit)
+        layout.addSpacing(10)
+        self.best = QToolButton(objectName="filter_best", text="Best of each group", checkable=True)
+        self.best.setToolTip("Show only the top-ranked frame and the suggested picks of each group")
+        self.best.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.best.setProperty("segment", True)
+        self.best.toggled.connect(self._emit)
+        layout.addWidget(self.best)
+        layout.addStretch(1)
+        self.summary = QLabel(objectName="filterSummary")
+        layout.addWidget(self.summary)
+
+    def current(self) -> PhotoFilter:
+        flag = next((n for n, b in self.buttons.items() if b.isChecked()), "all")
+        label = self.label.currentText()
+        return PhotoFilter(flag, self.rating.currentIndex(), None if label == "any" else label,
+                           best_of_group=self.best.isChecked())
+
+    def set_filter(self, photo_filter: PhotoFilter) -> None:
+        """Show `photo_filter` (from a menu or key) and announce it once."""
+        for w in (*self.buttons.values(), self.rating, self.label, self.best):
+            w.blockSignals(True)
+        self.buttons[photo_filter.flag].setChecked(True)
+        self.best.setChecked(photo_filter.best_of_group)
+        self.rating.setCurrentIndex(photo_filter.min_rating)
+        self.label.setCurrentIndex(0 if photo_filter.label is None else 1 + LABELS.index(photo_filter.label))
+        for w in (*self.buttons.values(), self.rating, self.label, self.best):
+            w.blockSignals(False)
+        self._emit()
+
+    def set_counts(self, counts: dict[str, int], shown: int) -> None:
+        for name, b in self.buttons.items():
+            b.setText(f"{_TITLES[name]}  {counts.get(name, 0):,}")
+        photo_filter = self.current()
+        self.summary.setText("" if photo_filter.is_all else f"showing {shown:,} · {photo_filter.describe()}")
+
+    def _emit(self, *_args) -> None:
+        self.filter_changed.emit(self.current())
