@@ -99,6 +99,8 @@ def album_report(store, album: Path, model_status: dict[str, str]) -> dict:
     scores = store.scores()
     groups = store.groups()
     decisions = store.decisions()
+    from culler.core.store_vlm import VlmAnswers
+    critiques = VlmAnswers(store).photo_critiques()
     photos = []
     for p in store.photos():
         error = p.error if p.status != "ok" else errors.get(p.id)
@@ -119,6 +121,7 @@ def album_report(store, album: Path, model_status: dict[str, str]) -> dict:
             "suggestion": g.suggestion if g else None,
             "reasons": list(g.reasons) if g else [],
             "decision": decision.to_json() if decision else {"flag": "none", "rating": 0, "label": None},
+            "vlm": critiques.get(p.id),
         })
     return {"album": str(album), "models": dict(model_status), "photos": photos}
 
