@@ -43,11 +43,9 @@ class VlmCancelled(Exception):
 @dataclass
 class Answer:
     text: str
-    structured: bool  # asked with response_format
     request_bytes: int
     response_bytes: int
     seconds: float
-    retries: int
 
 
 def check_reachable(config: VlmConfig, timeout: float = 3.0) -> None:
@@ -98,8 +96,7 @@ class VlmClient:
                 raw = self._client.chat.completions.with_raw_response.create(**kwargs)
                 completion = raw.parse()
                 text = completion.choices[0].message.content or ""
-                return Answer(text, structured, _request_bytes(raw, kwargs), len(raw.content),
-                              time.monotonic() - started, retries)
+                return Answer(text, _request_bytes(raw, kwargs), len(raw.content), time.monotonic() - started)
             except self._openai.APIStatusError as e:
                 status = e.status_code
                 if status in (400, 422) and structured:
@@ -110,7 +107,8 @@ class VlmClient:
                     raise VlmError(f"{safe_url(self.config.url)} refused the request ({status}): "
                                    "check the key (CULLER_VLM_KEY)", fatal=True) from None
                 if status == 429:
-                    delay = _retry_after(e.response.headers) or backoff
+                    delay = _retry_after(e.response.headers)
+                    delay = backoff if delay is None else delay
                     if delay > self.config.max_retry_after_s:
                         raise VlmError(f"rate limited (429): the server asks to wait {delay:.0f} s; "
                                        "try again later or lower requests_per_minute", fatal=True) from None

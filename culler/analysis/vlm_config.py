@@ -150,8 +150,8 @@ def add_photos_sent(data_dir: Path, count: int) -> None:
     path = Path(data_dir) / USAGE_FILE
     usage = _read_json(path)
     today = time.strftime("%Y-%m-%d")
-    usage = {day: n for day, n in usage.items() if day >= time.strftime("%Y-%m-%d", time.localtime(time.time() - 40 * 86400))}
     usage[today] = int(usage.get(today, 0)) + count
+    usage = dict(sorted(usage.items())[-40:])  # a few weeks of history is plenty
     _write_json(path, usage)
 
 

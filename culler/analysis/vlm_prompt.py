@@ -70,15 +70,12 @@ def response_format(name: str, schema: dict) -> dict:
     return {"type": "json_schema", "json_schema": {"name": name, "strict": True, "schema": schema}}
 
 
-def jpeg_data_uri(rgb, long_edge: int = MAX_LONG_EDGE, quality: int = 85) -> str:
-    """An RGB uint8 array as a JPEG data URI, its long edge at most `long_edge`."""
+def jpeg_data_uri(rgb, quality: int = 85) -> str:
+    """An RGB uint8 array (already decoded at most MAX_LONG_EDGE px) as a JPEG data URI."""
     from PIL import Image
 
-    im = Image.fromarray(rgb)
-    if max(im.size) > long_edge:
-        im.thumbnail((long_edge, long_edge), Image.Resampling.LANCZOS)
     buf = io.BytesIO()
-    im.save(buf, "JPEG", quality=quality, optimize=True)
+    Image.fromarray(rgb).save(buf, "JPEG", quality=quality, optimize=True)
     return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 

@@ -59,7 +59,6 @@ class CritiqueReport:
     answered: int = 0
     malformed: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)  # (photo path, reason)
-    retries: list[str] = field(default_factory=list)
     stopped: str | None = None  # why the run ended early
     cancelled: bool = False
     structured: bool = True  # False: the server refused response_format
@@ -179,8 +178,7 @@ def _messages(job: Job, by_id: dict, signals: dict, groups: dict, album: Path, c
     uris, evidence = [], []
     for pid in job.photo_ids:
         photo = by_id[pid]
-        uris.append(prompt.jpeg_data_uri(load_image(Path(album) / photo.display_path, long_edge, exact=True),
-                                         long_edge))
+        uris.append(prompt.jpeg_data_uri(load_image(Path(album) / photo.display_path, long_edge, exact=True)))
         g = groups.get(pid)
         evidence.append(prompt.evidence(signals.get(pid), g.group_size if g else 1, g.group_rank if g else 1))
     if job.kind == "photo":

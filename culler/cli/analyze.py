@@ -94,12 +94,13 @@ def _say_missing_models(status: dict[str, str], signals: str) -> None:
 
 def album_report(store, album: Path, model_status: dict[str, str]) -> dict:
     """The contract JSON (DESIGN.md, Contracts) built from the album's store."""
+    from culler.core.store_vlm import VlmAnswers
+
     errors = store.analysis_errors()
     signals = store.all_signals()
     scores = store.scores()
     groups = store.groups()
     decisions = store.decisions()
-    from culler.core.store_vlm import VlmAnswers
     critiques = VlmAnswers(store).photo_critiques()
     photos = []
     for p in store.photos():
