@@ -3,6 +3,7 @@ subprocess talking to a real chat-completions server on 127.0.0.1."""
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import subprocess
@@ -105,6 +106,17 @@ def test_critique_then_analyze_json_carries_the_answers_and_the_key_is_nowhere(a
     assert sorted(p["path"] for p in answered) == sorted(p["path"] for p in doc["photos"])
     assert set(answered[0]["vlm"]) == {"model", "verdict", "score", "issues", "critique"}
     assert sum(p["vlm"] is None for p in photos) == len(photos) - 3
+
+    # Reports (export --report) carry the critiques too.
+    for name in ("report.csv", "report.html"):
+        export = culler(home, "export", album, "--to", tmp_path / "dest", "--dry-run", "--report", tmp_path / name)
+        assert export.returncode == 0, export.stderr
+    with open(tmp_path / "report.csv", newline="", encoding="utf-8") as f:
+        rows = {r["path"]: r for r in csv.DictReader(f)}
+    assert {p["path"]: (rows[p["path"]]["vlm_verdict"], rows[p["path"]]["vlm_score"]) for p in doc["photos"]} == \
+        {p["path"]: ("keep", "8") for p in doc["photos"]}
+    assert sum(r["vlm_verdict"] == "" for r in rows.values()) == len(rows) - 3
+    assert (tmp_path / "report.html").read_text().count("model: keep 8/10 · Sharp eyes, clean background.") == 3
 
     texts = [out.stdout, out.stderr, again.stderr, groups.stderr, report.stderr]
     assert not any(KEY in t for t in texts)
