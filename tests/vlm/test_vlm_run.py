@@ -213,3 +213,14 @@ def test_a_burst_is_ranked_in_one_request_without_reordering_cullers_group(store
     assert ranking["reasons"][burst[0]] == {"strengths": "s1", "weaknesses": "w1"}
     assert {pid: (r.group_rank, r.suggestion) for pid, r in store.groups().items()} == before
     assert critique.burst_groups(store, max_frames=2) == [burst[:2]]
+
+
+def test_shortlists_of_picks_and_of_a_selection_follow_the_review_order(store):
+    by = store.by_name
+    store.decide([by["c_chelsea.jpg"], by["a_astronaut.jpg"], by["e_burst3.jpg"]], flag="pick")
+    assert critique.shortlist(store, "picks") == [by["a_astronaut.jpg"], by["e_burst3.jpg"], by["c_chelsea.jpg"]]
+    assert critique.shortlist(store, "selection", selection=[by["d_rocket.jpg"], by["b_coffee.jpg"]]) == \
+        [by["b_coffee.jpg"], by["d_rocket.jpg"]]
+    assert critique.shortlist(store, "top", 2) == [by["a_astronaut.jpg"], by["e_burst1.jpg"]]
+    with pytest.raises(ValueError):
+        critique.shortlist(store, "everything")
