@@ -12,7 +12,6 @@ Every message that leaves this module has passed through `redact` (no key in it)
 from __future__ import annotations
 
 import json
-import logging
 import socket
 import time
 from dataclasses import dataclass
@@ -21,8 +20,6 @@ from typing import Callable
 from urllib.parse import urlsplit
 
 from culler.analysis.vlm_config import VlmConfig, redact, safe_url
-
-log = logging.getLogger(__name__)
 
 INSTALL_HINT = ("asking a vision-language model needs the optional 'openai' package: "
                 "pip install 'culler[vlm]' (or pip install openai)")

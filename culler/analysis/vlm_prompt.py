@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import math
 import re
 
 PROMPT_VERSION = "1"
@@ -146,7 +147,7 @@ def _score(value) -> int | None:
         f = float(str(value).split("/")[0])
     except (TypeError, ValueError):
         return None
-    return int(round(min(10.0, max(1.0, f)))) if f == f else None
+    return round(min(10.0, max(1.0, f))) if math.isfinite(f) else None
 
 
 def _issues(value) -> list[str]:
@@ -171,9 +172,9 @@ def parse_critique(text: str) -> dict | None:
     verdict = _verdict(obj.get("verdict"))
     score = _score(obj.get("score"))
     if verdict is None and isinstance(text, str):
-        m = re.search(r"verdict\W{0,5}(keep|maybe|reject)", text, re.I)
+        m = re.search(r"verdict\W{0,5}(keep|maybe|reject)", text, re.IGNORECASE)
         verdict = m.group(1).lower() if m else None
-        m = re.search(r"score\W{0,5}(\d+(?:\.\d+)?)", text, re.I)
+        m = re.search(r"score\W{0,5}(\d+(?:\.\d+)?)", text, re.IGNORECASE)
         score = score or (_score(m.group(1)) if m else None)
     if verdict is None:
         return None

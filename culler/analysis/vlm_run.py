@@ -15,7 +15,12 @@ from pathlib import Path
 from typing import Callable
 
 from culler.analysis import vlm_prompt as prompt
-from culler.analysis.vlm_config import VlmConfig, add_photos_sent, photos_sent_today, redact
+from culler.analysis.vlm_config import (
+    VlmConfig,
+    add_photos_sent,
+    photos_sent_today,
+    redact,
+)
 from culler.core.store_vlm import VlmAnswers, group_key
 
 GUESS_SECONDS = {True: 20.0, False: 6.0}  # per photo, local / cloud, before anything was measured
@@ -116,7 +121,7 @@ def run_critique(store, album: Path, config: VlmConfig, data_dir: Path, plan: Cr
         progress(done, len(plan.jobs), paths[0])
         try:
             messages = _messages(job, by_id, signals, groups, album, config)
-        except Exception as e:  # noqa: BLE001 - an unreadable file is reported, the run goes on
+        except Exception as e:
             report.failed.append((paths[0], f"cannot be read ({e})"))
             continue
         schema = prompt.CRITIQUE_SCHEMA if job.kind == "photo" else prompt.RANKING_SCHEMA

@@ -13,7 +13,6 @@ settings, 3 when consent is missing.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 

@@ -59,7 +59,7 @@ def store(album, tmp_path):
     by_name = {p.path: p.id for p in photos}
     scores = {**{n: v[2] for n, v in PHOTOS.items()}, **BURST}
     s.put_scores({by_name[n]: (v, 0.5) for n, v in scores.items()})
-    for n, pid in by_name.items():
+    for pid in by_name.values():
         s.put_analysis(pid, (0, 0), {"sharpness": 0.61, "motion_blur": 0.1, "highlights_clipped": 0.02,
                                      "shadows_clipped": 0.0, "faces": 1.0, "eyes_closed": 0.0})
     rows = [GroupRow(by_name[n], f"p{by_name[n]}") for n in PHOTOS]

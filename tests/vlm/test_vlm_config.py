@@ -6,9 +6,19 @@ import json
 
 import pytest
 
-from culler.analysis.vlm_config import (VlmConfig, VlmConfigError, add_photos_sent, give_consent, is_local,
-                                        load_config, needs_consent, photos_sent_today, redact,
-                                        require_endpoint, safe_url)
+from culler.analysis.vlm_config import (
+    VlmConfig,
+    VlmConfigError,
+    add_photos_sent,
+    give_consent,
+    is_local,
+    load_config,
+    needs_consent,
+    photos_sent_today,
+    redact,
+    require_endpoint,
+    safe_url,
+)
 
 
 @pytest.mark.parametrize("url", ["http://localhost:11434/v1", "http://127.0.0.1:8080/v1", "http://[::1]:1234/v1",
