@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Callable
 from urllib.parse import urlsplit
+from urllib.request import getproxies
 
 from culler.analysis.vlm_config import VlmConfig, redact, safe_url
 
@@ -46,8 +47,11 @@ class Answer:
 
 
 def check_reachable(config: VlmConfig, timeout: float = 3.0) -> None:
-    """A TCP connection to the endpoint within `timeout`, else a fatal VlmError at once."""
+    """A TCP connection to the endpoint within `timeout`, else a fatal VlmError at once.
+    A remote endpoint reached through a proxy is not checked (the first request tells)."""
     parts = urlsplit(config.url)
+    if not config.local and getproxies().get(parts.scheme):
+        return
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
         socket.create_connection((parts.hostname, port), timeout=timeout).close()
@@ -68,9 +72,12 @@ class VlmClient:
             raise VlmError(INSTALL_HINT, fatal=True) from e
         self._openai = openai
         self.config = config
-        # A local server ignores the key, but the package insists on one.
+        # A local server ignores the key, but the package insists on one. Photos meant for a local
+        # server never go through a proxy from the environment (HTTPS_PROXY...): that would send
+        # them off the machine without the consent a remote endpoint needs.
+        http_client = None if not config.local else openai.DefaultHttpxClient(trust_env=False)
         self._client = openai.OpenAI(base_url=config.url, api_key=config.key or "not-needed",
-                                     timeout=config.timeout_s, max_retries=0)
+                                     timeout=config.timeout_s, max_retries=0, http_client=http_client)
         self._wait = wait or _sleep
         self._on_retry = on_retry or (lambda message: None)
         self.structured = True  # False once the server refused response_format

@@ -224,3 +224,15 @@ def test_shortlists_of_picks_and_of_a_selection_follow_the_review_order(store):
     assert critique.shortlist(store, "top", 2) == [by["a_astronaut.jpg"], by["e_burst1.jpg"]]
     with pytest.raises(ValueError):
         critique.shortlist(store, "everything")
+
+
+def test_a_local_endpoint_is_never_reached_through_a_proxy_from_the_environment(
+        store, album, tmp_path, config_for, monkeypatch):
+    with ChatServer("ok") as proxy, ChatServer("ok") as server:
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.httpd.server_address[1]}")
+        monkeypatch.setenv("http_proxy", f"http://127.0.0.1:{proxy.httpd.server_address[1]}")
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        config = config_for(server, url=server.url.replace("127.0.0.1", "localhost"))
+        _, report = _run(store, album, config, tmp_path / "data", photo_ids=[store.by_name["b_coffee.jpg"]])
+        assert report.answered == 1 and len(server.requests) == 1 and proxy.requests == []
