@@ -129,7 +129,7 @@ def test_slow_server_times_out_is_reported_not_cached_and_three_failures_stop(st
         config = config_for(server, timeout_s=0.3, retries=1)
         started = time.monotonic()
         _, report = _run(store, album, config, tmp_path / "data")
-        assert time.monotonic() - started < 4
+        assert time.monotonic() - started < 8  # six waits for the 1.5 s answers would take 9 s
         assert len(server.requests) == 6  # three photos, two attempts each, then it stopped
     assert len(report.failed) == 3 and "no answer within 0.3 s; gave up after 2 attempt(s)" in report.failed[0][1]
     assert report.stopped and report.answered == 0
