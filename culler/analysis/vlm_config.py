@@ -18,10 +18,11 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from culler.core.critique import AUTHORITIES
+
 SETTINGS_FILE = "vlm.json"
 CONSENT_FILE = "vlm_consent.json"
 USAGE_FILE = "vlm_usage.json"
-AUTHORITIES = ("explain", "rescue", "decide")
 _LOCAL_SUFFIXES = (".localhost", ".local", ".lan", ".home", ".home.arpa", ".internal")
 
 

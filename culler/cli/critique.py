@@ -51,6 +51,9 @@ def run(ctx, args) -> int:
         _say(f"{album} is not a folder")
         return 2
     album = album.resolve()
+    if args.top < 1:
+        _say("--top must be 1 or more")
+        return 2
     try:
         config = vlm_config.load_config(ctx.config_dir)
         vlm_config.require_endpoint(config)
@@ -76,7 +79,7 @@ def run(ctx, args) -> int:
 
 
 def _with_store(ctx, args, album: Path, config, client) -> int:
-    from culler.analysis.vlm_run import plan_critique, run_critique
+    from culler.analysis.vlm_run import plan_critique
     from culler.cli.plan import ensure_scored
     from culler.core import critique
     from culler.core.store import Store, StoreError
@@ -102,17 +105,21 @@ def _with_store(ctx, args, album: Path, config, client) -> int:
         _say(plan.describe(config))
         code = 0
         if client is not None and plan.jobs:
-            code = _send(store, album, config, ctx, plan, client, run_critique)
+            code = _send(store, album, config, ctx, plan, client)
         doc = _document(store, album, config, photo_ids, groups)
         _print(doc)
         if args.json_out:
-            _write(doc, args.json_out)
+            from culler.cli.analyze import _write_json
+
+            _write_json(doc, args.json_out)
         return code
     finally:
         store.close()
 
 
-def _send(store, album, config, ctx, plan, client, run_critique) -> int:
+def _send(store, album, config, ctx, plan, client) -> int:
+    from culler.analysis.vlm_run import run_critique
+
     def progress(done: int, total: int, message: str) -> None:
         _say(f"{done}/{total}  {message}")
 
@@ -181,9 +188,3 @@ def _print(doc: dict) -> None:
     for d in doc["disagreements"]:
         side = "rejects" if d["kind"] == "model_rejects" else "keeps"
         print(f"disagreement: the model {side} {d['path']} (score {d['score']:.2f}, model {d['model_score']}/10)")
-
-
-def _write(doc: dict, out: str) -> None:
-    from culler.cli.analyze import _write_json
-
-    _write_json(doc, out)
