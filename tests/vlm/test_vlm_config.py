@@ -45,7 +45,10 @@ def test_environment_overrides_the_settings_file(tmp_path):
 
 
 @pytest.mark.parametrize("content, message", [("{", "cannot be read"), ('{"urll": "x"}', "unknown setting"),
-                                              ('{"authority": "boss"}', "authority must be")])
+                                              ('{"authority": "boss"}', "authority must be"),
+                                              ('{"timeout_s": "fast"}', "timeout_s must be a number"),
+                                              ('{"model": 3}', "model must be text"),
+                                              ('{"retries": null}', "retries must be a number")])
 def test_bad_settings_files_say_what_is_wrong(tmp_path, content, message):
     (tmp_path / "vlm.json").write_text(content)
     with pytest.raises(VlmConfigError, match=message):
