@@ -12,7 +12,7 @@ import importlib
 
 from culler import __version__
 
-SUBCOMMANDS = ("analyze", "export", "plan", "models")
+SUBCOMMANDS = ("analyze", "export", "plan", "models", "critique")
 
 
 def _window_parser() -> argparse.ArgumentParser:

@@ -94,11 +94,14 @@ def _say_missing_models(status: dict[str, str], signals: str) -> None:
 
 def album_report(store, album: Path, model_status: dict[str, str]) -> dict:
     """The contract JSON (docs/ARCHITECTURE.md, Contracts) built from the album's store."""
+    from culler.core.store_vlm import VlmAnswers
+
     errors = store.analysis_errors()
     signals = store.all_signals()
     scores = store.scores()
     groups = store.groups()
     decisions = store.decisions()
+    critiques = VlmAnswers(store).photo_critiques()
     photos = []
     for p in store.photos():
         error = p.error if p.status != "ok" else errors.get(p.id)
@@ -119,6 +122,7 @@ def album_report(store, album: Path, model_status: dict[str, str]) -> dict:
             "suggestion": g.suggestion if g else None,
             "reasons": list(g.reasons) if g else [],
             "decision": decision.to_json() if decision else {"flag": "none", "rating": 0, "label": None},
+            "vlm": critiques.get(p.id),
         })
     return {"album": str(album), "models": dict(model_status), "photos": photos}
 

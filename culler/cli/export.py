@@ -183,8 +183,10 @@ def _undo(which: str, journals: Path) -> int:
 def _report(ctx, album: Path, store, photos, decisions, groups, out: Path) -> bool:
     """Write the --report file (its folder made when missing); False, with a message, if it failed."""
     from culler.core import reports
+    from culler.core.store_vlm import VlmAnswers
 
-    rows = reports.photo_rows(photos, decisions, store.all_signals(), store.scores(), groups)
+    rows = reports.photo_rows(photos, decisions, store.all_signals(), store.scores(), groups,
+                              VlmAnswers(store).photo_critiques())
     by_path = {p.path: p for p in photos}
 
     def thumbnail(row):

@@ -24,14 +24,16 @@ from typing import Callable
 from culler.core.records import Decision, GroupRow, Photo
 
 CSV_FIXED = ("path", "companions", "status", "error", "captured_at", "score", "confidence", "group",
-             "group_kind", "group_size", "group_rank", "suggestion", "reasons", "flag", "rating", "label")
+             "group_kind", "group_size", "group_rank", "suggestion", "reasons", "flag", "rating", "label",
+             "vlm_verdict", "vlm_score", "vlm_critique")
 
 
 def photo_rows(photos: list[Photo], decisions: dict[int, Decision],
                signals: dict[int, dict[str, float | None]],
                scores: dict[int, tuple[float | None, float | None]],
-               groups: dict[int, GroupRow]) -> list[dict]:
-    """One JSON-able dict per photo, in the shape `culler analyze --json` uses for its photos."""
+               groups: dict[int, GroupRow], critiques: dict[int, dict] | None = None) -> list[dict]:
+    """One JSON-able dict per photo, in the shape `culler analyze --json` uses for its photos;
+    critiques: photo id -> a vision-language model's critique (store_vlm.py), as `vlm`."""
     rows = []
     for p in photos:
         g = groups.get(p.id)
@@ -53,6 +55,7 @@ def photo_rows(photos: list[Photo], decisions: dict[int, Decision],
             "suggestion": g.suggestion if g else None,
             "reasons": list(g.reasons) if g else [],
             "decision": (decisions.get(p.id) or Decision()).to_json(),
+            "vlm": (critiques or {}).get(p.id),
         })
     return rows
 
@@ -99,6 +102,8 @@ def write_csv(path: Path, rows: list[dict]) -> None:
                  r["captured_at"] or "", _num_cell(r["score"]), _num_cell(r["confidence"]), _cell(r["group"]),
                  r["group_kind"], r["group_size"], r["group_rank"], r["suggestion"] or "",
                  _cell("; ".join(r["reasons"])), d["flag"], d["rating"], d["label"] or ""]
+        v = r.get("vlm") or {}
+        fixed += [v.get("verdict") or "", v.get("score") or "", _cell(v.get("critique"))]
         w.writerow(fixed + [_num_cell(r["signals"].get(n)) for n in signal_names])
     _atomic_write(path, buf.getvalue().encode("utf-8"))
 
@@ -166,6 +171,9 @@ def _card(row: dict, thumbnail: Callable[[dict], object] | None) -> str:
     lines.append(f'<div class="meta">score {e(score)} · rank {row["group_rank"]} of {row["group_size"]}'
                  f' · suggestion {e(row["suggestion"] or "none")}</div>')
     lines.append(f'<div class="meta">decision: {e(decision)}</div>')
+    if row.get("vlm"):
+        v = row["vlm"]
+        lines.append(f'<div class="meta">model: {e(v["verdict"])} {v["score"]}/10 · {e(v["critique"])}</div>')
     if row["status"] != "ok":
         lines.append(f'<div class="err">{e(row["error"] or "unreadable")}</div>')
     if row["reasons"]:

@@ -1,0 +1,97 @@
+"""Request/response sizes and time per photo of `culler critique` against a loopback server;
+print one JSON object.
+
+    .venv/bin/python benchmarks/vlm.py [--photos 12] [--megapixels 12] [--group 6]
+
+The server (tests/vlm/chat_server.py, http.server on 127.0.0.1) answers at once, so the times are
+culler's own share of a critique: decoding the photo, the 1024 px JPEG data URI, the request and
+reading the answer; a real model adds its own seconds on top. Photos come from make_album.py (real
+photographs upscaled to 12 MP). Also one burst-ranking request of `--group` frames. Reports the
+medians, the machine's CPU model and load average.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.make_album import make_album  # noqa: E402
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--photos", type=int, default=12)
+    ap.add_argument("--megapixels", type=float, default=12.0)
+    ap.add_argument("--group", type=int, default=6, help="frames in the burst-ranking request")
+    args = ap.parse_args()
+
+    from culler.analysis.vlm_client import VlmClient
+    from culler.analysis.vlm_config import VlmConfig
+    from culler.analysis.vlm_run import plan_critique, run_critique
+    from culler.core.store import Store
+    from culler.pipeline_scan import refresh_photos
+    from tests.vlm.chat_server import ChatServer
+
+    with tempfile.TemporaryDirectory(prefix="culler-vlm-bench-") as tmp:
+        album, data = Path(tmp) / "album", Path(tmp) / "data"
+        make_album(album, args.photos, megapixels=args.megapixels, workers=1)
+        store = Store.open(album, data)
+        photos, _ = refresh_photos(album, store)
+        ids = [p.id for p in photos]
+        with ChatServer("ok") as server:
+            config = VlmConfig(url=server.url, model="bench", max_photos_per_run=10_000, daily_photos=10_000)
+            client = VlmClient(config)
+            stamps: list[float] = []
+            plan = plan_critique(store, album, config, data, photo_ids=ids)
+            cpu0 = time.process_time()
+            report = run_critique(store, album, config, data, plan, client,
+                                  progress=lambda done, total, msg: stamps.append(time.perf_counter()))
+            cpu = time.process_time() - cpu0
+            singles = list(server.requests)
+            group_plan = plan_critique(store, album, config, data, groups=[ids[:args.group]])
+            t0 = time.perf_counter()
+            run_critique(store, album, config, data, group_plan, client)
+            group_seconds = time.perf_counter() - t0
+            group_request = server.requests[-1]
+        store.close()
+    per_photo = [b - a for a, b in zip(stamps, stamps[1:])]
+    print(json.dumps({
+        "photos": len(ids), "megapixels": args.megapixels,
+        "answered": report.answered,
+        "seconds_per_photo_median": round(statistics.median(per_photo), 4),
+        "seconds_per_photo_max": round(max(per_photo), 4),
+        "cpu_seconds_per_photo": round(cpu / len(ids), 4),
+        "request_kb_median": round(statistics.median(r["bytes"] for r in singles) / 1e3, 1),
+        "request_kb_max": round(max(r["bytes"] for r in singles) / 1e3, 1),
+        "response_bytes_per_photo": round(report.response_bytes / max(1, report.answered)),
+        "group_frames": min(args.group, len(ids)),
+        "group_request_kb": round(group_request["bytes"] / 1e3, 1),
+        "group_seconds": round(group_seconds, 3),
+        "cpu": _cpu_model(),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+    }))
+
+
+if __name__ == "__main__":
+    main()
