@@ -35,6 +35,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "next to each exported file")
     parser.add_argument("--xmp-style", choices=("adobe", "darktable"), default="adobe",
                         help="IMG.xmp (adobe: Lightroom, Capture One) or IMG.CR3.xmp (darktable, digiKam)")
+    parser.add_argument("--picks-as", default="rating:1,flag", metavar="HOW",
+                        help="how sidecars mark a pick: rating:N (at least N stars), label:NAME, flag "
+                             "(Photo Mechanic's tag), joined with commas; default rating:1,flag "
+                             "(Lightroom shows picks with 1+ stars, Photo Mechanic as tagged)")
     parser.add_argument("--dry-run", action="store_true", help="print the exact plan, change nothing")
     parser.add_argument("--report", type=Path, metavar="FILE",
                         help="also write a report of the album (.csv, .json or .html contact sheet)")
@@ -109,7 +113,7 @@ def _export(ctx, args, album: Path, store, journals: Path) -> int:
     decisions, groups = store.decisions(), store.groups()
     options = export.ExportOptions(dest=Path(args.dest).expanduser().absolute(), select=args.select,
                                    mode=args.mode, layout=args.layout, name_template=args.name_template,
-                                   xmp=args.xmp, xmp_style=args.xmp_style)
+                                   xmp=args.xmp, xmp_style=args.xmp_style, picks_as=args.picks_as)
     try:
         plan = export.make_plan(album, photos, decisions, options, groups)
     except ValueError as e:
