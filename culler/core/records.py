@@ -59,6 +59,7 @@ class PhotoMeta:
     iso: int | None = None
     focal_length: float | None = None  # mm
     exposure_bias: float | None = None  # EV; a sequence of biases marks an exposure bracket
+    rating: int | None = None  # stars set in the camera (EXIF Rating or embedded XMP), -1 rejected
 
 
 @dataclass
