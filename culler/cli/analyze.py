@@ -2,7 +2,8 @@
 
 A progress line goes to stderr (updated in place on a terminal, a plain line every few seconds
 otherwise). The JSON lists every photo with its signals, score, group, suggestion and the user's
-decision (DESIGN.md, Contracts). Unreadable files are listed with status "error" and the command
+decision (DESIGN.md, Contracts); without --json the results stay in the album's session and the
+last line says where. Unreadable files are listed with status "error" and the command
 still exits 0. Without model files it computes the technical signals and says which models are
 missing. Interrupted (Ctrl+C), it keeps what it analysed; the next run resumes.
 """
@@ -77,6 +78,10 @@ def run(ctx, args) -> int:
         if args.json_out:
             report = album_report(store, album, pipeline.model_status)
             _write_json(report, args.json_out)
+        else:
+            print(f"culler analyze: the results are kept in the album's session ({store.path}): "
+                  f"`culler {album}` shows them in the window; add --json OUT.json to write them as JSON "
+                  "('--json -' prints them)", file=sys.stderr)
         return 0
     finally:
         store.close()

@@ -286,6 +286,11 @@ def make_plan(album_root: Path, photos: list[Photo], decisions: dict[int, Decisi
     dest = Path(options.dest).absolute()
     if os.path.realpath(dest) == os.path.realpath(album_root):
         raise ValueError(f"the destination {dest} is the album folder itself; choose another folder")
+    blocker = next((p for p in (dest, *dest.parents) if p.exists()), None)
+    if blocker is not None and not blocker.is_dir():
+        # said here, so that a dry run fails exactly like the real run would
+        where = "" if blocker == dest else f" cannot be made: {blocker}"
+        raise ValueError(f"the destination {dest}{where} is a file, not a folder; choose a folder")
     chosen = select_photos(photos, decisions, groups or {}, options.select)
     taken: set[str] = set()  # casefolded targets already in this plan
     ops: list[Operation] = []
