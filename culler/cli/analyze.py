@@ -99,6 +99,8 @@ def _say_missing_models(status: dict[str, str], signals: str) -> None:
 
 def album_report(store, album: Path, model_status: dict[str, str]) -> dict:
     """The contract JSON (DESIGN.md, Contracts) built from the album's store."""
+    from culler.core.score_text import reasons_with_contradiction
+
     errors = store.analysis_errors()
     signals = store.all_signals()
     scores = store.scores()
@@ -122,7 +124,7 @@ def album_report(store, album: Path, model_status: dict[str, str]) -> dict:
             "group_size": g.group_size if g else 1,
             "group_rank": g.group_rank if g else 1,
             "suggestion": g.suggestion if g else None,
-            "reasons": list(g.reasons) if g else [],
+            "reasons": reasons_with_contradiction(g.reasons, score, g.suggestion, g.group_size) if g else [],
             "decision": decision.to_json() if decision else {"flag": "none", "rating": 0, "label": None},
         })
     return {"album": str(album), "models": dict(model_status), "photos": photos}

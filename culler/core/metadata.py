@@ -215,7 +215,8 @@ def camera_rating(ifd0: dict) -> int | None:
     when neither says. Only a packet that mentions a rating is parsed (a scan reads thousands)."""
     packet = ifd0.get(exif_reader.XMP_PACKET)
     if isinstance(packet, bytes) and b"Rating" in packet:
-        from culler.core import xmp  # defusedxml: only for the few photos rated in the camera
+        # xmp brings defusedxml: loaded only once a photo rated in the camera turns up
+        from culler.core import xmp
 
         rating = xmp.packet_rating(packet)
         if rating is not None:

@@ -45,7 +45,7 @@ class PicksAs:
             raise ValueError(f"picks as label:NAME needs one of {', '.join(LABELS)}, not {self.label!r}")
 
     @classmethod
-    def parse(cls, text: str) -> "PicksAs":
+    def parse(cls, text: str) -> PicksAs:
         """'rating:1,flag' -> PicksAs(rating=1, flag=True); '+' or ',' between parts; 'none' for
         nothing but culler's own xmpDM:pick. ValueError with the accepted forms when wrong."""
         rating, label, flag = None, None, False
@@ -68,7 +68,7 @@ class PicksAs:
         return cls(rating, label, flag)
 
     @classmethod
-    def from_setting(cls, value) -> "PicksAs":
+    def from_setting(cls, value) -> PicksAs:
         """The saved setting, or the default when it is missing or no longer valid."""
         try:
             return cls.parse(value) if value else DEFAULT
