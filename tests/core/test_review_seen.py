@@ -6,7 +6,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from culler.core.budget import BudgetItem, plan
-from culler.core.review_seen import MIN_ALONE_S, RULE, counts_as_seen, page_seconds_needed
+from culler.core.review_seen import (
+    MIN_ALONE_S,
+    RULE,
+    counts_as_seen,
+    page_seconds_needed,
+)
 
 PAGE = 24
 
