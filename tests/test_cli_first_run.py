@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import shutil
 import signal
 import subprocess
@@ -152,15 +153,15 @@ def test_the_demo_album_is_a_fresh_copy_for_each_run(tmp_path):
 def test_dev_sh_demo_without_a_display_says_where_the_window_is_and_how_to_stop(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in NO_DISPLAY_VARS}
     proc = subprocess.Popen(["bash", str(ROOT / "dev.sh"), "demo", "--signals", "technical"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     try:
-        lines, deadline = [], time.monotonic() + 120
-        while time.monotonic() < deadline and not any("Ctrl+C" in line for line in lines):
-            line = proc.stderr.readline()
-            if not line:
-                break
-            lines.append(line)
-        text = "".join(lines)
+        text, deadline = "", time.monotonic() + 120
+        while "Ctrl+C" not in text and time.monotonic() < deadline:
+            ready, _, _ = select.select([proc.stderr], [], [], 1.0)  # never block past the deadline
+            chunk = os.read(proc.stderr.fileno(), 4096).decode() if ready else ""
+            if ready and not chunk:
+                break  # dev.sh ended
+            text += chunk
         assert "virtual screen" in text and "./dev.sh run --screenshot shot.png --demo" in text, text
         assert "Ctrl+C" in text
     finally:
