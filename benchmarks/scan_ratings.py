@@ -25,8 +25,8 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.photo_factory import real_photo, resize, write_jpeg  # noqa: E402
-from culler.core import album  # noqa: E402
+from benchmarks.photo_factory import real_photo, resize, write_jpeg
+from culler.core import album
 
 
 def _scan_cpu(folder: Path, repeat: int) -> tuple[float, int]:
