@@ -121,9 +121,11 @@ def _demo_working_copy(ctx) -> Path | None:
 
     Reviewing the demo writes a session and perhaps sidecars; they belong in the user's data, not in
     the checkout or the installed bundle (which may be read-only, or shared by several users). Each
-    run gets its own copy (made from scratch, so no earlier run's decisions or analysis show up);
-    copies of earlier runs are removed unless another culler still has theirs open.
+    run gets its own copy (made from scratch, so no earlier run's decisions or analysis show up),
+    removed when the run ends; copies a killed run left behind go at the next run, unless another
+    culler still has theirs open.
     """
+    import atexit
     import shutil
     import tempfile
 
@@ -134,7 +136,9 @@ def _demo_working_copy(ctx) -> Path | None:
     try:
         parent.mkdir(parents=True, exist_ok=True)
         _remove_old_demo_copies(parent)
-        copy = Path(tempfile.mkdtemp(prefix=f"run-{os.getpid()}-", dir=parent)) / "demo-album"
+        run_dir = Path(tempfile.mkdtemp(prefix=f"run-{os.getpid()}-", dir=parent))
+        atexit.register(shutil.rmtree, run_dir, ignore_errors=True)
+        copy = run_dir / "demo-album"
         shutil.copytree(demo, copy, ignore=shutil.ignore_patterns(".culler", "*.py", "*.xmp"))
         return copy
     except OSError as exc:
