@@ -17,8 +17,10 @@ exactly. Rejects stay `xmp:Rating=-1` whatever the setting.
 Reading a sidecar another app wrote: an explicit flag (xmpDM:pick, photomechanic:Tagged,
 digiKam:PickLabel) decides; a sidecar with none of them is a pick when its rating or label
 matches the convention (N stars or more; that label), so a Lightroom sidecar with the agreed
-stars shows up as a pick. Pure functions, no I/O: the export dialog and the live-sidecar setting
-keep the value as its text (`PicksAs.parse(text)`, `str(picks_as)`).
+stars shows up as a pick. Without the flag field, an unflagged photo with those stars reads back
+as a pick too: that ambiguity is the convention's, and `same` treats the two alike. Pure
+functions, no I/O: the export dialog and the live-sidecar setting keep the value as its text
+(`PicksAs.from_setting(text)`, `str(picks_as)`).
 """
 
 from __future__ import annotations
@@ -26,9 +28,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from culler.core.records import LABELS, Decision
-
-SETTING_KEY = "xmp_picks_as"  # where the window keeps the setting (its text form)
-
 
 @dataclass(frozen=True)
 class PicksAs:
