@@ -64,6 +64,14 @@ def test_a_typo_is_named_as_an_unknown_command_with_the_list(album, argv, sugges
     assert "unrecognized arguments" not in done.stderr
 
 
+def test_options_before_the_command_are_taken_with_it(album):
+    done = culler("--signals", "technical", "analyse", album, "--json", "-")
+
+    assert done.returncode == 0, done.stderr
+    assert len(json.loads(done.stdout)["photos"]) == 3
+    assert "models not available" not in done.stderr  # --signals technical was taken: none asked for
+
+
 def test_words_after_an_album_say_that_the_command_comes_first(album):
     done = culler(album, "analyze")
 

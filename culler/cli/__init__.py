@@ -56,6 +56,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         return _command_parser().parse_args(argv)
     parser = _window_parser()
     known, extra = parser.parse_known_args(argv)
+    command = ALIASES.get(known.album, known.album)
+    if command in SUBCOMMANDS:  # options first: `culler --signals technical analyze ALBUM`
+        at = argv.index(known.album)
+        return _command_parser().parse_args([command, *argv[:at], *argv[at + 1:]])
     problem = unknown_command(known.album, [a for a in extra if not a.startswith("-")])
     if problem:
         print(f"culler: {problem}", file=sys.stderr)
