@@ -12,8 +12,11 @@ The rule (culler's own decisions are never silently overwritten):
   sidecar that just appeared) is only remembered: nothing says which side is newer, so culler's stays.
 - Decisions are compared as they look in a sidecar (culler.core.picks_as): a pick culler wrote
   with the convention's one star is not "changed elsewhere" because it reads back with one star.
-- A photo without a sidecar offers the rating its camera embedded (`camera_decision`), under
-  the same rule: it shows up until a sidecar or culler says otherwise.
+- A photo without a sidecar offers what was decided in the camera (`camera_decision`), under
+  the same rule: it shows up until a sidecar or culler says otherwise. That is the rating the
+  camera embedded, and its "protect": DCF cameras protect a file by making it read-only, so a
+  read-only photo is a pick, but only when other photos of the scan are writable (a folder or
+  archive made read-only as a whole says nothing about single photos).
 None of this is an undo step (like the first import was not); every change goes to the decision
 log, inside the caller's transaction.
 """
@@ -58,7 +61,8 @@ def merge_sidecars(conn: sqlite3.Connection, photos: list[Photo], log_append: Lo
     """Apply the rule above to photos that carry a sidecar_decision or a camera rating (ids set),
     inside the caller's transaction (`apply` writes decisions, `log_append` logs them). Returns
     (ids whose decision was taken from a sidecar or the camera, clashes)."""
-    offered = {p.id: (p, p.sidecar_decision or camera_decision(p, picks_as)) for p in photos}
+    protect_counts = any(not p.meta.protected for p in photos)
+    offered = {p.id: (p, p.sidecar_decision or camera_decision(p, picks_as, protect_counts)) for p in photos}
     offered = {pid: found for pid, found in offered.items() if found[1] is not None}
     if not offered:
         return [], []
@@ -90,14 +94,17 @@ def merge_sidecars(conn: sqlite3.Connection, photos: list[Photo], log_append: Lo
     return list(take), clashes
 
 
-def camera_decision(photo: Photo, picks_as: PicksAs = DEFAULT_PICKS_AS) -> Decision | None:
-    """The rating the camera embedded in the photo (EXIF Rating or embedded XMP), as a decision;
-    None without one (cameras write 0 for "not rated"). A rejected (-1) rating is a reject;
-    stars follow the pick convention."""
-    rating = photo.meta.rating
-    if not rating:
-        return None
+def camera_decision(photo: Photo, picks_as: PicksAs = DEFAULT_PICKS_AS,
+                    protect_counts: bool = True) -> Decision | None:
+    """What was decided in the camera, as a decision: its embedded rating (EXIF Rating or XMP;
+    0 is "not rated", -1 a reject; stars follow the pick convention) and, when `protect_counts`,
+    its protect (a read-only file is a pick). None when the camera said nothing."""
+    rating = photo.meta.rating or 0
     if rating < 0:
         return Decision("reject")
     stars = min(int(rating), 5)
+    if photo.meta.protected and protect_counts:
+        return Decision("pick", stars)
+    if not stars:
+        return None
     return Decision("pick" if picks_as.is_pick(stars, None) else "none", stars)

@@ -5,6 +5,7 @@ photo files are only read. Real files rated with exiftool, a real scan, a real s
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
 from datetime import datetime, timedelta
@@ -93,3 +94,19 @@ def test_a_sidecar_and_a_decision_made_in_culler_win_over_the_camera(rated_album
 
     assert again["IMG_1.JPG"] == Decision("reject", 1)  # culler's decision stays; the camera's 4 stars do not return
     assert again["IMG_0.JPG"] == Decision("none", 1)
+
+
+def test_a_photo_protected_in_the_camera_is_a_pick_unless_the_whole_album_is_read_only(tmp_path):
+    root = tmp_path / "card"
+    img = resize(real_photo("coffee"), 160, 120)
+    for i in range(3):
+        write_jpeg(root / f"IMG_{i}.JPG", img, captured_at=T0 + timedelta(seconds=i))
+    os.chmod(root / "IMG_1.JPG", 0o444)  # what the camera's protect key leaves: the read-only attribute
+    got = scan_into_store(root, tmp_path / "data")
+    assert got == {"IMG_0.JPG": Decision(), "IMG_1.JPG": Decision("pick"), "IMG_2.JPG": Decision()}
+
+    archive = tmp_path / "archive"  # a shoot made read-only as a whole: nothing to read into that
+    shutil.copytree(root, archive, ignore=shutil.ignore_patterns(".culler"))
+    for photo in archive.iterdir():
+        os.chmod(photo, 0o444)
+    assert set(scan_into_store(archive, tmp_path / "data2").values()) == {Decision()}
