@@ -54,9 +54,19 @@ ensure_venv() {
 }
 
 run_gui() {
-    # With no display (a server, CI), use a virtual screen so the command still works.
-    if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ] && [ "$(uname)" = "Linux" ] && command -v xvfb-run >/dev/null 2>&1; then
-        echo "culler: no display found; running on a virtual screen (Xvfb)" >&2
+    # With no display (a server, CI), use a virtual screen so the command still works, and say
+    # so: a window nobody can see would otherwise look like a command that hangs.
+    if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ] && [ -z "${QT_QPA_PLATFORM:-}" ] \
+        && [ "$(uname)" = "Linux" ] && command -v xvfb-run >/dev/null 2>&1; then
+        case " $* " in
+            *" --screenshot "*) exec "$VENV/bin/culler" "$@" ;;  # renders offscreen by itself
+        esac
+        {
+            echo "culler: no display found, so the window runs on a virtual screen (Xvfb) that you cannot see."
+            echo "  To see it, save a picture of it instead:  ./dev.sh run --screenshot shot.png $*"
+            echo "  (or run on a machine with a display, or connect with ssh -X)."
+            echo "  The window keeps running until you press Ctrl+C."
+        } >&2
         exec xvfb-run -a -s "-screen 0 1600x1000x24" "$VENV/bin/culler" "$@"
     fi
     exec "$VENV/bin/culler" "$@"

@@ -3,11 +3,17 @@
 `run_gui(ctx, args)` opens `args.album` (or the demo album with --demo, or an empty window with
 "Open folder…"). With `--screenshot OUT.png` it waits until the first analysis pass is idle
 (at most 120 s) and the first screen of thumbnails is painted, saves the window and exits 0.
+
+Without a display (no DISPLAY or WAYLAND_DISPLAY on Linux, and no QT_QPA_PLATFORM chosen), Qt
+would abort the process with a misleading "xcb-cursor0 is needed": `display_problem` says what
+to do instead, before Qt is loaded, and --screenshot simply renders offscreen. The demo album is
+copied fresh for each run, so nothing another run decided or analysed shows up.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -57,7 +63,32 @@ def apply_theme(app) -> None:
         log.warning("style sheet %s not loaded: %s", qss, exc)
 
 
+NO_DISPLAY = """culler: there is no display to open the window on (DISPLAY and WAYLAND_DISPLAY are not set).
+  - see the window on a virtual screen:   ./dev.sh demo   or   ./dev.sh run ALBUM   (uses Xvfb)
+  - save a picture of the window:         culler --screenshot OUT.png ALBUM   (or --demo)
+  - work without a window:                culler analyze ALBUM --json OUT.json, culler plan, culler export
+  - on a remote machine, connect with a display (ssh -X) or set DISPLAY"""
+
+
+def display_problem(args, environ=None) -> str | None:
+    """What to say when the window cannot be shown here, or None. A --screenshot needs no screen:
+    it is rendered offscreen (QT_QPA_PLATFORM is set for this process)."""
+    environ = os.environ if environ is None else environ
+    if not sys.platform.startswith(("linux", "freebsd", "openbsd", "netbsd")):
+        return None  # macOS and Windows always have their own window system
+    if environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY") or environ.get("QT_QPA_PLATFORM"):
+        return None
+    if getattr(args, "screenshot", None):
+        environ["QT_QPA_PLATFORM"] = "offscreen"
+        return None
+    return NO_DISPLAY
+
+
 def run_gui(ctx, args) -> int:
+    problem = display_problem(args)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 3
     app = create_application()
     from culler.ui.window.main_window import MainWindow
 
@@ -86,27 +117,55 @@ def _album_to_open(ctx, args) -> Path | None:
 
 
 def _demo_working_copy(ctx) -> Path | None:
-    """The demo album as the user's own copy in the data folder, made on first use.
+    """A fresh copy of the demo album for this run, in the data folder.
 
     Reviewing the demo writes a session and perhaps sidecars; they belong in the user's data, not in
-    the checkout or the installed bundle (which may be read-only, or shared by several users).
+    the checkout or the installed bundle (which may be read-only, or shared by several users). Each
+    run gets its own copy (made from scratch, so no earlier run's decisions or analysis show up),
+    removed when the run ends; copies a killed run left behind go at the next run, unless another
+    culler still has theirs open.
     """
+    import atexit
     import shutil
+    import tempfile
 
     demo = Path(ctx.demo_album)
     if not demo.is_dir():
         return None
-    copy = Path(ctx.data_dir) / "demo-album"
+    parent = Path(ctx.data_dir) / "demo"
     try:
-        if not copy.is_dir():
-            copy.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copytree(demo, copy.with_suffix(".partial"), dirs_exist_ok=True,
-                            ignore=shutil.ignore_patterns(".culler", "*.py"))
-            copy.with_suffix(".partial").rename(copy)
+        parent.mkdir(parents=True, exist_ok=True)
+        _remove_old_demo_copies(parent)
+        run_dir = Path(tempfile.mkdtemp(prefix=f"run-{os.getpid()}-", dir=parent))
+        atexit.register(shutil.rmtree, run_dir, ignore_errors=True)
+        copy = run_dir / "demo-album"
+        shutil.copytree(demo, copy, ignore=shutil.ignore_patterns(".culler", "*.py", "*.xmp"))
         return copy
     except OSError as exc:
-        log.warning("could not copy the demo album to %s (%s); opening it in place", copy, exc)
+        log.warning("could not copy the demo album to %s (%s); opening it in place", parent, exc)
         return demo
+
+
+def _remove_old_demo_copies(parent: Path) -> None:
+    import shutil
+
+    for old in parent.glob("run-*"):
+        try:
+            pid = int(old.name.split("-")[1])
+        except (IndexError, ValueError):
+            continue
+        if pid != os.getpid() and not _running(pid):
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, but belongs to someone else
+        return True
+    return True
 
 
 def take_screenshot(app, window, album: Path | None, out: Path, timeout_s: float = SCREENSHOT_TIMEOUT_S) -> int:

@@ -81,7 +81,7 @@ def test_bad_sidecars_reach_the_progress_messages_naming_file_and_reason(album, 
         errors = {p.path: p.status for p in store.photos()}
     finally:
         store.close()
-    assert decisions["IMG_0000.JPG"] == Decision("none", 4, "Green")
+    assert decisions["IMG_0000.JPG"] == Decision("pick", 4, "Green")  # stars, no flag field: a pick
     assert decisions["IMG_0001.JPG"] == Decision()
     assert errors["IMG_0003.JPG"] == "error"
 

@@ -2,7 +2,8 @@
 
 A progress line goes to stderr (updated in place on a terminal, a plain line every few seconds
 otherwise). The JSON lists every photo with its signals, score, group, suggestion and the user's
-decision (docs/ARCHITECTURE.md, Contracts). Unreadable files are listed with status "error" and the command
+decision (docs/ARCHITECTURE.md, Contracts); without --json the results stay in the album's session and the
+last line says where. Unreadable files are listed with status "error" and the command
 still exits 0. Without model files it computes the technical signals and says which models are
 missing. Interrupted (Ctrl+C), it keeps what it analysed; the next run resumes.
 """
@@ -77,6 +78,10 @@ def run(ctx, args) -> int:
         if args.json_out:
             report = album_report(store, album, pipeline.model_status)
             _write_json(report, args.json_out)
+        else:
+            print(f"culler analyze: the results are kept in the album's session ({store.path}): "
+                  f"`culler {album}` shows them in the window; add --json OUT.json to write them as JSON "
+                  "('--json -' prints them)", file=sys.stderr)
         return 0
     finally:
         store.close()
@@ -95,6 +100,7 @@ def _say_missing_models(status: dict[str, str], signals: str) -> None:
 def album_report(store, album: Path, model_status: dict[str, str]) -> dict:
     """The contract JSON (docs/ARCHITECTURE.md, Contracts) built from the album's store."""
     from culler.core.store_vlm import VlmAnswers
+    from culler.core.score_text import reasons_with_contradiction
 
     errors = store.analysis_errors()
     signals = store.all_signals()
@@ -120,7 +126,7 @@ def album_report(store, album: Path, model_status: dict[str, str]) -> dict:
             "group_size": g.group_size if g else 1,
             "group_rank": g.group_rank if g else 1,
             "suggestion": g.suggestion if g else None,
-            "reasons": list(g.reasons) if g else [],
+            "reasons": reasons_with_contradiction(g.reasons, score, g.suggestion, g.group_size) if g else [],
             "decision": decision.to_json() if decision else {"flag": "none", "rating": 0, "label": None},
             "vlm": critiques.get(p.id),
         })

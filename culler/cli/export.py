@@ -20,6 +20,8 @@ HELP = "copy, move or link picks (with RAW companions and sidecars) to a folder"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from culler.core.picks_as import DEFAULT as DEFAULT_PICKS_AS
+
     parser.add_argument("album", type=Path, help="folder of photos")
     parser.add_argument("--to", dest="dest", type=Path, metavar="DEST", help="destination folder")
     parser.add_argument("--select", default="picks",
@@ -35,6 +37,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "next to each exported file")
     parser.add_argument("--xmp-style", choices=("adobe", "darktable"), default="adobe",
                         help="IMG.xmp (adobe: Lightroom, Capture One) or IMG.CR3.xmp (darktable, digiKam)")
+    parser.add_argument("--picks-as", default=str(DEFAULT_PICKS_AS), metavar="HOW",
+                        help="how sidecars mark a pick: rating:N (at least N stars), label:NAME, flag "
+                             f"(Photo Mechanic's tag), joined with commas; default {DEFAULT_PICKS_AS}: "
+                             + DEFAULT_PICKS_AS.apps().replace("%", "%%"))
     parser.add_argument("--dry-run", action="store_true", help="print the exact plan, change nothing")
     parser.add_argument("--report", type=Path, metavar="FILE",
                         help="also write a report of the album (.csv, .json or .html contact sheet)")
@@ -109,7 +115,7 @@ def _export(ctx, args, album: Path, store, journals: Path) -> int:
     decisions, groups = store.decisions(), store.groups()
     options = export.ExportOptions(dest=Path(args.dest).expanduser().absolute(), select=args.select,
                                    mode=args.mode, layout=args.layout, name_template=args.name_template,
-                                   xmp=args.xmp, xmp_style=args.xmp_style)
+                                   xmp=args.xmp, xmp_style=args.xmp_style, picks_as=args.picks_as)
     try:
         plan = export.make_plan(album, photos, decisions, options, groups)
     except ValueError as e:

@@ -209,6 +209,8 @@ def _make_photo(root: Path, rel_dir: str, name: str, companions: list[str], side
     if error:
         photo.status, photo.error = "error", error
         report(rel, error)
+    # read-only (readable, writable by nobody): a camera's "protect"; store_sidecars decides
+    photo.meta.protected = bool(st.st_mode & 0o444) and not st.st_mode & 0o222
     photo.sidecar_decision = _sidecar_decision(root, rel_dir, name, sidecars, report)
     return photo
 

@@ -23,8 +23,9 @@ DT_ORIGINAL, DT_DIGITIZED = 0x9003, 0x9004
 SUBSEC, SUBSEC_ORIGINAL, SUBSEC_DIGITIZED = 0x9290, 0x9291, 0x9292
 EXPOSURE_TIME, F_NUMBER, ISO, FOCAL_LENGTH, EXPOSURE_BIAS = 0x829A, 0x829D, 0x8827, 0x920A, 0x9204
 LENS_MODEL, PIXEL_X, PIXEL_Y = 0xA434, 0xA002, 0xA003
+RATING, XMP_PACKET = 0x4746, 0x02BC  # stars set in the camera; an XMP packet (TIFF, RAW)
 
-_WANTED_IFD0 = frozenset({ORIENTATION, MAKE, MODEL, DATETIME, EXIF_IFD})
+_WANTED_IFD0 = frozenset({ORIENTATION, MAKE, MODEL, DATETIME, EXIF_IFD, RATING, XMP_PACKET})
 _WANTED_EXIF = frozenset({DT_ORIGINAL, DT_DIGITIZED, SUBSEC, SUBSEC_ORIGINAL, SUBSEC_DIGITIZED,
                           EXPOSURE_TIME, F_NUMBER, ISO, FOCAL_LENGTH, EXPOSURE_BIAS,
                           LENS_MODEL, PIXEL_X, PIXEL_Y})
@@ -33,6 +34,8 @@ _FIELD_TYPES = {1: (1, "B"), 2: (1, "s"), 3: (2, "H"), 4: (4, "I"), 5: (8, "II")
                 7: (1, "B"), 8: (2, "h"), 9: (4, "i"), 10: (8, "ii"), 11: (4, "f"), 12: (8, "d"),
                 13: (4, "I")}
 _MAX_VALUE_BYTES = 4096  # a "model name" longer than this is not one; maker notes are never read
+_MAX_XMP_BYTES = 1 << 20  # an embedded XMP packet (a camera's is a few kB)
+XMP_APP1 = b"http://ns.adobe.com/xap/1.0/\x00"  # how an APP1 segment holding XMP starts
 _SOF_MARKERS = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF})
 
 
@@ -42,6 +45,7 @@ class JpegHeader:
     height: int
     exif: bytes | None  # the TIFF structure inside the APP1 Exif segment
     scan_offset: int  # where the entropy-coded data starts
+    xmp: bytes | None = None  # the XMP packet of an APP1 XMP segment (a camera's rating is there)
 
 
 def jpeg_header(f) -> JpegHeader | None:
@@ -49,7 +53,7 @@ def jpeg_header(f) -> JpegHeader | None:
     base = f.tell()
     if f.read(2) != b"\xff\xd8":
         return None
-    pos, width, height, exif = base + 2, 0, 0, None
+    pos, width, height, exif, xmp = base + 2, 0, 0, None, None
     for _ in range(1000):
         f.seek(pos)
         marker = f.read(4)
@@ -60,14 +64,16 @@ def jpeg_header(f) -> JpegHeader | None:
             pos += 1
             continue
         length = (marker[2] << 8) | marker[3]
-        if kind == 0xE1 and exif is None:
+        if kind == 0xE1 and (exif is None or xmp is None):
             segment = f.read(length - 2)
-            if segment.startswith(b"Exif\x00\x00"):
+            if segment.startswith(b"Exif\x00\x00") and exif is None:
                 exif = segment[6:]
+            elif segment.startswith(XMP_APP1) and xmp is None:
+                xmp = segment[len(XMP_APP1):]
         elif kind in _SOF_MARKERS:
             height, width = struct.unpack(">HH", f.read(5)[1:5])
         elif kind == 0xDA:
-            return JpegHeader(width, height, exif, pos + 2 + length) if width and height else None
+            return JpegHeader(width, height, exif, pos + 2 + length, xmp) if width and height else None
         elif kind == 0xD9:
             return None
         pos += 2 + length
@@ -109,14 +115,14 @@ def _ifd(read, order: str, offset: int, wanted: frozenset, max_bytes: int = _MAX
             continue
         unit, code = _FIELD_TYPES[typ]
         size = unit * n
-        if n == 0 or size > max_bytes:
+        if n == 0 or size > (_MAX_XMP_BYTES if tag == XMP_PACKET else max_bytes):
             continue
         if size <= 4:
             raw = entries[i + 8:i + 8 + size]
         else:
             raw = read(struct.unpack(order + "I", entries[i + 8:i + 12])[0], size)
         if len(raw) == size:
-            found[tag] = _decode_value(order, typ, code, n, raw)
+            found[tag] = raw if tag == XMP_PACKET else _decode_value(order, typ, code, n, raw)
     return found
 
 
@@ -145,6 +151,7 @@ def _file_reader(f):
 # ---- where camera RAWs keep their EXIF -----------------------------------------------------------
 
 _CANON_UUID = bytes.fromhex("85c0b687820f11e08111f4ce462b6a48")
+_XMP_UUID = bytes.fromhex("be7acfcb97a942e89c71999491e3afac")  # CR3's top-level XMP box
 _ODD_TIFF_MAGIC = (b"IIRO", b"IIRS", b"MMOR", b"IIU\x00")  # Olympus ORF; Panasonic RW2 / Leica RWL
 
 
@@ -169,16 +176,18 @@ def raw_exif_tags(path: Path) -> tuple[dict, dict] | None:
 
 
 def _cr3_tags(f) -> tuple[dict, dict] | None:
-    """Canon CR3 (ISO base media): moov/uuid(Canon)/CMT1 is IFD0, CMT2 the EXIF IFD, each a TIFF."""
+    """Canon CR3 (ISO base media): moov/uuid(Canon)/CMT1 is IFD0, CMT2 the EXIF IFD, each a TIFF;
+    a top-level uuid box holds the XMP packet (the camera's rating), returned as IFD0's XMP_PACKET."""
     end = os.fstat(f.fileno()).st_size
-    moov = next((b for b in _boxes(f, 0, end) if b[0] == b"moov"), None)
+    top = list(_boxes(f, 0, end))
+    moov = next((b for b in top if b[0] == b"moov"), None)
     if moov is None:
         return None
+    found = {}
     for typ, start, stop in _boxes(f, moov[1], moov[2]):
         f.seek(start)
         if typ != b"uuid" or f.read(16) != _CANON_UUID:
             continue
-        found = {}
         for sub_typ, s0, s1 in _boxes(f, start + 16, stop):
             if sub_typ in (b"CMT1", b"CMT2") and s1 - s0 <= 1 << 20:
                 f.seek(s0)
@@ -186,8 +195,15 @@ def _cr3_tags(f) -> tuple[dict, dict] | None:
                 wanted = _WANTED_IFD0 if sub_typ == b"CMT1" else _WANTED_EXIF
                 found[sub_typ] = tiff_tags(_bytes_reader(data), wanted, follow_exif=False)[0]
         if found:
-            return found.get(b"CMT1", {}), found.get(b"CMT2", {})
-    return None
+            break
+    if not found:
+        return None
+    ifd0 = found.get(b"CMT1", {})
+    for typ, start, stop in top:
+        f.seek(start)
+        if typ == b"uuid" and stop - start - 16 <= _MAX_XMP_BYTES and f.read(16) == _XMP_UUID:
+            ifd0[XMP_PACKET] = f.read(stop - start - 16)
+    return ifd0, found.get(b"CMT2", {})
 
 
 def _boxes(f, start: int, end: int):

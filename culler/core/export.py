@@ -17,6 +17,8 @@ from culler.core.export_exec import ExportResult, check_space, execute
 from culler.core.export_journal import UndoResult, read_journal, undo_export
 from culler.core.export_plan import (LAYOUTS, MODES, TEMPLATE_FIELDS, XMP_STYLES, ExportOptions,
                                      Operation, describe_plan, make_plan, parse_select, select_photos)
+from culler.core.picks_as import DEFAULT as DEFAULT_PICKS_AS
+from culler.core.picks_as import PicksAs
 from culler.core.records import Decision, Photo
 
 __all__ = ["ExportOptions", "Operation", "ExportResult", "UndoResult", "make_plan", "describe_plan",
@@ -96,8 +98,9 @@ class SyncResult:
 
 
 def sync_sidecars(album_root: Path, photos: list[Photo], decisions: dict[int, Decision],
-                  style: str = "adobe") -> SyncResult:
-    """Bring sidecars next to the originals in line with the decisions.
+                  style: str = "adobe", picks_as: PicksAs = DEFAULT_PICKS_AS) -> SyncResult:
+    """Bring sidecars next to the originals in line with the decisions (picks written as
+    `picks_as` says).
 
     Writes where a decision exists or a sidecar already does (so clearing a decision clears the
     sidecar's rating); skips sidecars that already say the same; a file that cannot be written is
@@ -114,11 +117,11 @@ def sync_sidecars(album_root: Path, photos: list[Photo], decisions: dict[int, De
                 if not exists and decision.is_empty():
                     result.unchanged += 1
                     continue
-                current = xmp.read_sidecar(target) if exists else None
-                if (current or Decision()) == decision and exists:
+                current = xmp.read_sidecar(target, picks_as) if exists else None
+                if (current or Decision()) == picks_as.encode(decision) and exists:
                     result.unchanged += 1
                     continue
-                xmp.write_sidecar(target, decision)
+                xmp.write_sidecar(target, decision, picks_as)
                 result.written.append(str(target))
             except Exception as e:  # one bad sidecar must not stop the others
                 result.errors.append((str(target), f"could not write {target}: {e}"))

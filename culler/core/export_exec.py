@@ -57,10 +57,11 @@ def _mkdirs(folder: Path, journal: Journal) -> None:
 
 def _write_xmp(op: Operation, journal: Journal, result: ExportResult) -> None:
     from culler.core import xmp  # the album helper's module
+    from culler.core.picks_as import PicksAs
 
     backup = op.target.read_bytes() if op.target.exists() else None
     try:
-        xmp.write_sidecar(op.target, op.decision)
+        xmp.write_sidecar(op.target, op.decision, PicksAs.parse(op.picks_as))
     except OSError as e:
         raise DestinationProblem(dest_message(op.target, e)) from None
     except Exception as e:  # an existing sidecar culler must not merge into: left as it is

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
+from culler.core.picks_as import DEFAULT as DEFAULT_PICKS_AS
+from culler.core.picks_as import PicksAs
 from culler.core.records import LABELS, Decision, GroupRow, Photo
 
 MODES = ("copy", "move", "link")
@@ -51,6 +53,7 @@ class ExportOptions:
     xmp: bool = False  # write the decision into a sidecar next to each exported file
     xmp_style: str = "adobe"  # one of XMP_STYLES
     xmp_next_to_originals: bool = False  # also write sidecars next to the originals (not with move)
+    picks_as: str = str(DEFAULT_PICKS_AS)  # how a pick is written in sidecars (culler.core.picks_as)
 
     def validate(self) -> None:
         """Raise ValueError with a message a user understands when an option is wrong."""
@@ -60,6 +63,7 @@ class ExportOptions:
             raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, not {self.layout!r}")
         if self.xmp_style not in XMP_STYLES:
             raise ValueError(f"XMP style must be one of {', '.join(XMP_STYLES)}, not {self.xmp_style!r}")
+        PicksAs.parse(self.picks_as)
         if self.xmp_next_to_originals and self.mode == "move":
             raise ValueError("sidecars next to the originals make no sense when the originals move away")
         if not isinstance(self.select, (list, tuple)):
@@ -79,6 +83,7 @@ class Operation:
     photo_id: int | None = None
     role: str = "primary"
     decision: Decision | None = None
+    picks_as: str = str(DEFAULT_PICKS_AS)  # for 'xmp': how a pick is written (culler.core.picks_as)
 
     def describe(self) -> str:
         if self.kind == "xmp":
@@ -281,6 +286,11 @@ def make_plan(album_root: Path, photos: list[Photo], decisions: dict[int, Decisi
     dest = Path(options.dest).absolute()
     if os.path.realpath(dest) == os.path.realpath(album_root):
         raise ValueError(f"the destination {dest} is the album folder itself; choose another folder")
+    blocker = next((p for p in (dest, *dest.parents) if p.exists()), None)
+    if blocker is not None and not blocker.is_dir():
+        # said here, so that a dry run fails exactly like the real run would
+        where = "" if blocker == dest else f" cannot be made: {blocker}"
+        raise ValueError(f"the destination {dest}{where} is a file, not a folder; choose a folder")
     chosen = select_photos(photos, decisions, groups or {}, options.select)
     taken: set[str] = set()  # casefolded targets already in this plan
     ops: list[Operation] = []
@@ -301,11 +311,12 @@ def make_plan(album_root: Path, photos: list[Photo], decisions: dict[int, Decisi
         for src, role in files:
             ops.append(Operation(options.mode, src, folder / (new_stem + _suffix(src, old_stem)), photo.id, role))
         for sfx in xmp_suffixes:
-            ops.append(Operation("xmp", None, folder / (new_stem + sfx), photo.id, "xmp", decision))
+            ops.append(Operation("xmp", None, folder / (new_stem + sfx), photo.id, "xmp", decision,
+                                 options.picks_as))
         if options.xmp_next_to_originals:
             for sfx in _xmp_suffixes(options.xmp_style, image_suffixes):
                 ops.append(Operation("xmp", None, (album_root / photo.path).parent / (old_stem + sfx),
-                                     photo.id, "xmp", decision))
+                                     photo.id, "xmp", decision, options.picks_as))
     return ops
 
 

@@ -10,6 +10,11 @@
   the capture time is still unknown. (rawpy's `other`/`lens` would give ISO, shutter and lens
   too, but reading them unpacks the whole raw image: ~170 ms for a 24 MP file.)
 
+Ratings set in the camera: the EXIF Rating tag (0x4746) and `xmp:Rating` of an embedded XMP
+packet (JPEG APP1, TIFF/RAW tag 700, CR3's XMP box, what Pillow finds for HEIC/PNG/WebP); the XMP
+one wins when both are there. It becomes a decision only at a scan (culler.core.store_sidecars),
+and only for a photo with no sidecar and no decision of its own; the file is never written.
+
 Absurd values (year 0 or 9999, orientation 9, NaN exposure, a 2 km focal length, a 5 kB "model
 name") are dropped: a field is None rather than wrong, and nothing here raises because of what a
 file contains. `open_image` is shared with decode: Pillow's lazy open plus the megapixel guard.
@@ -164,6 +169,9 @@ def meta_from_image(im) -> PhotoMeta:
         sub = exif.get_ifd(exif_reader.EXIF_IFD) if exif_reader.EXIF_IFD in exif else {}
     except Exception:  # noqa: BLE001 - broken EXIF: the photo still shows, without metadata
         ifd0, sub = {}, {}
+    packet = im.info.get("xmp") or im.info.get("XML:com.adobe.xmp")
+    if packet:
+        ifd0[exif_reader.XMP_PACKET] = packet.encode("utf-8") if isinstance(packet, str) else packet
     return meta_from_tags(ifd0, sub, im.size)
 
 
@@ -173,6 +181,8 @@ def meta_from_jpeg(header: exif_reader.JpegHeader) -> PhotoMeta:
         tags = exif_reader.exif_tags(header.exif) if header.exif else ({}, {})
     except (ValueError, struct.error):  # broken EXIF: the photo still shows, without metadata
         tags = ({}, {})
+    if header.xmp:
+        tags[0][exif_reader.XMP_PACKET] = header.xmp
     return meta_from_tags(*tags, (header.width, header.height))
 
 
@@ -196,7 +206,23 @@ def meta_from_tags(ifd0: dict, sub: dict, size: tuple[int, int] | None = None) -
         iso=int(round(iso)) if iso is not None else None,
         focal_length=_number(sub.get(exif_reader.FOCAL_LENGTH), 0.5, 10_000),
         exposure_bias=_number(sub.get(exif_reader.EXPOSURE_BIAS), -20, 20),
+        rating=camera_rating(ifd0),
     )
+
+
+def camera_rating(ifd0: dict) -> int | None:
+    """Stars set in the camera (-1 rejected, 0-5) from the XMP packet or the EXIF Rating; None
+    when neither says. Only a packet that mentions a rating is parsed (a scan reads thousands)."""
+    packet = ifd0.get(exif_reader.XMP_PACKET)
+    if isinstance(packet, bytes) and b"Rating" in packet:
+        # xmp brings defusedxml: loaded only once a photo rated in the camera turns up
+        from culler.core import xmp
+
+        rating = xmp.packet_rating(packet)
+        if rating is not None:
+            return rating
+    value = _number(ifd0.get(exif_reader.RATING), -1, 5)
+    return int(value) if value is not None and value == int(value) else None
 
 
 # ---- value cleaning ----------------------------------------------------------------------------

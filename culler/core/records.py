@@ -59,6 +59,8 @@ class PhotoMeta:
     iso: int | None = None
     focal_length: float | None = None  # mm
     exposure_bias: float | None = None  # EV; a sequence of biases marks an exposure bracket
+    rating: int | None = None  # stars set in the camera (EXIF Rating or embedded XMP), -1 rejected
+    protected: bool = False  # the file is read-only: how a camera's "protect" shows (DCF, FAT attribute)
 
 
 @dataclass

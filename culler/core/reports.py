@@ -6,6 +6,12 @@ inline, there is no script at all, and a Content-Security-Policy forbids loading
 Every piece of text (file names, reasons, errors) is escaped, so a file named
 `<script>alert(1)</script>.jpg` shows as that text. CSV cells that a spreadsheet would read as a
 formula (starting with = + - @) are prefixed with an apostrophe.
+
+What a person reads uses one scale and plain words (culler.core.score_text): the contact sheet
+and the CSV show scores 0-100 like the window (the JSON keeps 0-1, as `culler analyze --json`),
+headings say "burst of 5" with the group's size in the album (not among the exported photos) and
+no internal ids, cards say "best frame" or "2nd of 5", and a suggestion that contradicts the
+score carries a reason saying why (in every format).
 """
 
 from __future__ import annotations
@@ -22,8 +28,9 @@ from pathlib import Path
 from typing import Callable
 
 from culler.core.records import Decision, GroupRow, Photo
+from culler.core.score_text import group_words, rank_words, reasons_with_contradiction, score_100, score_words
 
-CSV_FIXED = ("path", "companions", "status", "error", "captured_at", "score", "confidence", "group",
+CSV_FIXED = ("path", "companions", "status", "error", "captured_at", "score (0-100)", "confidence (0-100)", "group",
              "group_kind", "group_size", "group_rank", "suggestion", "reasons", "flag", "rating", "label",
              "vlm_verdict", "vlm_score", "vlm_critique")
 
@@ -53,7 +60,7 @@ def photo_rows(photos: list[Photo], decisions: dict[int, Decision],
             "group_size": g.group_size if g else 1,
             "group_rank": g.group_rank if g else 1,
             "suggestion": g.suggestion if g else None,
-            "reasons": list(g.reasons) if g else [],
+            "reasons": reasons_with_contradiction(g.reasons, score, g.suggestion, g.group_size) if g else [],
             "decision": (decisions.get(p.id) or Decision()).to_json(),
             "vlm": (critiques or {}).get(p.id),
         })
@@ -99,7 +106,7 @@ def write_csv(path: Path, rows: list[dict]) -> None:
     for r in rows:
         d = r["decision"]
         fixed = [_cell(r["path"]), _cell("; ".join(r["companions"])), r["status"], _cell(r["error"]),
-                 r["captured_at"] or "", _num_cell(r["score"]), _num_cell(r["confidence"]), _cell(r["group"]),
+                 r["captured_at"] or "", _score_cell(r["score"]), _score_cell(r["confidence"]), _cell(r["group"]),
                  r["group_kind"], r["group_size"], r["group_rank"], r["suggestion"] or "",
                  _cell("; ".join(r["reasons"])), d["flag"], d["rating"], d["label"] or ""]
         v = r.get("vlm") or {}
@@ -110,6 +117,10 @@ def write_csv(path: Path, rows: list[dict]) -> None:
 
 def _num_cell(v) -> str:
     return "" if v is None else f"{v:.6g}"
+
+
+def _score_cell(v) -> str:
+    return "" if v is None else str(score_100(v))
 
 
 # ---- HTML contact sheet ----------------------------------------------------------------------
@@ -158,7 +169,6 @@ def _card(row: dict, thumbnail: Callable[[dict], object] | None) -> str:
             why = f"no preview: {exc}"
     image = (f'<img src="{e(uri)}" alt="{e(row["path"])}">' if uri
              else f'<div class="noimg">{e(row["error"] or why)}</div>')
-    score = "–" if row["score"] is None else f"{row['score']:.2f}"
     decision = d["flag"] if d["flag"] != "none" else "undecided"
     if d["rating"]:
         decision += f", {'★' * d['rating']}"
@@ -168,8 +178,11 @@ def _card(row: dict, thumbnail: Callable[[dict], object] | None) -> str:
              f'<div class="name">{e(row["path"])}</div>']
     if row["companions"]:
         lines.append(f'<div class="meta">+ {e(", ".join(row["companions"]))}</div>')
-    lines.append(f'<div class="meta">score {e(score)} · rank {row["group_rank"]} of {row["group_size"]}'
-                 f' · suggestion {e(row["suggestion"] or "none")}</div>')
+    place = rank_words(row["group_rank"], row["group_size"], row["group_kind"])
+    facts = [score_words(row["score"]), group_words(row["group_kind"], row["group_size"])]
+    facts += [place] if place else []
+    facts += [f"suggested {row['suggestion']}"] if row["suggestion"] else []
+    lines.append(f'<div class="meta">{e(" · ".join(facts))}</div>')
     lines.append(f'<div class="meta">decision: {e(decision)}</div>')
     if row.get("vlm"):
         v = row["vlm"]
@@ -199,11 +212,13 @@ def contact_sheet_html(rows: list[dict], thumbnail: Callable[[dict], object] | N
              f'<p class="meta">{len(rows)} photos in {len(groups)} groups · {picks} picks · '
              f'{rejects} rejects · made {e(datetime.now().strftime("%Y-%m-%d %H:%M"))}. '
              "Scores and suggestions are advice; decisions are yours.</p>"]
-    for gid, members in groups.items():
+    for members in groups.values():
         members = sorted(members, key=lambda r: r["group_rank"])
-        kind = members[0]["group_kind"]
-        heading = f"{kind} of {len(members)}" if len(members) > 1 else "single photo"
-        parts.append(f"<h2>{e(heading)} · {e(gid)}</h2><div class=\"group\">")
+        size = members[0]["group_size"]  # in the album: an export may carry only some of them
+        heading = group_words(members[0]["group_kind"], size)
+        if 1 < size != len(members):
+            heading += f" · {len(members)} of them here"
+        parts.append(f"<h2>{e(heading[:1].upper() + heading[1:])}</h2><div class=\"group\">")
         parts.extend(_card(r, thumbnail) for r in members)
         parts.append("</div>")
     parts.append("</body></html>")

@@ -3,16 +3,19 @@
 Names: `IMG_0001.xmp` (Adobe, Capture One, Photo Mechanic: `sidecar_path_for(p, 'adobe')`) and
 `IMG_0001.CR3.xmp` (darktable, digiKam: `sidecar_path_for(p, 'darktable')`).
 
-Mapping (Lightroom's conventions; Lightroom keeps pick flags in its catalog, not in XMP):
-    culler decision          written                                  read back as
-    reject                   xmp:Rating=-1, xmpDM:pick=-1             reject (stars are lost)
-    pick, N stars (N 0-5)    xmp:Rating=N,  xmpDM:pick=1              pick, N stars
-    no flag, N stars         xmp:Rating=N,  xmpDM:pick removed        N stars
-    label (Red...Purple)     xmp:Label=<name>; label None removes it  that label
-xmpDM:pick is Adobe's own "pick or reject" field (Bridge/Premiere); reading also accepts
-digiKam:PickLabel (1 rejected, 3 accepted) and darktable:colorlabels when xmp:Label is absent.
-Ratings and labels are read whether they are attributes of rdf:Description or child elements;
-a pick with 0 stars shows in Lightroom as unrated.
+Mapping (culler.core.picks_as says how a pick is made visible elsewhere; default rating:1,flag):
+    culler decision          written                                             read back as
+    reject                   xmp:Rating=-1, xmpDM:pick=-1 (Tagged=False)          reject (stars are lost)
+    pick, N stars (N 0-5)    xmp:Rating=max(N, convention), xmpDM:pick=1,
+                             photomechanic:Tagged=True with "flag"               pick, those stars
+    no flag, N stars         xmp:Rating=N, xmpDM:pick=0 (Tagged=False)            N stars
+    label (Red...Purple)     xmp:Label=<name>; label None removes it             that label
+xmpDM:pick is Adobe's "pick or reject" field (Lightroom Classic 13.2+, Bridge, Premiere).
+photomechanic:Tagged is kept in step whenever the sidecar has it, even with "flag" off.
+Reading also accepts digiKam:PickLabel (1 rejected, 3 accepted) and darktable:colorlabels when
+xmp:Label is absent; a sidecar with no flag field at all is a pick when its stars or label match
+the convention. Ratings and labels are read whether they are attributes of rdf:Description or
+child elements. `packet_rating` reads the rating of an XMP packet embedded in a photo (set in the camera).
 
 Safety: sidecars are parsed with defusedxml with DTDs forbidden, so entity expansion ("billion
 laughs") and external entities are refused: such a file reads as no decision plus a reason, and
@@ -29,6 +32,8 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
+from culler.core.picks_as import DEFAULT as DEFAULT_PICKS_AS
+from culler.core.picks_as import PicksAs
 from culler.core.records import LABELS, Decision
 
 NS_X = "adobe:ns:meta/"
@@ -37,6 +42,7 @@ NS_XMP = "http://ns.adobe.com/xap/1.0/"
 NS_XMPDM = "http://ns.adobe.com/xmp/1.0/DynamicMedia/"
 NS_DARKTABLE = "http://darktable.sf.net/"
 NS_DIGIKAM = "http://www.digikam.org/ns/1.0/"
+NS_PHOTOMECHANIC = "http://ns.camerabits.com/photomechanic/1.0/"
 NS_XMLNS = "http://www.w3.org/2000/xmlns/"
 
 MAX_SIDECAR_BYTES = 32 * 1024 * 1024
@@ -130,12 +136,12 @@ def _existing(candidates: list[Path]) -> list[Path]:
 
 # ---- reading -----------------------------------------------------------------------------------
 
-def read_sidecar(path: Path) -> Decision | None:
+def read_sidecar(path: Path, picks_as: PicksAs = DEFAULT_PICKS_AS) -> Decision | None:
     """The decision recorded in a sidecar, or None (nothing recorded, unreadable, or unsafe)."""
-    return read_sidecar_checked(path)[0]
+    return read_sidecar_checked(path, picks_as)[0]
 
 
-def read_sidecar_checked(path: Path) -> tuple[Decision | None, str | None]:
+def read_sidecar_checked(path: Path, picks_as: PicksAs = DEFAULT_PICKS_AS) -> tuple[Decision | None, str | None]:
     """(decision or None, why the sidecar could not be read or None). Never raises."""
     try:
         data = _read_limited(Path(path))
@@ -147,7 +153,18 @@ def read_sidecar_checked(path: Path) -> tuple[Decision | None, str | None]:
         root = _parse_tree(data)
     except SidecarError as e:
         return None, str(e)
-    return _decision_from_tree(root), None
+    return _decision_from_tree(root, picks_as), None
+
+
+def packet_rating(packet: bytes) -> int | None:
+    """xmp:Rating (-1 to 5) of an XMP packet embedded in a photo (a camera's rating), or None.
+    Unsafe or broken XML reads as None. Never raises."""
+    try:
+        root = _parse_tree(packet[:MAX_SIDECAR_BYTES].strip(b"\x00 \r\n\t"))
+    except SidecarError:
+        return None
+    rating = _int(_property(list(root.iter(f"{{{NS_RDF}}}Description")), NS_XMP, "Rating"))
+    return rating if rating is not None and -1 <= rating <= 5 else None
 
 
 def _read_limited(path: Path) -> bytes:
@@ -175,7 +192,7 @@ def _parse_tree(data: bytes):
         raise SidecarError(f"the sidecar is not valid XML ({e})") from e
 
 
-def _decision_from_tree(root) -> Decision | None:
+def _decision_from_tree(root, picks_as: PicksAs = DEFAULT_PICKS_AS) -> Decision | None:
     descriptions = list(root.iter(f"{{{NS_RDF}}}Description"))
     rating = _int(_property(descriptions, NS_XMP, "Rating"))
     label = _label(_property(descriptions, NS_XMP, "Label"))
@@ -183,15 +200,18 @@ def _decision_from_tree(root) -> Decision | None:
         label = _darktable_label(descriptions)
     pick = _int(_property(descriptions, NS_XMPDM, "pick"))
     pick_label = _int(_property(descriptions, NS_DIGIKAM, "PickLabel"))
-    if rating is None and label is None and pick is None and pick_label is None:
+    tagged = (_property(descriptions, NS_PHOTOMECHANIC, "Tagged") or "").strip().lower() or None
+    if rating is None and label is None and pick is None and pick_label is None and tagged is None:
         return None
+    stars = rating if rating is not None and 0 <= rating <= 5 else 0
     flag = "none"
     if rating == -1 or pick == -1 or pick_label == 1:
         flag = "reject"
-    elif pick == 1 or pick_label == 3:
+    elif pick == 1 or pick_label == 3 or tagged == "true":
         flag = "pick"
-    stars = rating if rating is not None and 0 <= rating <= 5 and flag != "reject" else 0
-    return Decision(flag=flag, rating=stars, label=label)
+    elif pick is None and pick_label is None and tagged is None and picks_as.is_pick(stars, label):
+        flag = "pick"  # another app's sidecar with no flag: the agreed stars or label mean a pick
+    return Decision(flag=flag, rating=stars if flag != "reject" else 0, label=label)
 
 
 def _property(descriptions, ns: str, name: str) -> str | None:
@@ -238,8 +258,9 @@ def _darktable_label(descriptions) -> str | None:
 
 # ---- writing -----------------------------------------------------------------------------------
 
-def write_sidecar(path: Path, decision: Decision) -> None:
-    """Record the decision in the sidecar at `path`, merged into what is there; atomic.
+def write_sidecar(path: Path, decision: Decision, picks_as: PicksAs = DEFAULT_PICKS_AS) -> None:
+    """Record the decision in the sidecar at `path`, merged into what is there; atomic. A pick is
+    written the way `picks_as` says (culler.core.picks_as).
 
     Raises SidecarError (the existing file left untouched) when it is unsafe or not XMP, and
     OSError when the folder is not writable.
@@ -250,13 +271,14 @@ def write_sidecar(path: Path, decision: Decision) -> None:
         existing = _read_limited(path)
     doc = _parse_dom(existing) if existing.strip() else _parse_dom(_EMPTY_PACKET.encode("utf-8"))
     desc = _target_description(doc)
-    if decision.flag == "reject":
-        rating, pick = "-1", "-1"
-    else:
-        rating, pick = str(decision.rating), ("1" if decision.flag == "pick" else None)
+    written = picks_as.encode(decision)
+    rating = "-1" if decision.flag == "reject" else str(written.rating)
+    pick = {"pick": "1", "reject": "-1"}.get(decision.flag, "0")
     _set_property(doc, desc, NS_XMP, "xmp", "Rating", rating)
-    _set_property(doc, desc, NS_XMP, "xmp", "Label", decision.label)
+    _set_property(doc, desc, NS_XMP, "xmp", "Label", written.label)
     _set_property(doc, desc, NS_XMPDM, "xmpDM", "pick", pick)
+    tagged = "True" if decision.flag == "pick" else "False"
+    _set_property(doc, desc, NS_PHOTOMECHANIC, "photomechanic", "Tagged", tagged, add=picks_as.flag)
     _atomic_write(path, _serialise(doc, had_declaration=existing.lstrip(b"\xef\xbb\xbf \r\n\t").startswith(b"<?xml")))
 
 
@@ -303,8 +325,10 @@ def _append(doc, parent, ns: str, preferred_prefix: str, local: str):
     return element
 
 
-def _set_property(doc, desc, ns: str, preferred_prefix: str, local: str, value: str | None) -> None:
-    """Set (or, with None, remove) a simple property wherever it already is; else add an attribute."""
+def _set_property(doc, desc, ns: str, preferred_prefix: str, local: str, value: str | None,
+                  add: bool = True) -> None:
+    """Set (or, with None, remove) a simple property wherever it already is; else, when `add`,
+    add it as an attribute."""
     rdf = desc.parentNode
     found = False
     for other in rdf.getElementsByTagNameNS(NS_RDF, "Description"):
@@ -324,7 +348,7 @@ def _set_property(doc, desc, ns: str, preferred_prefix: str, local: str, value: 
                 for child in list(element.childNodes):
                     element.removeChild(child)
                 element.appendChild(doc.createTextNode(value))
-    if found or value is None:
+    if found or value is None or not add:
         return
     prefix = _prefix_for(desc, ns)
     if prefix is None:

@@ -229,7 +229,8 @@ def test_sidecar_decisions_are_read_under_both_names(tmp_path, photo):
 
     photos = {p.path: p for p in album.scan(tmp_path)}
 
-    assert photos["IMG_1.DNG"].sidecar_decision == Decision("none", 4, "Green")
+    # stars in a sidecar without a flag field mean "pick" (culler.core.picks_as, default rating:1)
+    assert photos["IMG_1.DNG"].sidecar_decision == Decision("pick", 4, "Green")
     assert photos["IMG_2.JPG"].sidecar_decision == Decision("reject", 0, None)
     assert photos["IMG_3.JPG"].sidecar_decision is None
 
@@ -255,7 +256,7 @@ def test_read_photo_matches_what_scan_finds(tmp_path, photo):
 
     assert single == scanned
     assert single.companions == ["sub/IMG_1.JPG"] and single.meta.orientation == 8
-    assert single.sidecar_decision == Decision("none", 2, None)
+    assert single.sidecar_decision == Decision("pick", 2, None)
 
 
 def test_read_photo_of_a_vanished_file_is_an_error_photo(tmp_path):

@@ -77,7 +77,7 @@ def test_contact_sheet_keeps_hostile_names_as_text_and_needs_no_network(tmp_path
     assert EVIL in text and "<img src=x onerror=alert(2)> blurred" in text and "Shoot <b>1</b>" in text
     assert "not a JPEG file" in text and "sharpest of 2" in text
     assert "http://" not in page and "https://" not in page
-    assert text.count("burst of 2") == 1  # the pair is one group
+    assert [t for t in parser.text if t.startswith("Burst of")] == ["Burst of 2"]  # the pair is one group
 
 
 def test_csv_lists_every_photo_with_signals_and_defuses_formulas(tmp_path):
@@ -90,7 +90,7 @@ def test_csv_lists_every_photo_with_signals_and_defuses_formulas(tmp_path):
     first = table[0]
     assert (first["flag"], first["rating"], first["label"]) == ("pick", "4", "Green")
     assert first["companions"] == "IMG_0001.CR3" and first["signal:sharpness"] == "0.8"
-    assert first["score"] == "0.81" and first["reasons"] == "sharpest of 2"
+    assert first["score (0-100)"] == "81" and first["reasons"] == "sharpest of 2"  # the window's scale
     assert table[3]["status"] == "error" and table[3]["error"] == "not a JPEG file"
     assert table[1]["signal:noise"] == ""
 
@@ -106,3 +106,49 @@ def test_json_report_round_trips(tmp_path):
     assert p["group"] == "g1" and p["group_rank"] == 1 and p["suggestion"] == "pick"
     assert doc["photos"][2]["group"] != doc["photos"][3]["group"]  # singles are groups of their own
     assert Path(out).with_suffix(".csv").exists() is False
+
+
+def test_contact_sheet_reads_like_the_window_real_group_sizes_no_internal_ids(tmp_path):
+    """An export of 2 frames of a burst of 5: the heading says 5, scores are 0-100 as on the tiles,
+    ranks are words, and no group id such as g18 leaks."""
+    photos = [Photo(f"IMG_{i}.JPG", "jpeg", id=i) for i in range(1, 4)]
+    groups = {1: GroupRow(1, "g18", 5, 1, "pick", ["sharpest of 5"], "burst"),
+              2: GroupRow(2, "g18", 5, 3, None, [], "burst"),
+              3: GroupRow(3, "g19", 1, 1, "reject", ["93 % highlights clipped"], "single")}
+    scores = {1: (0.81, 0.9), 2: (0.5, 0.9), 3: (0.69, 0.8)}
+    rows = reports.photo_rows(photos, {}, {}, scores, groups)
+
+    parser = Tags()
+    parser.feed(reports.contact_sheet_html(rows))
+    text = "".join(parser.text)
+
+    headings = [t for t in parser.text if t.startswith(("Burst", "Single"))]
+    assert headings == ["Burst of 5 · 2 of them here", "Single photo"]
+    assert "g18" not in text and "g19" not in text
+    assert "score 81 · burst of 5 · best frame · suggested pick" in text
+    assert "score 50 · burst of 5 · 3rd of 5" in text
+    assert "0.81" not in text and "0.69" not in text
+    # the blank frame: "reject?" next to 69 says why
+    assert "reject despite score 69: the score rates the whole image" in text
+    assert rows[2]["score"] == 0.69  # files for programs keep 0-1
+
+
+def test_a_suggestion_that_contradicts_the_score_says_why_in_every_format(tmp_path):
+    photos = [Photo("weak_best.JPG", "jpeg", id=1), Photo("good_loser.JPG", "jpeg", id=2),
+              Photo("fine.JPG", "jpeg", id=3)]
+    groups = {1: GroupRow(1, "g1", 2, 1, "pick", ["sharpest of 2"], "burst"),
+              2: GroupRow(2, "g1", 2, 2, "reject", ["eyes closed (1 of 1 faces)"], "burst"),
+              3: GroupRow(3, "g2", 1, 1, None, [], "single")}
+    rows = reports.photo_rows(photos, {}, {}, {1: (0.3, 0.9), 2: (0.72, 0.9), 3: (0.9, 0.9)}, groups)
+
+    reasons = {r["path"]: r["reasons"] for r in rows}
+    assert reasons["weak_best.JPG"][-1].startswith("pick despite score 30: the best of its group")
+    assert reasons["good_loser.JPG"] == ["eyes closed (1 of 1 faces)",
+                                         ("reject despite score 72: another frame of this group is better on "
+                                          "what tells near-identical frames apart (eyes, sharpness, exposure)")]
+    assert reasons["fine.JPG"] == []
+    reports.write_csv(tmp_path / "r.csv", rows)
+    with open(tmp_path / "r.csv", newline="", encoding="utf-8") as f:
+        table = {r["path"]: r for r in csv.DictReader(f)}
+    assert "reject despite score 72" in table["good_loser.JPG"]["reasons"]
+    assert table["good_loser.JPG"]["score (0-100)"] == "72"

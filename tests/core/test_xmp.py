@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from culler.core import xmp
+from culler.core.picks_as import DEFAULT, PicksAs
 from culler.core.records import Decision
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -57,7 +58,8 @@ def packet(description_body: str, attributes: str = "") -> str:
 
 def foreign_fields(path: Path) -> list[tuple[str, str, str]]:
     """Every (element, attribute, value) and element text outside xmp:Rating/Label/xmpDM:pick."""
-    ours = {f"{{{XMP}}}Rating", f"{{{XMP}}}Label", "{http://ns.adobe.com/xmp/1.0/DynamicMedia/}pick"}
+    ours = {f"{{{XMP}}}Rating", f"{{{XMP}}}Label", "{http://ns.adobe.com/xmp/1.0/DynamicMedia/}pick",
+            "{http://ns.camerabits.com/photomechanic/1.0/}Tagged"}
     out = []
     for el in ET.parse(path).getroot().iter():
         if el.tag in ours:
@@ -111,7 +113,7 @@ def test_ratings_flags_and_labels_are_read_in_both_xml_forms(tmp_path, body, att
     path = tmp_path / "IMG.xmp"
     path.write_text(packet(body, attributes))
 
-    assert xmp.read_sidecar(path) == expected
+    assert xmp.read_sidecar(path, PicksAs()) == expected  # no stars or label mean "pick" here
 
 
 def test_billion_laughs_is_refused_without_expanding(tmp_path):
@@ -155,11 +157,12 @@ def test_a_new_sidecar_round_trips(tmp_path, decision):
 
     xmp.write_sidecar(path, decision)
 
-    assert xmp.read_sidecar(path) == decision
+    assert xmp.read_sidecar(path) == DEFAULT.encode(decision)  # a pick has at least one star
     root = ET.parse(path).getroot()
     assert root.tag == "{adobe:ns:meta/}xmpmeta"
     desc = root.find(f"{{{RDF}}}RDF/{{{RDF}}}Description")
-    assert desc.get(f"{{{XMP}}}Rating") == ("-1" if decision.flag == "reject" else str(decision.rating))
+    rating = DEFAULT.encode(decision).rating
+    assert desc.get(f"{{{XMP}}}Rating") == ("-1" if decision.flag == "reject" else str(rating))
 
 
 def test_merging_keeps_every_other_apps_field(tmp_path):
@@ -175,7 +178,8 @@ def test_merging_keeps_every_other_apps_field(tmp_path):
     assert xmp.read_sidecar(path) == Decision("none", 1, None)
     text = path.read_text(encoding="utf-8")
     assert "<!-- written by darktable 4.6 -->" in text and "darktable:history" in text
-    assert "xmp:Label" not in text and "xmpDM:pick" not in text  # removed, not emptied
+    assert "xmp:Label" not in text  # removed, not emptied
+    assert 'xmpDM:pick="0"' in text and 'photomechanic:Tagged="False"' in text  # unflagged, said so
     assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temporary file left behind
 
 

@@ -32,7 +32,8 @@ def exiftool(*paths: Path, fields=("-XMP:Rating", "-XMP:Label")) -> list[dict]:
 
 
 def expected_rating(d: Decision) -> int:
-    return -1 if d.flag == "reject" else d.rating
+    """What another app reads: a pick has at least one star under the default convention."""
+    return -1 if d.flag == "reject" else max(d.rating, 1) if d.flag == "pick" else d.rating
 
 
 def test_exiftool_reads_every_decision_kind(tmp_path):
@@ -48,7 +49,7 @@ def test_exiftool_reads_every_decision_kind(tmp_path):
         assert (back.flag == "reject") == (d.flag == "reject")
         assert back.label == d.label
         if d.flag != "reject":
-            assert back.rating == d.rating
+            assert back.rating == expected_rating(d)
 
 
 def test_other_apps_fields_survive_our_write(tmp_path):
@@ -139,4 +140,4 @@ def test_an_unsafe_sidecar_is_carried_untouched_and_reported(tmp_path):
     assert result.ok and result.photos == 2
     assert (dest / "IMG_0001.xmp").read_text() == hostile  # copied as it was, never rewritten
     assert any("IMG_0001.xmp" in note and "not updated" in note for note in result.notes)
-    assert int(exiftool(dest / "IMG_0002.xmp")[0]["Rating"]) == 0
+    assert int(exiftool(dest / "IMG_0002.xmp")[0]["Rating"]) == 1  # a pick: one star by default
