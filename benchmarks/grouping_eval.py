@@ -1,4 +1,9 @@
-"""How well culler groups bursts and picks their clean frame, on real photographs.
+"""How well culler groups bursts (same-spot pairs, missing EXIF times), on real photographs.
+
+Its bursts are degraded in sRGB by benchmarks/photo_factory.py, the generator the old hand-set
+ranking was tuned on: its "clean first" figures measure fit, not accuracy. The out-of-sample
+figures for the best frame come from benchmarks/burst_eval.py (bursts re-shot in linear light,
+reported on photo sources the ranker never saw).
 
 Builds an album of JPEGs from scikit-image's real photos (benchmarks/photo_factory.py):
 - bursts: a crop of a real photo (60-100 % of it, sometimes mirrored, never upscaled) shot as a

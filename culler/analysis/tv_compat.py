@@ -12,7 +12,7 @@ own thread) define the schemas once; a second definition would raise.
 
 from __future__ import annotations
 
-import importlib.util
+import importlib.machinery
 import sys
 import threading
 
@@ -21,7 +21,9 @@ _lock = threading.Lock()  # one definer at a time: the check and the definition 
 
 
 def _extension_loads() -> bool:
-    spec = importlib.util.find_spec("torchvision")
+    # The path finder alone: where torchvision lies on disk, without running (and re-entering)
+    # import hooks that may themselves call ensure() the first time torchvision is looked up.
+    spec = importlib.machinery.PathFinder.find_spec("torchvision")
     if spec is None or not spec.submodule_search_locations:
         return True  # no torchvision: nothing to fix
     import torch
