@@ -48,9 +48,8 @@ def run(ctx, args) -> int:
     except StoreError as e:  # locked by another program, or a session of a newer culler
         print(f"culler analyze: {e}", file=sys.stderr)
         return 1
-    if store.recovered_from:
-        print(f"culler analyze: the session database was damaged; it was set aside as {store.recovered_from} "
-              f"and {store.recovered_decisions} decision(s) were restored from its log", file=sys.stderr)
+    for notice in store.notices:
+        print(f"culler analyze: {notice}", file=sys.stderr)
     try:
         # Headless: nothing else needs the CPU, so the models get every core.
         threads = args.threads or os.cpu_count() or 1

@@ -89,6 +89,8 @@ def run(ctx, args) -> int:
     except StoreError as e:
         _err(str(e))
         return 1
+    for notice in store.notices:
+        _err(notice)
     try:
         journals = store.path.parent / "exports"
         if args.undo:
@@ -97,6 +99,9 @@ def run(ctx, args) -> int:
             _err("say where to export with --to DEST (or --undo last)")
             return 2
         return _export(ctx, args, album, store, journals)
+    except StoreError as e:
+        _err(str(e))
+        return 1
     finally:
         store.close()
 

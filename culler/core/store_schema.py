@@ -22,7 +22,8 @@ import sqlite3
 from pathlib import Path
 from typing import Callable
 
-from culler.core.store_files import StoreError
+from culler.core.records import FLAGS, LABELS
+from culler.core.store_files import CorruptStoreError, StoreError
 
 _V1 = """
 CREATE TABLE photos (
@@ -147,3 +148,66 @@ def _keep_backup(conn: sqlite3.Connection, target: Path) -> None:
         conn.backup(backup)
     finally:
         backup.close()
+
+
+# Text columns read back into Python (a byte flipped on disk can make one undecodable) ...
+_TEXT_COLUMNS = {
+    "photos": ("path", "kind", "companions", "status", "error", "captured_at", "camera", "lens"),
+    "decisions": ("flag", "label"),
+    "steps": ("description",),
+    "step_changes": ("before_flag", "before_label", "after_flag", "after_label"),
+    "analysis": ("signals", "error"),
+    "embeddings": ("model",),
+    "photo_groups": ("group_id", "suggestion", "reasons", "kind"),
+    "settings": ("key", "value"),
+    "review_summaries": ("summary",),
+    "sidecar_seen": ("flag", "label"),
+}
+
+
+def _valid(flag: str, rating: str, label: str) -> str:
+    """SQL that is true for a valid (flag, rating, label) triple of columns."""
+    flags = ", ".join(f"'{f}'" for f in FLAGS)
+    labels = ", ".join(f"'{lab}'" for lab in LABELS)
+    return (f"{flag} IN ({flags}) AND typeof({rating}) = 'integer' AND {rating} BETWEEN 0 AND 5 "
+            f"AND ({label} IS NULL OR {label} IN ({labels}))")
+
+
+# ... and the values that must hold for the session to be read without an error.
+_INVALID_ROWS = {
+    "decisions": f"NOT ({_valid('flag', 'rating', 'label')})",
+    "step_changes": f"NOT ({_valid('before_flag', 'before_rating', 'before_label')}) "
+                    f"OR NOT ({_valid('after_flag', 'after_rating', 'after_label')})",
+    "sidecar_seen": f"NOT ({_valid('flag', 'rating', 'label')})",
+    "photos": "typeof(path) != 'text' OR (companions != '' AND NOT json_valid(companions)) "
+              "OR (captured_at IS NOT NULL AND datetime(captured_at) IS NULL)",
+    "analysis": "NOT json_valid(signals) OR json_type(signals) != 'object'",
+    "photo_groups": "NOT json_valid(reasons)",
+    "settings": "NOT json_valid(value)",
+    "review_summaries": "NOT json_valid(summary)",
+}
+
+
+def check_rows(conn: sqlite3.Connection, db_path: Path) -> None:
+    """Raise CorruptStoreError when a row cannot be read back (undecodable text, a value outside
+    its domain such as a flag 'rejecx', JSON that does not parse): PRAGMA quick_check sees only
+    the file's structure, and such a row would otherwise fail later, in the middle of a command."""
+    old_factory = conn.text_factory
+    conn.text_factory = bytes
+    try:
+        for table, columns in _TEXT_COLUMNS.items():
+            for row in conn.execute(f"SELECT {', '.join(columns)} FROM {table}"):
+                for value in row:
+                    if isinstance(value, bytes):
+                        value.decode("utf-8")
+        for table, condition in _INVALID_ROWS.items():
+            bad = conn.execute(f"SELECT count(*) FROM {table} WHERE {condition}").fetchone()[0]
+            if bad:
+                raise CorruptStoreError(f"{db_path} is damaged: {bad} row(s) of {table} hold values "
+                                        "culler never writes")
+    except UnicodeDecodeError:
+        raise CorruptStoreError(f"{db_path} is damaged: {table} holds text that is not UTF-8") from None
+    except sqlite3.DatabaseError as exc:
+        raise CorruptStoreError(f"{db_path} is damaged: {exc}") from exc
+    finally:
+        conn.text_factory = old_factory
