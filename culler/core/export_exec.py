@@ -1,8 +1,9 @@
 """Export execution: carry out a plan safely (file primitives in export_files.py) and journal
 it (export_journal.py) so it can be undone.
 
-Every completed step goes to a journal (JSON lines, fsynced per photo) so the whole export is ONE
-undoable operation: `undo_export(journal)` moves files back and removes what the export created.
+Every file operation is journalled with an intent before it and its result after it (JSON lines,
+each fsync'd; see export_journal.py), so the whole export is ONE undoable operation, even after a
+kill: `undo_export(journal)` moves files back and removes what the export created.
 A photo's files are a unit: if its source cannot be read, that photo is skipped (its partial
 files removed) and the export goes on. A destination problem (disk full, not writable) stops the
 export with a message naming the file and rolls back everything this export created.
@@ -18,8 +19,8 @@ from datetime import datetime
 from pathlib import Path
 
 from culler.core.export_files import (DestinationProblem, SourceProblem, default_write, dest_message,
-                                      copy_file, link_file, move_file)
-from culler.core.export_journal import Journal, reverse_records
+                                      copy_file, link_file, move_file, move_symlink)
+from culler.core.export_journal import Journal, clean_leftovers, reverse_records
 from culler.core.export_plan import Operation
 
 
@@ -59,15 +60,16 @@ def _write_xmp(op: Operation, journal: Journal, result: ExportResult) -> None:
     from culler.core import xmp  # the album helper's module
 
     backup = op.target.read_bytes() if op.target.exists() else None
+    mark = len(journal.records)
+    journal.add({"kind": "xmp", "target": str(op.target),  # before writing: undo restores the backup
+                 "backup": None if backup is None else base64.b64encode(backup).decode("ascii")})
     try:
         xmp.write_sidecar(op.target, op.decision)
     except OSError as e:
         raise DestinationProblem(dest_message(op.target, e)) from None
     except Exception as e:  # an existing sidecar culler must not merge into: left as it is
+        journal.revert_since(mark)
         result.notes.append(f"{op.target} was not updated: {e}")
-        return
-    journal.add({"kind": "xmp", "target": str(op.target),
-                 "backup": None if backup is None else base64.b64encode(backup).decode("ascii")})
 
 
 def _run_one(op: Operation, journal: Journal, write, verify: bool, result: ExportResult) -> None:
@@ -75,21 +77,25 @@ def _run_one(op: Operation, journal: Journal, write, verify: bool, result: Expor
     if op.kind == "xmp":
         _write_xmp(op, journal, result)
         return
+    if op.kind not in ("copy", "move", "link"):
+        raise ValueError(f"unknown operation {op.kind!r}")
+    link = os.readlink(op.source) if op.kind == "move" and os.path.islink(op.source) else None
+    journal.intend(op.kind, op.source, op.target, link)
     note = None
     if op.kind == "copy":
         size, _ = copy_file(op.source, op.target, write=write, verify=verify)
         result.bytes_copied += size
+    elif link is not None:
+        move_symlink(op.source, op.target, write=write)
     elif op.kind == "move":
         move_file(op.source, op.target, write=write)
-    elif op.kind == "link":
-        note = link_file(op.source, op.target, write=write)
     else:
-        raise ValueError(f"unknown operation {op.kind!r}")
+        note = link_file(op.source, op.target, write=write)
     if note:
         result.notes.append(note)
     st = op.target.stat()
     journal.add({"kind": op.kind, "source": str(op.source), "target": str(op.target),
-                 "size": st.st_size, "mtime_ns": st.st_mtime_ns})
+                 "size": st.st_size, "mtime_ns": st.st_mtime_ns, "link": link})
 
 
 def _is_cancelled(cancel) -> bool:
@@ -144,6 +150,8 @@ def execute(plan: list[Operation], progress=None, cancel=None, journal_dir: Path
     result = ExportResult()
     if preflight and (msg := check_space(plan)):
         return ExportResult(ok=False, error=msg)
+    if journal_dir is not None and journal_dir.is_dir():
+        clean_leftovers(journal_dir)
     try:
         journal = Journal(journal_dir, {"description": description,
                                         "created": datetime.now().isoformat(timespec="seconds")})
@@ -183,7 +191,6 @@ def execute(plan: list[Operation], progress=None, cancel=None, journal_dir: Path
                                 notes=result.notes + problems)
         result.done.extend(unit)
         result.photos += 1
-        journal.sync()
     journal.close("cancelled" if result.cancelled else "done")
     result.journal = journal.path if result.done else None
     if journal.path is not None and not result.done:
