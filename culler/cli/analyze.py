@@ -34,6 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(ctx, args) -> int:
+    from culler.cli.output import write_output
     from culler.core.store import Store, StoreError
     from culler.pipeline import Pipeline
 
@@ -75,7 +76,11 @@ def run(ctx, args) -> int:
             print(f"culler analyze: {path} vanished during the analysis; skipped", file=sys.stderr)
         if args.json_out:
             report = album_report(store, album, pipeline.model_status)
-            _write_json(report, args.json_out)
+            try:
+                write_output(args.json_out, json.dumps(report, indent=1, ensure_ascii=False) + "\n")
+            except OSError as e:
+                print(f"culler analyze: could not write {args.json_out}: {e.strerror or e}", file=sys.stderr)
+                return 1
         return 0
     finally:
         store.close()
@@ -127,18 +132,6 @@ def _number(v) -> float | None:
         return None
     f = float(v)
     return f if math.isfinite(f) else None
-
-
-def _write_json(report: dict, out: str) -> None:
-    text = json.dumps(report, indent=1, ensure_ascii=False)
-    if out == "-":
-        sys.stdout.write(text + "\n")
-        return
-    path = Path(out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(text + "\n", encoding="utf-8")
-    os.replace(tmp, path)
 
 
 class ProgressLine:
