@@ -1,9 +1,10 @@
 """Export execution: carry out a plan safely (file primitives in export_files.py) and journal
 it (export_journal.py) so it can be undone.
 
-Every file operation is journalled with an intent before it and its result after it (JSON lines,
-each fsync'd; see export_journal.py), so the whole export is ONE undoable operation, even after a
-kill: `undo_export(journal)` moves files back and removes what the export created.
+Every file operation is journalled with an intent before it and its result after it (JSON lines;
+see export_journal.py): a photo's intents are fsync'd before its first file is touched, its
+results after its last, so the whole export is ONE undoable operation, even after a kill:
+`undo_export(journal)` moves files back and removes what the export created.
 A photo's files are a unit: if its source cannot be read, that photo is skipped (its partial
 files removed) and the export goes on. A destination problem (disk full, not writable) stops the
 export with a message naming the file and rolls back everything this export created.
@@ -62,7 +63,7 @@ def _write_xmp(op: Operation, journal: Journal, result: ExportResult) -> None:
     backup = op.target.read_bytes() if op.target.exists() else None
     mark = len(journal.records)
     journal.add({"kind": "xmp", "target": str(op.target),  # before writing: undo restores the backup
-                 "backup": None if backup is None else base64.b64encode(backup).decode("ascii")})
+                 "backup": None if backup is None else base64.b64encode(backup).decode("ascii")}, sync=True)
     try:
         xmp.write_sidecar(op.target, op.decision)
     except OSError as e:
@@ -72,15 +73,31 @@ def _write_xmp(op: Operation, journal: Journal, result: ExportResult) -> None:
         result.notes.append(f"{op.target} was not updated: {e}")
 
 
+def _link_text(op: Operation) -> str | None:
+    """The text of the symbolic link a move takes away (undo recreates it), else None."""
+    return os.readlink(op.source) if op.kind == "move" and os.path.islink(op.source) else None
+
+
+def _start_unit(unit: list[Operation], journal: Journal) -> None:
+    """Make the photo's folders, then journal an intent for each of its files, durably."""
+    for op in unit:
+        if op.kind not in ("copy", "move", "link", "xmp"):
+            raise ValueError(f"unknown operation {op.kind!r}")
+        try:
+            _mkdirs(op.target.parent, journal)
+        except OSError as e:
+            raise DestinationProblem(dest_message(op.target, e)) from None
+    for op in unit:
+        if op.kind != "xmp":
+            journal.intend(op.kind, op.source, op.target, _link_text(op))
+    journal.sync()
+
+
 def _run_one(op: Operation, journal: Journal, write, verify: bool, result: ExportResult) -> None:
-    _mkdirs(op.target.parent, journal)
     if op.kind == "xmp":
         _write_xmp(op, journal, result)
         return
-    if op.kind not in ("copy", "move", "link"):
-        raise ValueError(f"unknown operation {op.kind!r}")
-    link = os.readlink(op.source) if op.kind == "move" and os.path.islink(op.source) else None
-    journal.intend(op.kind, op.source, op.target, link)
+    link = _link_text(op)
     note = None
     if op.kind == "copy":
         size, _ = copy_file(op.source, op.target, write=write, verify=verify)
@@ -166,6 +183,10 @@ def execute(plan: list[Operation], progress=None, cancel=None, journal_dir: Path
         mark = len(journal.records)
         unit_start = done
         try:
+            try:
+                _start_unit(unit, journal)
+            except OSError as e:  # the source vanished (a link read), or the journal's disk
+                raise SourceProblem(f"cannot read {unit[0].source}: {e.strerror or e}") from None
             for op in unit:
                 try:
                     _run_one(op, journal, write, verify, result)
@@ -189,6 +210,7 @@ def execute(plan: list[Operation], progress=None, cancel=None, journal_dir: Path
             return ExportResult(ok=False, error=f"{e}. The export stopped and the files it had "
                                 f"written were removed.", rolled_back=True, skipped=result.skipped,
                                 notes=result.notes + problems)
+        journal.sync()
         result.done.extend(unit)
         result.photos += 1
     journal.close("cancelled" if result.cancelled else "done")

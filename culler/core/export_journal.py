@@ -1,11 +1,13 @@
 """The export journal (JSON lines) and undoing from it.
 
-Every file operation is journalled twice, each line fsync'd: an intent before it
-(`{"kind": "intent", "op": "move", "source", "target"}`) and its result after it (`{"kind": "move",
-"source", "target", "size", "mtime_ns"}`, plus `"link"`: the text of a symbolic link that was
-moved). A process killed anywhere leaves at most one intent without a result, and undo finds that
-file wherever the kill left it: still at its source, half-copied (`part_path`, removed), copied
-but not yet removed from the source (the copy removed), or already moved (moved back).
+Every file operation is journalled twice: an intent before it (`{"kind": "intent", "op": "move",
+"source", "target", "link"}`), made durable (fsync) with the intents of the photo's other files
+before the first of them is touched, and its result after it (`{"kind": "move", "source",
+"target", "size", "mtime_ns", "link"}`; `link`: the text of a symbolic link that was moved),
+fsync'd when the photo is done. A process killed anywhere leaves intents without results for one
+photo at most, and undo finds each of those files wherever the kill left it: still at its source,
+half-copied (`part_path`, removed), copied but not yet removed from the source (the copy
+removed), or already moved (moved back).
 
 An export or a reject move is ONE undoable operation: `undo_export(journal)` walks the records
 newest first, moves files back, removes copies, links, folders and sidecars the export created
@@ -46,17 +48,23 @@ class Journal:
     def _write(self, record: dict) -> None:
         if self._file is not None:
             self._file.write(json.dumps(record) + "\n")
+
+    def sync(self) -> None:
+        """Make every line written so far durable."""
+        if self._file is not None:
             self._file.flush()
             os.fsync(self._file.fileno())
 
     def intend(self, op: str, source: Path, target: Path, link: str | None = None) -> None:
-        """Say what is about to happen to a file, durably, before it happens (`link`: the text
-        of the symbolic link `source` is)."""
+        """Say what is about to happen to a file (`link`: the text of the symbolic link `source`
+        is); `sync` before doing it."""
         self.add({"kind": "intent", "op": op, "source": str(source), "target": str(target), "link": link})
 
-    def add(self, record: dict) -> None:
+    def add(self, record: dict, sync: bool = False) -> None:
         _append(self.records, record)
         self._write(record)
+        if sync:
+            self.sync()
 
     def revert_since(self, mark: int) -> None:
         """Forget the steps after `mark` (they were just undone); the file says how many."""
@@ -66,18 +74,20 @@ class Journal:
     def close(self, status: str) -> None:
         self._write({"status": status, "at": datetime.now().isoformat(timespec="seconds")})
         if self._file is not None:
+            self.sync()
             self._file.close()
             self._file = None
 
 
-def _append(records: list[dict], record: dict) -> None:
-    """Add a record; a result replaces the intent just before it (same target)."""
-    last = records[-1] if records else None
-    if (last is not None and last.get("kind") == "intent" and record.get("kind") != "intent"
-            and last.get("target") == record.get("target")):
-        records[-1] = record
-    else:
-        records.append(record)
+def _append(records: list[dict], record: dict, window: int = 64) -> None:
+    """Add a record; a result replaces its intent (same target, among the photo's last records)."""
+    if record.get("kind") not in ("intent", "mkdir", "xmp"):
+        for i in range(len(records) - 1, max(-1, len(records) - 1 - window), -1):
+            r = records[i]
+            if r.get("kind") == "intent" and r.get("target") == record.get("target"):
+                records[i] = record
+                return
+    records.append(record)
 
 
 def _copy_back(target: Path, source: Path, problems: list[str]) -> bool:
