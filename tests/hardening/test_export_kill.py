@@ -39,8 +39,8 @@ def _template(folder: Path) -> dict[str, str]:
     return {p.name: _sha(p) for p in folder.iterdir()}
 
 
-def _export_in_child(album: Path, dest: Path, kill_at: int, kill_in_write: bool) -> int:
-    """Fork; the child moves every photo to `dest` and SIGKILLs itself at the kill_at-th watched
+def _export_in_child(album: Path, dest: Path, kill_at: int, kill_in_write: bool, mode: str = "move") -> int:
+    """Fork; the child exports (moves) every photo to `dest` and SIGKILLs itself at the kill_at-th watched
     file-system call (or write of file data); returns the child's wait status."""
     pid = os.fork()
     if pid:
@@ -49,7 +49,7 @@ def _export_in_child(album: Path, dest: Path, kill_at: int, kill_in_write: bool)
         photos = album_scan.scan(album)
         for n, p in enumerate(photos, start=1):
             p.id = n
-        plan = make_plan(album, photos, {}, ExportOptions(dest=dest, select="all", mode="move"))
+        plan = make_plan(album, photos, {}, ExportOptions(dest=dest, select="all", mode=mode))
         calls = 0
 
         def count(event, _args=None):
@@ -108,3 +108,18 @@ def test_sigkill_anywhere_in_a_raw_jpeg_move_then_undo_puts_every_original_back(
             shutil.rmtree(album)
             shutil.rmtree(dest, ignore_errors=True)
         assert kills >= (5 if kill_in_write else 40), kills  # many points inside the pairs
+
+
+def test_the_next_export_removes_what_a_killed_one_left_half_written(tmp_path):
+    _template(tmp_path / "album")
+    album, dest = tmp_path / "album", tmp_path / "out"
+    status = _export_in_child(album, dest, kill_at=1, kill_in_write=True, mode="copy")  # in the first RAW
+    assert os.WIFSIGNALED(status)
+    assert list(dest.glob(".*.culler-part"))
+    photos = album_scan.scan(album)
+    for n, p in enumerate(photos, start=1):
+        p.id = n
+    result = execute(make_plan(album, photos, {}, ExportOptions(dest=tmp_path / "elsewhere", select="all")),
+                     journal_dir=album / ".culler" / "exports")
+    assert result.ok
+    assert not list(dest.glob(".*.culler-part"))
