@@ -6,6 +6,7 @@ a symlink out of the album, a folder named like a sidecar, a file name that is n
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -132,6 +133,9 @@ def test_a_symlink_out_of_the_album_is_listed_and_never_read(album, tmp_path):
     leaked = [p for p in (tmp_path / "out").rglob("*") if p.is_file() and b"secret" in p.read_bytes()]
     assert not leaked
     assert (tmp_path / "out" / "IMG_0002.JPG").is_file()  # the others were exported
+    r = _culler(tmp_path, "analyze", album, "--signals", "technical", "--json", "-")
+    listed = {p["path"]: p for p in json.loads(r.stdout)["photos"]}
+    assert listed["passwd.jpg"]["status"] == "error" and "outside the album" in listed["passwd.jpg"]["error"]
 
 
 def test_a_folder_named_like_a_sidecar_does_not_block_its_photo(album, tmp_path):

@@ -70,3 +70,11 @@ def test_a_link_to_a_regular_file_stays_a_link_and_dash_is_stdout(album, tmp_pat
     assert not list(real.parent.glob("*.part"))
     r = _analyze(album, "-", tmp_path)
     assert len(json.loads(r.stdout)["photos"]) == 3
+
+
+def test_a_report_that_cannot_be_written_is_a_message_and_exit_1(album, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    r = run_culler("analyze", str(album), "--signals", "technical", "--json", str(blocker / "out.json"),
+                   env_extra={"XDG_DATA_HOME": str(tmp_path / "xdg")})
+    assert r.returncode == 1 and "could not write" in r.stderr and "Traceback" not in r.stderr, r.stderr
