@@ -13,7 +13,7 @@ turns under the database's write lock continue one sequence); the database recor
 `seq` it committed, so at open a cheap look at the tail says whether the database is behind the
 log (a copy made without its WAL, a damaged WAL) and which lines to replay. Lines written by
 older versions have no `seq` (they count as 0: replayed only into a database that records none).
-`op` is decide | undo | redo | import (from an XMP sidecar) | replay | merge (from the album's
+`op` is decide | undo | redo | import (from an XMP sidecar) | merge (taken from the album's
 other session). Replaying in order, the last line per path is that photo's current decision.
 A line torn by a crash mid-write is skipped on reading and fenced off by a newline on the next
 append.

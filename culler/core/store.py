@@ -122,6 +122,7 @@ class Store(AnalysisTables):
         if where.other is not None:
             store._merge_session(where.other)
         return store
+
     def close(self) -> None:
         with self._lock:
             if self._conn is not None:
@@ -159,7 +160,7 @@ class Store(AnalysisTables):
         key = f"merged:{theirs.path}"
         done = self.get(key, 0)
         last = theirs.last_seq()
-        if last and last <= done:
+        if not theirs.has_entries() or last and last <= done:
             return
         fresh = [e for e in theirs.entries() if e.seq > done or not done]
         merged = self._take(fresh, "merge", newer_only=True)
@@ -178,11 +179,10 @@ class Store(AnalysisTables):
         if newer_only and latest:
             mine = {e.path: e.t for e in self._log.entries()}
             latest = {p: e for p, e in latest.items() if e.t > mine.get(p, float("-inf"))}
-        current = dict(self._read("SELECT p.path, d.flag || '/' || d.rating || '/' || ifnull(d.label, '') "
-                                  "FROM photos p JOIN decisions d ON d.photo_id = p.id"))
+        current = {path: (flag, rating, label) for path, flag, rating, label in self._read(
+            "SELECT p.path, d.flag, d.rating, d.label FROM photos p JOIN decisions d ON d.photo_id = p.id")}
         take = {p: e.decision for p, e in latest.items()
-                if current.get(p) != f"{e.decision.flag}/{e.decision.rating}/{e.decision.label or ''}"
-                and not (p not in current and e.decision.is_empty())}
+                if current.get(p, ("none", 0, None)) != (e.decision.flag, e.decision.rating, e.decision.label)}
         if not take and seq is None:
             return 0
         with self._write() as conn:
@@ -194,7 +194,7 @@ class Store(AnalysisTables):
                 if op == "merge":
                     self._log_in_transaction(op, None, list(take.items()))
             if seq is not None:
-                self._set_log_seq(conn, max(seq, self._log.last_written))
+                self._set_log_seq(conn, seq)
         return len(take)
 
     def _set_log_seq(self, conn: sqlite3.Connection, seq: int) -> None:
