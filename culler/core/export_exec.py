@@ -185,8 +185,8 @@ def execute(plan: list[Operation], progress=None, cancel=None, journal_dir: Path
         try:
             try:
                 _start_unit(unit, journal)
-            except OSError as e:  # the source vanished (a link read), or the journal's disk
-                raise SourceProblem(f"cannot read {unit[0].source}: {e.strerror or e}") from None
+            except OSError as e:  # a link vanished before its text was read, or the journal failed
+                raise SourceProblem(f"cannot start exporting {unit[0].source}: {e.strerror or e}") from None
             for op in unit:
                 try:
                     _run_one(op, journal, write, verify, result)

@@ -174,17 +174,15 @@ def move_file(source: Path, target: Path, write=default_write) -> None:
         raise SourceProblem(f"cannot move {source}: {e.strerror or e}") from None
 
 
-def move_symlink(source: Path, target: Path, write=default_write) -> str:
-    """Export the file a symbolic link points to as `target`, then remove the link; returns the
-    link's text (undo puts the same link back: a relative link moved as it is would dangle)."""
-    text = os.readlink(source)
+def move_symlink(source: Path, target: Path, write=default_write) -> None:
+    """Export the file a symbolic link points to as `target`, then remove the link (the journal
+    keeps its text and undo puts the same link back: a relative link moved as it is would dangle)."""
     copy_file(source, target, write=write, verify=True)
     try:
         os.unlink(source)
     except OSError as e:
         os.unlink(target)
         raise SourceProblem(f"cannot remove the link {source} after copying it: {e.strerror or e}") from None
-    return text
 
 
 def link_file(source: Path, target: Path, write=default_write) -> str | None:

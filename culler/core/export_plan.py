@@ -289,7 +289,7 @@ class _Origin:
         real = os.path.realpath(path)
         if ok and self._within(real):
             return None
-        return f"{path} is a symbolic link to {real}, outside the album: not exported"
+        return f"{path} leads to {real}, outside the album, through a symbolic link: not exported"
 
 
 def _suffix(source: Path, old_stem: str) -> str:
@@ -324,7 +324,7 @@ def make_plan(album_root: Path, photos: list[Photo], decisions: dict[int, Decisi
     containment = _Containment(dest)
     origin = _Origin(album_root)
     finder = xmp.SidecarFinder()
-    sources = {_identity(album_root)}
+    source_folders = {album_root}
     for seq, photo in enumerate(chosen, start=1):
         decision = decisions.get(photo.id) or Decision()
         when = photo.meta.captured_at or _file_time(album_root / photo.path, photo.mtime_ns)
@@ -337,7 +337,7 @@ def make_plan(album_root: Path, photos: list[Photo], decisions: dict[int, Decisi
             if refused is not None:
                 refused.append((photo.path, problems[0]))
             continue
-        sources.update(_identity(src.parent) for src, _ in files)
+        source_folders.update(src.parent for src, _ in files)
         image_suffixes = [_suffix(src, old_stem) for src, role in files if role != "sidecar"]
         xmp_suffixes = _xmp_suffixes(options.xmp_style, image_suffixes) if options.xmp else []
         new_stem = _free_stem(folder, stem, [_suffix(s, old_stem) for s, _ in files] + xmp_suffixes, taken,
@@ -350,7 +350,7 @@ def make_plan(album_root: Path, photos: list[Photo], decisions: dict[int, Decisi
             for sfx in _xmp_suffixes(options.xmp_style, image_suffixes):
                 ops.append(Operation("xmp", None, (album_root / photo.path).parent / (old_stem + sfx),
                                      photo.id, "xmp", decision))
-    _refuse_source_folders(ops, sources, album_root, dest)
+    _refuse_source_folders(ops, source_folders, album_root, dest)
     return ops
 
 
@@ -362,10 +362,10 @@ def _identity(folder: Path) -> tuple[int, int] | None:
     return st.st_dev, st.st_ino
 
 
-def _refuse_source_folders(ops: list[Operation], sources: set, album_root: Path, dest: Path) -> None:
+def _refuse_source_folders(ops: list[Operation], folders: set[Path], album_root: Path, dest: Path) -> None:
     """ValueError when a file would land in a folder a photo comes from (the album itself, reached
     through another path, a symlink or a bind mount): compared by device and inode, not by name."""
-    sources.discard(None)
+    sources = {_identity(f) for f in folders} - {None}
     checked: set[Path] = set()
     for op in ops:
         folder = op.target.parent
