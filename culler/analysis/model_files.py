@@ -331,10 +331,11 @@ def import_dir(src: Path, models_dir: Path, names: tuple[str, ...] | None = None
             target = installed_path(models_dir, name, file)
             candidates = [c for c in _find_in(src, name, file) if c.resolve() != target.resolve()]
             recorded = read_manifest(models_dir, name).get(file.name, {})
-            if not target.is_file() or _damage(target, name, file, recorded):
-                recorded = {}  # nothing installed here to trust (or vouch for a replacement)
+            present = target.is_file() and not _damage(target, name, file, recorded)
+            if not present:
+                recorded = {}  # a damaged file's record vouches for nothing
             if not candidates:
-                outcome = "already present" if recorded else "not found"
+                outcome = "already present" if present else "not found"
                 if outcome == "not found":
                     break
                 continue
