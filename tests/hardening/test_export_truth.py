@@ -138,6 +138,19 @@ def test_a_symlink_out_of_the_album_is_listed_and_never_read(album, tmp_path):
     assert listed["passwd.jpg"]["status"] == "error" and "outside the album" in listed["passwd.jpg"]["error"]
 
 
+def test_the_export_dialog_preview_names_a_photo_left_out(album, tmp_path):
+    from culler.ui.export_preview import PlanRequest, compute_preview
+
+    secret = tmp_path / "secret.jpg"
+    secret.write_bytes((album / "IMG_0002.JPG").read_bytes())
+    (album / "leak.jpg").symlink_to(secret)
+    photos = [Photo("leak.jpg", "jpeg", id=1), Photo("IMG_0002.JPG", "jpeg", id=2)]
+    outcome = compute_preview(PlanRequest(1, album, photos, {}, {}, ExportOptions(dest=tmp_path / "out",
+                                                                                  select="all"), "photos"), {})
+    assert [op.source.name for op in outcome.plan] == ["IMG_0002.JPG"]
+    assert any("leak.jpg" in w and "outside the album" in w for w in outcome.summary.warnings)
+
+
 def test_a_folder_named_like_a_sidecar_does_not_block_its_photo(album, tmp_path):
     (album / "IMG_0002.xmp").mkdir()
     r = _culler(tmp_path, "export", album, "--to", tmp_path / "out", "--select", "all")
