@@ -213,6 +213,10 @@ def clean_leftovers(journal_dir: Path) -> None:
     """Remove the half-written copies of exports that were killed (journals without a status)."""
     for path in Path(journal_dir).glob("export-*.jsonl"):
         try:
+            with open(path, "rb") as f:  # a finished journal ends with its status: look there first
+                f.seek(max(0, f.seek(0, os.SEEK_END) - 200))
+                if b'"status"' in f.read().rstrip().rsplit(b"\n", 1)[-1]:
+                    continue
             _header, records, status = read_journal(path)
         except (OSError, UnicodeDecodeError):
             continue
