@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from culler.core.decision_log import fsync_folder
 from culler.core.export_files import DestinationProblem, SourceProblem, move_file, part_path, same_content
 
 FINISHED = ("undone", "rolled back")  # statuses after which a journal has nothing left to undo
@@ -44,6 +45,8 @@ class Journal:
             self.path = folder / f"export-{stamp}-{secrets.token_hex(3)}.jsonl"
             self._file = open(self.path, "x", encoding="utf-8")
             self._write({"header": header})
+            self.sync()
+            fsync_folder(folder)  # the journal's name must survive a power cut too
 
     def _write(self, record: dict) -> None:
         if self._file is not None:
