@@ -123,3 +123,35 @@ def test_the_next_export_removes_what_a_killed_one_left_half_written(tmp_path):
                      journal_dir=album / ".culler" / "exports")
     assert result.ok
     assert not list(dest.glob(".*.culler-part"))
+
+
+def test_an_undo_killed_anywhere_finishes_when_run_again(tmp_path):
+    originals = _template(tmp_path / "template")
+    with small_tmpfs(tmp_path / "other_disk", "64m") as disk:
+        for kill_at in range(1, 400):
+            album, dest = tmp_path / f"album{kill_at}", disk / f"out{kill_at}"
+            shutil.copytree(tmp_path / "template", album)
+            assert os.WIFEXITED(_export_in_child(album, dest, 10_000, kill_in_write=False))
+            journal = next((album / ".culler" / "exports").glob("export-*.jsonl"))
+            pid = os.fork()
+            if not pid:  # the child undoes and is killed at the kill_at-th file-system call
+                calls = [0]
+
+                def count(event, _args):
+                    if event in WATCHED:
+                        calls[0] += 1
+                        if calls[0] == kill_at:
+                            os.kill(os.getpid(), signal.SIGKILL)
+
+                sys.addaudithook(count)
+                os._exit(0 if undo_export(journal).ok else 3)
+            status = os.waitpid(pid, 0)[1]
+            if os.WIFEXITED(status):
+                assert os.WEXITSTATUS(status) == 0
+                break
+            result = undo_export(journal)  # run again after the kill
+            assert result.ok, result.problems
+            _every_original_exactly_once(album, dest, originals)
+            shutil.rmtree(album)
+            shutil.rmtree(dest, ignore_errors=True)
+        assert kill_at > 20, kill_at  # many points inside the undo were tried
