@@ -18,7 +18,9 @@ edited in another program afterwards is noticed (store_sidecars.py).
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
@@ -180,12 +182,12 @@ _INVALID_ROWS = {
     "step_changes": f"NOT ({_valid('before_flag', 'before_rating', 'before_label')}) "
                     f"OR NOT ({_valid('after_flag', 'after_rating', 'after_label')})",
     "sidecar_seen": f"NOT ({_valid('flag', 'rating', 'label')})",
-    "photos": "typeof(path) != 'text' OR (companions != '' AND NOT json_valid(companions)) "
-              "OR (captured_at IS NOT NULL AND datetime(captured_at) IS NULL)",
-    "analysis": "NOT json_valid(signals) OR json_type(signals) != 'object'",
-    "settings": "NOT json_valid(value)",
-    "review_summaries": "NOT json_valid(summary)",
+    "photos": "typeof(path) != 'text'",
 }
+# JSON read back with Python's json (which also reads NaN, unlike SQLite's json_valid):
+# (table, column, the Python type every value must decode to, or None for any).
+_JSON_COLUMNS = (("photos", "companions", list), ("analysis", "signals", dict), ("settings", "value", None),
+                 ("review_summaries", "summary", None))
 
 
 def check_rows(conn: sqlite3.Connection, db_path: Path) -> None:
@@ -200,6 +202,15 @@ def check_rows(conn: sqlite3.Connection, db_path: Path) -> None:
                 for value in row:
                     if isinstance(value, bytes):
                         value.decode("utf-8")
+        conn.text_factory = str
+        table = "photos"
+        for (when,) in conn.execute("SELECT captured_at FROM photos WHERE captured_at IS NOT NULL"):
+            datetime.fromisoformat(when)  # SQLite's datetime() refuses some EXIF dates Python reads
+        for table, column, kind in _JSON_COLUMNS:
+            texts = [t for (t,) in conn.execute(f"SELECT {column} FROM {table} WHERE {column} != ''")]
+            values = json.loads("[" + ",".join(texts) + "]")  # one parse for all: fast at open
+            if len(values) != len(texts) or kind and not all(isinstance(v, kind) for v in values):
+                raise ValueError(column)
         for table, condition in _INVALID_ROWS.items():
             bad = conn.execute(f"SELECT count(*) FROM {table} WHERE {condition}").fetchone()[0]
             if bad:
@@ -207,6 +218,8 @@ def check_rows(conn: sqlite3.Connection, db_path: Path) -> None:
                                         "culler never writes")
     except UnicodeDecodeError:
         raise CorruptStoreError(f"{db_path} is damaged: {table} holds text that is not UTF-8") from None
+    except (ValueError, TypeError):
+        raise CorruptStoreError(f"{db_path} is damaged: {table} holds a value that does not parse") from None
     except sqlite3.DatabaseError as exc:
         raise CorruptStoreError(f"{db_path} is damaged: {exc}") from exc
     finally:
