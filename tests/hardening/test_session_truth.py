@@ -152,3 +152,19 @@ def test_a_file_named_dot_culler_is_reported_and_the_session_kept_elsewhere(albu
         assert any(".culler is a file" in n for n in store.notices), store.notices
         assert store.path.is_relative_to(tmp_path / "data")
     assert (album / ".culler").read_text() == "not a folder"
+
+
+def test_odd_but_valid_values_are_not_taken_for_damage(album, tmp_path):
+    from datetime import datetime
+
+    from culler.core.records import Photo, PhotoMeta
+
+    data = tmp_path / "data"
+    with Store.open(album, data) as store:
+        store.sync_photos([Photo("IMG_0000.JPG", "jpeg", 1, 1,
+                                 meta=PhotoMeta(captured_at=datetime(9999, 12, 31, 23, 59, 59, 999999)))])
+        store.add_review_summary({"kept_in_tail": float("nan")})  # json writes NaN; SQLite's JSON refuses it
+        store.decide([store.photos()[0].id], flag="pick")
+    with Store.open(album, data) as store:
+        assert store.recovered_from is None and not store.notices
+        assert decisions_by_path(store)["IMG_0000.JPG"].flag == "pick"
