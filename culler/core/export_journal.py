@@ -136,7 +136,7 @@ def _reverse_intent(r: dict, target: Path, problems: list[str]) -> bool:
         if r.get("link") is None:
             return _copy_back(target, source, problems)
         os.symlink(r["link"], source)  # the link was removed after its file was copied
-    if same_content(source, target):  # a finished copy or link whose result line never landed    if same_content(source, target):  # a finished copy or link whose result line never landed
+    if same_content(source, target):  # a finished copy or link whose result line never landed
         target.unlink()
         return r.get("op") == "move"
     problems.append(f"{target} was being written when the export stopped and differs from {source}; "
