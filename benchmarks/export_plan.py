@@ -1,6 +1,6 @@
 """Export planning time for a 7,000-photo album (RAW+JPEG pairs, some sidecars, name clashes in
 the destination); prints one JSON object. `plan_sha1` lets two versions prove identical plans."""
-import hashlib, json, sys, tempfile, time
+import hashlib, json, shutil, sys, tempfile, time
 from datetime import datetime, timedelta
 from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -37,4 +37,11 @@ for layout, xmp in (("flat", False), ("date", True), ("album", False)):
     for op in plan:
         digest.update(op.describe().replace(str(root), "ROOT").encode())
 out["plan_sha1"] = digest.hexdigest()
+# A template that names every photo alike ({date}): each name needs a _N suffix (issue 17: was O(n^2)).
+opts = ExportOptions(dest=root / "same", select="picks", name_template="{date}")
+t, c = time.perf_counter(), time.process_time()
+plan = make_plan(album, photos, decisions, opts)
+out["make_plan_same_name_s"] = round(time.perf_counter() - t, 3)
+out["make_plan_same_name_cpu_s"] = round(time.process_time() - c, 3)
+shutil.rmtree(root, ignore_errors=True)
 print(json.dumps(out))

@@ -15,6 +15,12 @@ declares for the file (its LFS SHA-256, sent as X-Linked-Etag), and otherwise tr
 download, records size and SHA-256 in the manifest and checks the size from then on (trust on
 first use). Hashes guard integrity; safety does not depend on them because no file is ever
 unpickled with arbitrary code (see deep_clipiqa.py for the TorchScript file).
+
+Import checks every file like a download: the known size and SHA-256, else those the importing
+folder's own manifest records (a models folder copied from a machine that downloaded them), else
+those recorded here earlier; a symbolic link that leads out of the importing folder is refused.
+An installed file that is a link, has the wrong size, or changed since it was installed (mtime
+differs, then its SHA-256 is checked) is reported "damaged", with the command that replaces it.
 """
 
 from __future__ import annotations
@@ -149,9 +155,14 @@ def read_manifest(models_dir: Path, model: str) -> dict:
 
 def record_installed(models_dir: Path, model: str, file: ModelFile, size: int, sha256: str | None, source: str,
                      verified_by: str) -> None:
-    """Note an installed file's size and SHA-256 in `<models_dir>/<model>/manifest.json`."""
+    """Note an installed file's size, SHA-256 and mtime in `<models_dir>/<model>/manifest.json`."""
     manifest = read_manifest(models_dir, model)
-    manifest[file.name] = {"size": size, "sha256": sha256, "source": source, "verified_by": verified_by}
+    try:
+        mtime_ns = installed_path(models_dir, model, file).stat().st_mtime_ns
+    except OSError:
+        mtime_ns = None
+    manifest[file.name] = {"size": size, "sha256": sha256, "source": source, "verified_by": verified_by,
+                           "mtime_ns": mtime_ns}
     path = Path(models_dir) / model / MANIFEST
     tmp = path.with_name(MANIFEST + ".tmp")
     tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True))
@@ -167,11 +178,23 @@ def _size_problem(path: Path, file: ModelFile, recorded: dict | None) -> str | N
     return None
 
 
+def _damage(path: Path, model: str, file: ModelFile, recorded: dict | None) -> str | None:
+    """Why an installed file cannot be trusted ("damaged: ..., fix: ..."), or None."""
+    fix = f"; replace it with `culler models download {model}` (or `culler models import DIR`)"
+    if path.is_symlink():
+        return f"damaged: {path} is a link to {os.path.realpath(path)}, not an installed model file{fix}"
+    problem = _size_problem(path, file, recorded)
+    if problem is None and recorded and recorded.get("sha256") and recorded.get("mtime_ns") is not None \
+            and path.stat().st_mtime_ns != recorded["mtime_ns"] and sha256_of(path) != recorded["sha256"]:
+        problem = f"{path} changed since it was installed (its SHA-256 no longer matches)"
+    return f"damaged: {problem.replace(' (download or import it again)', '')}{fix}" if problem else None
+
+
 def _file_status(models_dir: Path, model: str, file: ModelFile, environ) -> tuple[Path | None, str | None]:
     """(usable path or None, problem or None) for one file; a missing file gives (None, None)."""
     own = installed_path(models_dir, model, file)
-    if own.is_file():
-        problem = _size_problem(own, file, read_manifest(models_dir, model).get(file.name))
+    if own.is_file() or own.is_symlink():
+        problem = _damage(own, model, file, read_manifest(models_dir, model).get(file.name))
         return (None, problem) if problem else (own, None)
     problem = None
     for candidate in _library_candidates(file, environ):
@@ -244,34 +267,51 @@ def download(name: str, models_dir: Path, progress: Callable[[int, int | None], 
 
 def _find_in(src: Path, model: str, file: ModelFile, max_depth: int = 6) -> list[Path]:
     preferred = [src / model / file.name, src / file.name]
-    found = [p for p in preferred if p.is_file()]
+    found = [p for p in preferred if os.path.lexists(p)]
     base_depth = len(src.parts)
     for folder, dirs, files in os.walk(src):  # does not follow symlinked folders: no loops
         if len(Path(folder).parts) - base_depth >= max_depth:
             dirs[:] = []
         if file.name in files:
             path = Path(folder) / file.name
-            if path.is_file() and path not in found:
+            if path not in found:
                 found.append(path)
     return found
 
 
-def _copy_verified(src: Path, target: Path, file: ModelFile, recorded: dict) -> tuple[int, str]:
-    want_size = file.size if file.size is not None else recorded.get("size")
-    want_sha = file.sha256 or recorded.get("sha256")
-    size = src.stat().st_size
+def _copy_verified(src: Path, target: Path, file: ModelFile, recorded: dict, root: Path) -> tuple[int, str, str]:
+    """Copy `src` (found below `root`) to `target` when it is what `file` must be: its size and
+    SHA-256 known, or recorded by `root`'s own manifest next to it, or earlier here.
+    Returns (size, SHA-256, what verified it)."""
+    real_root = os.path.realpath(root)
+    real = os.path.realpath(src)
+    if os.path.commonpath([real_root, real]) != real_root:
+        raise DownloadError(f"{src} is a link to {real}, outside {root}; not imported")
+    if not os.path.isfile(real):
+        raise DownloadError(f"{src} is not a file; not imported")
+    theirs = {}
+    try:
+        data = json.loads((Path(src).parent / MANIFEST).read_text()).get(file.name)
+        theirs = data if isinstance(data, dict) else {}
+    except (OSError, ValueError, AttributeError):
+        pass
+    want_size = file.size if file.size is not None else theirs.get("size", recorded.get("size"))
+    want_sha = file.sha256 or theirs.get("sha256") or recorded.get("sha256")
+    size = os.path.getsize(real)
     if want_size is not None and size != want_size:
         raise DownloadError(f"{src} has {size} bytes, expected {want_size}; not imported")
     target.parent.mkdir(parents=True, exist_ok=True)
     part = part_path(target)
-    shutil.copyfile(src, part)
+    shutil.copyfile(real, part)
     sha = sha256_of(part)
     if want_sha is not None and sha != want_sha:
         part.unlink(missing_ok=True)
         raise DownloadError(f"{src} does not match the expected SHA-256 (got {sha[:12]}…, "
                             f"expected {want_sha[:12]}…); not imported")
     os.replace(part, target)
-    return size, sha
+    verified_by = ("known" if file.sha256 else "import manifest" if theirs.get("sha256")
+                   else "recorded" if recorded.get("sha256") else "first-use")
+    return size, sha, verified_by
 
 
 def import_dir(src: Path, models_dir: Path, names: tuple[str, ...] | None = None) -> dict[str, str]:
@@ -290,20 +330,22 @@ def import_dir(src: Path, models_dir: Path, names: tuple[str, ...] | None = None
         for file in MODELS[name].files:
             target = installed_path(models_dir, name, file)
             candidates = [c for c in _find_in(src, name, file) if c.resolve() != target.resolve()]
+            recorded = read_manifest(models_dir, name).get(file.name, {})
+            present = target.is_file() and not _damage(target, name, file, recorded)
+            if not present:
+                recorded = {}  # a damaged file's record vouches for nothing
             if not candidates:
-                outcome = "already present" if target.is_file() else "not found"
+                outcome = "already present" if present else "not found"
                 if outcome == "not found":
                     break
                 continue
-            recorded = read_manifest(models_dir, name).get(file.name, {}) if target.is_file() else {}
             errors = []
             for candidate in candidates:
                 try:
-                    size, sha = _copy_verified(candidate, target, file, recorded)
+                    size, sha, verified_by = _copy_verified(candidate, target, file, recorded, src)
                 except (DownloadError, OSError) as exc:
                     errors.append(str(exc))
                     continue
-                verified_by = "known" if file.sha256 else ("recorded" if recorded.get("sha256") else "first-use")
                 record_installed(models_dir, name, file, size, sha, f"import:{candidate}", verified_by)
                 errors = []
                 break

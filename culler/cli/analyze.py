@@ -35,6 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(ctx, args) -> int:
+    from culler.cli.output import write_output
     from culler.core.store import Store, StoreError
     from culler.pipeline import Pipeline
 
@@ -49,9 +50,8 @@ def run(ctx, args) -> int:
     except StoreError as e:  # locked by another program, or a session of a newer culler
         print(f"culler analyze: {e}", file=sys.stderr)
         return 1
-    if store.recovered_from:
-        print(f"culler analyze: the session database was damaged; it was set aside as {store.recovered_from} "
-              f"and {store.recovered_decisions} decision(s) were restored from its log", file=sys.stderr)
+    for notice in store.notices:
+        print(f"culler analyze: {notice}", file=sys.stderr)
     try:
         # Headless: nothing else needs the CPU, so the models get every core.
         threads = args.threads or os.cpu_count() or 1
@@ -77,7 +77,11 @@ def run(ctx, args) -> int:
             print(f"culler analyze: {path} vanished during the analysis; skipped", file=sys.stderr)
         if args.json_out:
             report = album_report(store, album, pipeline.model_status)
-            _write_json(report, args.json_out)
+            try:
+                write_output(args.json_out, json.dumps(report, indent=1, ensure_ascii=False) + "\n")
+            except OSError as e:
+                print(f"culler analyze: could not write {args.json_out}: {e.strerror or e}", file=sys.stderr)
+                return 1
         else:
             print(f"culler analyze: the results are kept in the album's session ({store.path}): "
                   f"`culler {album}` shows them in the window; add --json OUT.json to write them as JSON "
@@ -138,18 +142,6 @@ def _number(v) -> float | None:
         return None
     f = float(v)
     return f if math.isfinite(f) else None
-
-
-def _write_json(report: dict, out: str) -> None:
-    text = json.dumps(report, indent=1, ensure_ascii=False)
-    if out == "-":
-        sys.stdout.write(text + "\n")
-        return
-    path = Path(out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(text + "\n", encoding="utf-8")
-    os.replace(tmp, path)
 
 
 class ProgressLine:

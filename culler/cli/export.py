@@ -95,6 +95,8 @@ def run(ctx, args) -> int:
     except StoreError as e:
         _err(str(e))
         return 1
+    for notice in store.notices:
+        _err(notice)
     try:
         journals = store.path.parent / "exports"
         if args.undo:
@@ -103,6 +105,9 @@ def run(ctx, args) -> int:
             _err("say where to export with --to DEST (or --undo last)")
             return 2
         return _export(ctx, args, album, store, journals)
+    except StoreError as e:
+        _err(str(e))
+        return 1
     finally:
         store.close()
 
@@ -116,24 +121,29 @@ def _export(ctx, args, album: Path, store, journals: Path) -> int:
     options = export.ExportOptions(dest=Path(args.dest).expanduser().absolute(), select=args.select,
                                    mode=args.mode, layout=args.layout, name_template=args.name_template,
                                    xmp=args.xmp, xmp_style=args.xmp_style, picks_as=args.picks_as)
+    refused: list[tuple[str, str]] = []
     try:
-        plan = export.make_plan(album, photos, decisions, options, groups)
+        plan = export.make_plan(album, photos, decisions, options, groups, refused=refused)
     except ValueError as e:
         _err(str(e))
         return 2
+    for path, reason in refused:
+        _err(f"left out {path}: {reason}")
     # A report that could not be written fails the command (exit 1) after the export is done:
     # a script that goes on to use the report must not be told it is there.
     report_failed = bool(args.report) and not _report(ctx, album, store, photos, decisions, groups,
                                                       Path(args.report).expanduser())
     n_photos = len({op.photo_id for op in plan})
+    incomplete = report_failed or bool(refused)  # exit 0 only when everything asked for happened
     if not plan:
-        _err(f"no photo matches --select {args.select}; nothing to export")
-        return 1 if report_failed else 0
+        if not refused:
+            _err(f"no photo matches --select {args.select}; nothing to export")
+        return 1 if incomplete else 0
     if args.dry_run:
         for line in export.describe_plan(plan):
             print(line)
         _err(f"dry run: {n_photos} photos, {len(plan)} operations; nothing was changed")
-        return 1 if report_failed else 0
+        return 1 if incomplete else 0
     stop = threading.Event()
     previous = signal.signal(signal.SIGINT, lambda *_: stop.set()) \
         if threading.current_thread() is threading.main_thread() else None
@@ -153,15 +163,18 @@ def _export(ctx, args, album: Path, store, journals: Path) -> int:
         _err(result.error)
         return 1
     verb = {"copy": "copied", "move": "moved", "link": "linked"}[args.mode]
-    done = f"{verb} {result.photos} of {n_photos} photos ({len(result.done)} files) to {options.dest}"
+    asked = n_photos + len(refused)
+    done = f"{verb} {result.photos} of {asked} photos ({len(result.done)} files) to {options.dest}"
     if result.cancelled:
         done = "cancelled: " + done
+    elif result.photos < asked:
+        done += f"; {asked - result.photos} not exported (see above)"
     _err(done)
     if result.journal:
         _err(f"undo with: culler export {album} --undo {result.journal}")
     if result.cancelled:
         return 130
-    return 1 if report_failed else 0
+    return 1 if incomplete or result.photos < n_photos else 0
 
 
 def _undo(which: str, journals: Path) -> int:
@@ -169,7 +182,7 @@ def _undo(which: str, journals: Path) -> int:
 
     if which == "last":
         candidates = sorted(journals.glob("export-*.jsonl"), key=lambda p: p.stat().st_mtime)
-        candidates = [p for p in candidates if export.read_journal(p)[2] not in ("undone", "rolled back")]
+        candidates = [p for p in candidates if export.read_journal(p)[2] not in export.FINISHED]
         if not candidates:
             _err(f"no export to undo in {journals}")
             return 1
@@ -182,8 +195,12 @@ def _undo(which: str, journals: Path) -> int:
     result = export.undo_export(path)
     for p in result.problems:
         _err(p)
-    _err(f"undid {path.name}: {len(result.restored)} files restored")
-    return 0 if result.ok else 1
+    if result.ok:
+        _err(f"undid {path.name}: {len(result.restored)} files restored")
+        return 0
+    _err(f"undo of {path.name} is not complete: {len(result.restored)} files restored, "
+         f"{len(result.problems)} problems (above); run the same undo again once they are solved")
+    return 1
 
 
 def _report(ctx, album: Path, store, photos, decisions, groups, out: Path) -> bool:

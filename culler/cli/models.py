@@ -51,11 +51,14 @@ def _status(ctx, as_json: bool) -> int:
     print(f"Models folder: {ctx.models_dir}  (CULLER_MODELS_DIR overrides)")
     for name, state in states.items():
         spec = model_files.MODELS[name]
-        shown = "present" if state == "ok" else state
+        damaged = state.startswith("failed: damaged: ")
+        shown = "present" if state == "ok" else "damaged" if damaged else state
         print(f"  {name:<8} {shown:<8} {spec.description}")
         if state == "ok":
             for path in (model_files.locate(name, ctx.models_dir) or {}).values():
                 print(f"           {path}")
+        elif damaged:
+            print(f"           {state.removeprefix('failed: damaged: ')}")
     if any(s == "missing" for s in states.values()):
         print("Get the missing ones with `culler models download` (or `culler models import DIR`).")
     return 0

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import sys
 from pathlib import Path
 
@@ -31,15 +30,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="include subfolders")
 
 
-def ensure_scored(album: Path, store, ctx, signals: str, recursive: bool, stream=None) -> None:
-    """Run the analysis when a photo is new, changed or unscored (progress on `stream`)."""
+def ensure_scored(album: Path, store, ctx, signals: str, recursive: bool, stream=None) -> bool:
+    """Run the analysis when a photo is new, changed or unscored (progress on `stream`);
+    False when it failed."""
     from culler.pipeline_scan import refresh_photos
 
     photos, _ = refresh_photos(album, store, recursive)
     scores, analysed = store.scores(), store.analysed_keys()
     if photos and all(p.id in scores and analysed.get(p.id) == (p.size, p.mtime_ns)
                       for p in photos if p.status == "ok"):
-        return
+        return True
     from culler.cli.analyze import ProgressLine
     from culler.pipeline import Pipeline
 
@@ -53,8 +53,9 @@ def ensure_scored(album: Path, store, ctx, signals: str, recursive: bool, stream
         line.finish()
         print(f"culler plan: the analysis failed ({e}); photos without a score get equal time",
               file=stream or sys.stderr)
-        return
+        return False
     line.finish()
+    return True
 
 
 def schedule(store, minutes: float, scope: str = "all") -> tuple[object, dict]:
@@ -98,7 +99,7 @@ def run(ctx, args) -> int:
         return 1
     try:
         try:
-            ensure_scored(album, store, ctx, signals, bool(getattr(args, "recursive", False)))
+            scored = ensure_scored(album, store, ctx, signals, bool(getattr(args, "recursive", False)))
         except KeyboardInterrupt:
             print("culler plan: interrupted; what was analysed is kept", file=sys.stderr)
             return 130
@@ -108,8 +109,14 @@ def run(ctx, args) -> int:
         store.close()
     _say(the_plan)
     if args.json_out:
-        _write(doc, args.json_out)
-    return 0
+        from culler.cli.output import write_output
+
+        try:
+            write_output(args.json_out, json.dumps(doc, indent=1, ensure_ascii=False) + "\n")
+        except OSError as e:
+            print(f"culler plan: could not write {args.json_out}: {e.strerror or e}", file=sys.stderr)
+            return 1
+    return 0 if scored else 1  # a schedule without the scores it was asked for is not the whole job
 
 
 def _say(p) -> None:
@@ -122,15 +129,3 @@ def _say(p) -> None:
         n = p.count - p.sweep_start_index
         msg += f"; the last {n} as a grid sweep ({p.sweep_seconds:.0f} s)"
     print(msg, file=sys.stderr)
-
-
-def _write(doc: dict, out: str) -> None:
-    text = json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
-    if out == "-":
-        sys.stdout.write(text)
-        return
-    path = Path(out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)

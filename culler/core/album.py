@@ -14,7 +14,8 @@ Rules:
   culler moves rejects into (they leave the album view; undoing the move brings them back).
   Symlinked folders are not followed
   (the pipeline's cheap listing follows the same rule), and every real folder is visited once,
-  so neither symlink nor bind-mount loops can trap a scan.
+  so neither symlink nor bind-mount loops can trap a scan. A symlinked file that leads out of the
+  album is listed as an error and never opened (an unpacked archive must not read /etc/passwd).
 - A file that cannot be shown (empty, truncated, damaged, not an image despite its extension,
   a decompression bomb, permission denied) becomes Photo(status='error', error=<reason>); nothing
   about a single file makes `scan` raise. on_error(rel_path, reason) hears every such problem,
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import mmap
 import os
+import re
 import stat as stat_mode
 import struct
 from datetime import datetime
@@ -187,6 +189,11 @@ def _make_photo(root: Path, rel_dir: str, name: str, companions: list[str], side
         photo.status, photo.error = "error", NOT_TEXT
         report(photo.path, NOT_TEXT)
         return photo
+    if os.path.islink(path) and not _inside(root, path):
+        photo.status, photo.error = "error", (f"a symbolic link to {os.path.realpath(path)}, outside "
+                                              "the album: not followed")
+        report(rel, photo.error)
+        return photo
     if not stat_mode.S_ISREG(st.st_mode):
         # Opening a named pipe blocks until something writes into it; sockets and devices are
         # no photos either. Only regular files (or symlinks to them) are ever opened.
@@ -295,6 +302,19 @@ def is_text(rel: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def _inside(root: Path, path: Path) -> bool:
+    real_root = os.path.realpath(root)
+    return os.path.commonpath([real_root, os.path.realpath(path)]) == real_root
+
+
+def on_disk(rel: str) -> str:
+    """The file-system name of a path culler lists (printable_path undone: \\xNN back to bytes)."""
+    if "\\x" not in rel:
+        return rel
+    raw = re.sub(rb"\\x([0-9a-f]{2})", lambda m: bytes([int(m.group(1), 16)]), rel.encode("utf-8"))
+    return os.fsdecode(raw)
 
 
 def printable_path(rel: str) -> str:

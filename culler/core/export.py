@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from culler.core.export_exec import ExportResult, check_space, execute
-from culler.core.export_journal import UndoResult, read_journal, undo_export
+from culler.core.export_journal import FINISHED, UndoResult, read_journal, undo_export
 from culler.core.export_plan import (LAYOUTS, MODES, TEMPLATE_FIELDS, XMP_STYLES, ExportOptions,
                                      Operation, describe_plan, make_plan, parse_select, select_photos)
 from culler.core.picks_as import DEFAULT as DEFAULT_PICKS_AS
 from culler.core.picks_as import PicksAs
 from culler.core.records import Decision, Photo
 
-__all__ = ["ExportOptions", "Operation", "ExportResult", "UndoResult", "make_plan", "describe_plan",
+__all__ = ["FINISHED", "ExportOptions", "Operation", "ExportResult", "UndoResult", "make_plan", "describe_plan",
            "execute", "undo_export", "read_journal", "check_space", "select_photos", "parse_select",
            "move_rejects_to_folder", "trash_rejects", "sync_sidecars", "sidecar_targets",
            "MODES", "LAYOUTS", "XMP_STYLES", "TEMPLATE_FIELDS", "REJECTED_FOLDER"]

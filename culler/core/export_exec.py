@@ -1,8 +1,10 @@
 """Export execution: carry out a plan safely (file primitives in export_files.py) and journal
 it (export_journal.py) so it can be undone.
 
-Every completed step goes to a journal (JSON lines, fsynced per photo) so the whole export is ONE
-undoable operation: `undo_export(journal)` moves files back and removes what the export created.
+Every file operation is journalled with an intent before it and its result after it (JSON lines;
+see export_journal.py): a photo's intents are fsync'd before its first file is touched, its
+results after its last, so the whole export is ONE undoable operation, even after a kill:
+`undo_export(journal)` moves files back and removes what the export created.
 A photo's files are a unit: if its source cannot be read, that photo is skipped (its partial
 files removed) and the export goes on. A destination problem (disk full, not writable) stops the
 export with a message naming the file and rolls back everything this export created.
@@ -18,8 +20,8 @@ from datetime import datetime
 from pathlib import Path
 
 from culler.core.export_files import (DestinationProblem, SourceProblem, default_write, dest_message,
-                                      copy_file, link_file, move_file)
-from culler.core.export_journal import Journal, reverse_records
+                                      copy_file, link_file, move_file, move_symlink)
+from culler.core.export_journal import Journal, clean_leftovers, reverse_records
 from culler.core.export_plan import Operation
 
 
@@ -60,37 +62,58 @@ def _write_xmp(op: Operation, journal: Journal, result: ExportResult) -> None:
     from culler.core.picks_as import PicksAs
 
     backup = op.target.read_bytes() if op.target.exists() else None
+    mark = len(journal.records)
+    journal.add({"kind": "xmp", "target": str(op.target),  # before writing: undo restores the backup
+                 "backup": None if backup is None else base64.b64encode(backup).decode("ascii")}, sync=True)
     try:
         xmp.write_sidecar(op.target, op.decision, PicksAs.parse(op.picks_as))
     except OSError as e:
         raise DestinationProblem(dest_message(op.target, e)) from None
     except Exception as e:  # an existing sidecar culler must not merge into: left as it is
+        journal.revert_since(mark)
         result.notes.append(f"{op.target} was not updated: {e}")
-        return
-    journal.add({"kind": "xmp", "target": str(op.target),
-                 "backup": None if backup is None else base64.b64encode(backup).decode("ascii")})
+
+
+def _link_text(op: Operation) -> str | None:
+    """The text of the symbolic link a move takes away (undo recreates it), else None."""
+    return os.readlink(op.source) if op.kind == "move" and os.path.islink(op.source) else None
+
+
+def _start_unit(unit: list[Operation], journal: Journal) -> None:
+    """Make the photo's folders, then journal an intent for each of its files, durably."""
+    for op in unit:
+        if op.kind not in ("copy", "move", "link", "xmp"):
+            raise ValueError(f"unknown operation {op.kind!r}")
+        try:
+            _mkdirs(op.target.parent, journal)
+        except OSError as e:
+            raise DestinationProblem(dest_message(op.target, e)) from None
+    for op in unit:
+        if op.kind != "xmp":
+            journal.intend(op.kind, op.source, op.target, _link_text(op))
+    journal.sync()
 
 
 def _run_one(op: Operation, journal: Journal, write, verify: bool, result: ExportResult) -> None:
-    _mkdirs(op.target.parent, journal)
     if op.kind == "xmp":
         _write_xmp(op, journal, result)
         return
+    link = _link_text(op)
     note = None
     if op.kind == "copy":
         size, _ = copy_file(op.source, op.target, write=write, verify=verify)
         result.bytes_copied += size
+    elif link is not None:
+        move_symlink(op.source, op.target, write=write)
     elif op.kind == "move":
         move_file(op.source, op.target, write=write)
-    elif op.kind == "link":
-        note = link_file(op.source, op.target, write=write)
     else:
-        raise ValueError(f"unknown operation {op.kind!r}")
+        note = link_file(op.source, op.target, write=write)
     if note:
         result.notes.append(note)
     st = op.target.stat()
     journal.add({"kind": op.kind, "source": str(op.source), "target": str(op.target),
-                 "size": st.st_size, "mtime_ns": st.st_mtime_ns})
+                 "size": st.st_size, "mtime_ns": st.st_mtime_ns, "link": link})
 
 
 def _is_cancelled(cancel) -> bool:
@@ -145,6 +168,8 @@ def execute(plan: list[Operation], progress=None, cancel=None, journal_dir: Path
     result = ExportResult()
     if preflight and (msg := check_space(plan)):
         return ExportResult(ok=False, error=msg)
+    if journal_dir is not None and journal_dir.is_dir():
+        clean_leftovers(journal_dir)
     try:
         journal = Journal(journal_dir, {"description": description,
                                         "created": datetime.now().isoformat(timespec="seconds")})
@@ -159,6 +184,10 @@ def execute(plan: list[Operation], progress=None, cancel=None, journal_dir: Path
         mark = len(journal.records)
         unit_start = done
         try:
+            try:
+                _start_unit(unit, journal)
+            except OSError as e:  # a link vanished before its text was read, or the journal failed
+                raise SourceProblem(f"cannot start exporting {unit[0].source}: {e.strerror or e}") from None
             for op in unit:
                 try:
                     _run_one(op, journal, write, verify, result)
@@ -182,9 +211,9 @@ def execute(plan: list[Operation], progress=None, cancel=None, journal_dir: Path
             return ExportResult(ok=False, error=f"{e}. The export stopped and the files it had "
                                 f"written were removed.", rolled_back=True, skipped=result.skipped,
                                 notes=result.notes + problems)
+        journal.sync()
         result.done.extend(unit)
         result.photos += 1
-        journal.sync()
     journal.close("cancelled" if result.cancelled else "done")
     result.journal = journal.path if result.done else None
     if journal.path is not None and not result.done:

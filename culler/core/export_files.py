@@ -4,7 +4,12 @@
   existing file), modification time kept, size and SHA-256 verified;
 - move: a same-disk move is a hard link plus unlink (atomic, never overwrites); across disks it is
   a verified copy, and the source is removed only after the copy's size and SHA-256 match;
-- link: a hard link; across disks (or on file systems without links) a copy, with a note saying so.
+- link: a hard link; across disks (or on file systems without links) a copy, with a note saying so;
+- a symbolic link (one that stays inside the album: the plan refuses the others) is exported as
+  the file it points to; moving it removes the link, whose text the journal keeps for undo.
+
+A copy is written as `part_path(target)`, a name that depends on the target only, so undo and the
+next export can find and remove what a killed process left half-written.
 
 Errors come out as SourceProblem (the photo's own file: skip that photo) or DestinationProblem
 (the destination cannot take it: stop the export), with messages naming the file.
@@ -15,7 +20,6 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
-import secrets
 import stat
 from pathlib import Path
 
@@ -43,6 +47,24 @@ def _sha256(path: Path) -> str:
         for chunk in iter(lambda: f.read(CHUNK), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+def part_path(target: Path) -> Path:
+    """Where a copy to `target` is written before it is put in place (hidden, short enough for a
+    255-byte file name, and the same for every attempt at that target)."""
+    tag = hashlib.sha1(os.fsencode(target.name)).hexdigest()[:8]
+    return target.parent / f".{target.name[:40]}.{tag}.culler-part"
+
+
+def same_content(a: Path, b: Path) -> bool:
+    """Whether two paths are one file, or two files with the same bytes."""
+    try:
+        sa, sb = os.stat(a), os.stat(b)
+        if (sa.st_dev, sa.st_ino) == (sb.st_dev, sb.st_ino):
+            return True
+        return sa.st_size == sb.st_size and _sha256(a) == _sha256(b)
+    except OSError:
+        return False
 
 
 def dest_message(path: Path, e: OSError) -> str:
@@ -80,13 +102,14 @@ def copy_file(source: Path, target: Path, write=default_write, verify: bool = Tr
     if not stat.S_ISREG(st.st_mode):
         src.close()
         raise SourceProblem(f"cannot read {source}: not a photo file (a pipe, socket or device)")
-    # (only the start of the name: a 255-byte file name plus a suffix would be too long)
-    tmp = target.parent / f".{target.name[:40]}.{secrets.token_hex(4)}.culler-part"
+    tmp = part_path(target)
     h = hashlib.sha256()
     size = 0
     try:
         with src:
             try:
+                if os.path.lexists(tmp):  # left by a killed export to the same target
+                    os.unlink(tmp)
                 fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
             except OSError as e:
                 raise DestinationProblem(dest_message(target, e)) from None
@@ -151,10 +174,21 @@ def move_file(source: Path, target: Path, write=default_write) -> None:
         raise SourceProblem(f"cannot move {source}: {e.strerror or e}") from None
 
 
-def link_file(source: Path, target: Path, write=default_write) -> str | None:
-    """Hard link; a copy (with a note) where links are impossible."""
+def move_symlink(source: Path, target: Path, write=default_write) -> None:
+    """Export the file a symbolic link points to as `target`, then remove the link (the journal
+    keeps its text and undo puts the same link back: a relative link moved as it is would dangle)."""
+    copy_file(source, target, write=write, verify=True)
     try:
-        os.link(source, target)
+        os.unlink(source)
+    except OSError as e:
+        os.unlink(target)
+        raise SourceProblem(f"cannot remove the link {source} after copying it: {e.strerror or e}") from None
+
+
+def link_file(source: Path, target: Path, write=default_write) -> str | None:
+    """Hard link (to the file a symbolic link points to); a copy (with a note) where links are impossible."""
+    try:
+        os.link(source, target, follow_symlinks=True)
         return None
     except FileExistsError:
         raise DestinationProblem(f"{target} appeared during the export; not overwritten") from None

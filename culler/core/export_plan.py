@@ -7,7 +7,12 @@ exactly what a real run will do. Rules the plan guarantees:
   same plan, gets `_1`, `_2`, ... (for every file of the photo at once, so they keep one stem);
 - every target stays inside the destination: template output is sanitised (no path separators,
   no `..`, no leading dots, no control or Windows-reserved characters) and the resolved path is
-  checked to be inside the resolved destination.
+  checked to be inside the resolved destination;
+- no target folder is a folder the photos come from, compared by identity (device and inode), so
+  a path spelled differently, a symlink or a bind mount of the album is refused too;
+- nothing outside the album is read: a photo with a file that is (or sits behind) a symbolic link
+  leading out of the album is left out and listed with the reason (`refused`); a folder named
+  like a sidecar is not a sidecar.
 
 Name templates use Python format syntax over these fields only: `date` and `time` (capture time,
 else file modification time; `{date}` alone renders 20240501, `{time}` 103005, any strftime spec
@@ -250,20 +255,46 @@ class _Containment:
 # ---- the plan --------------------------------------------------------------------------------
 
 def photo_files(photo: Photo, album_root: Path, finder=None) -> list[tuple[Path, str]]:
-    """(absolute source, role) for the photo's files: primary, companions, existing sidecars.
+    """(absolute source, role) for the photo's files: primary, companions, existing sidecars
+    (regular files, or links to them: a folder named IMG.xmp is not one).
     `finder` (an xmp.SidecarFinder) lists each folder once when called for many photos."""
-    files = [(album_root / photo.path, "primary")] + [(album_root / c, "companion") for c in photo.companions]
-    try:
-        from culler.core import xmp
-    except ImportError:  # the XMP module is written by another helper; without it, no sidecars
-        return files
+    from culler.core import xmp
+    from culler.core.album import on_disk
+
+    files = [(album_root / on_disk(photo.path), "primary")] + \
+        [(album_root / on_disk(c), "companion") for c in photo.companions]
     seen = {f for f, _ in files}
     for f, _ in list(files):
         for sc in (finder or xmp).sidecar_paths(f):
-            if sc not in seen:
+            if sc not in seen and os.path.isfile(sc):
                 seen.add(sc)
                 files.append((sc, "sidecar"))
     return files
+
+
+class _Origin:
+    """Whether a source file is read from inside the album: its folder (resolved once per folder)
+    lies inside the album's real path, and a symbolic link at the file itself points inside too."""
+
+    def __init__(self, album_root: Path) -> None:
+        self.real_root = os.path.realpath(album_root)
+        self._folders: dict[str, bool] = {}
+
+    def _within(self, real: str) -> bool:
+        return os.path.commonpath([self.real_root, real]) == self.real_root
+
+    def problem(self, path: Path) -> str | None:
+        folder = os.path.dirname(path)
+        ok = self._folders.get(folder)
+        if ok is None:
+            ok = self._folders[folder] = self._within(os.path.realpath(folder))
+        st = _lstat(path)
+        if ok and not (st is not None and stat.S_ISLNK(st.st_mode)):
+            return None
+        real = os.path.realpath(path)
+        if ok and self._within(real):
+            return None
+        return f"{path} leads to {real}, outside the album, through a symbolic link: not exported"
 
 
 def _suffix(source: Path, old_stem: str) -> str:
@@ -279,12 +310,16 @@ def _xmp_suffixes(style: str, file_suffixes: list[str]) -> list[str]:
 
 
 def make_plan(album_root: Path, photos: list[Photo], decisions: dict[int, Decision],
-              options: ExportOptions, groups: dict[int, GroupRow] | None = None) -> list[Operation]:
-    """The exact operations an export will perform, in order, grouped by photo."""
+              options: ExportOptions, groups: dict[int, GroupRow] | None = None,
+              refused: list[tuple[str, str]] | None = None) -> list[Operation]:
+    """The exact operations an export will perform, in order, grouped by photo. Photos left out
+    (a file that is a symbolic link leading out of the album) go to `refused` as (path, reason)."""
+    from culler.core import xmp
+
     options.validate()
     album_root = Path(album_root)
     dest = Path(options.dest).absolute()
-    if os.path.realpath(dest) == os.path.realpath(album_root):
+    if _identity(dest) == _identity(album_root):
         raise ValueError(f"the destination {dest} is the album folder itself; choose another folder")
     blocker = next((p for p in (dest, *dest.parents) if p.exists()), None)
     if blocker is not None and not blocker.is_dir():
@@ -293,10 +328,13 @@ def make_plan(album_root: Path, photos: list[Photo], decisions: dict[int, Decisi
         raise ValueError(f"the destination {dest}{where} is a file, not a folder; choose a folder")
     chosen = select_photos(photos, decisions, groups or {}, options.select)
     taken: set[str] = set()  # casefolded targets already in this plan
+    counters: dict[tuple[str, str], int] = {}  # (folder, stem) -> the first suffix number to try
     ops: list[Operation] = []
     album_name = safe_component(album_root.resolve().name, "album")
     containment = _Containment(dest)
-    finder = _sidecar_finder()
+    origin = _Origin(album_root)
+    finder = xmp.SidecarFinder()
+    source_folders = {album_root}
     for seq, photo in enumerate(chosen, start=1):
         decision = decisions.get(photo.id) or Decision()
         when = photo.meta.captured_at or _file_time(album_root / photo.path, photo.mtime_ns)
@@ -304,10 +342,16 @@ def make_plan(album_root: Path, photos: list[Photo], decisions: dict[int, Decisi
         folder = dest.joinpath(*_subfolder(options.layout, photo, when, album_name))
         old_stem = PurePosixPath(photo.path).stem
         files = photo_files(photo, album_root, finder)
+        problems = [p for p in (origin.problem(src) for src, _ in files) if p]
+        if problems:
+            if refused is not None:
+                refused.append((photo.path, problems[0]))
+            continue
+        source_folders.update(src.parent for src, _ in files)
         image_suffixes = [_suffix(src, old_stem) for src, role in files if role != "sidecar"]
         xmp_suffixes = _xmp_suffixes(options.xmp_style, image_suffixes) if options.xmp else []
         new_stem = _free_stem(folder, stem, [_suffix(s, old_stem) for s, _ in files] + xmp_suffixes, taken,
-                              containment)
+                              containment, counters)
         for src, role in files:
             ops.append(Operation(options.mode, src, folder / (new_stem + _suffix(src, old_stem)), photo.id, role))
         for sfx in xmp_suffixes:
@@ -317,15 +361,32 @@ def make_plan(album_root: Path, photos: list[Photo], decisions: dict[int, Decisi
             for sfx in _xmp_suffixes(options.xmp_style, image_suffixes):
                 ops.append(Operation("xmp", None, (album_root / photo.path).parent / (old_stem + sfx),
                                      photo.id, "xmp", decision, options.picks_as))
+    _refuse_source_folders(ops, source_folders, album_root, dest)
     return ops
 
 
-def _sidecar_finder():
+def _identity(folder: Path) -> tuple[int, int] | None:
     try:
-        from culler.core import xmp
-    except ImportError:  # see photo_files
+        st = os.stat(folder)
+    except (OSError, ValueError):
         return None
-    return xmp.SidecarFinder()
+    return st.st_dev, st.st_ino
+
+
+def _refuse_source_folders(ops: list[Operation], folders: set[Path], album_root: Path, dest: Path) -> None:
+    """ValueError when a file would land in a folder a photo comes from (the album itself, reached
+    through another path, a symlink or a bind mount): compared by device and inode, not by name."""
+    sources = {_identity(f) for f in folders} - {None}
+    checked: set[Path] = set()
+    for op in ops:
+        folder = op.target.parent
+        if not folder.is_relative_to(dest):
+            continue  # a sidecar next to its original, by request
+        if folder not in checked:
+            checked.add(folder)
+            if _identity(folder) in sources:
+                raise ValueError(f"the destination {dest} leads back into the album {album_root} "
+                                 f"({folder} is a folder the photos come from); choose another folder")
 
 
 def _lstat(path: Path) -> os.stat_result | None:
@@ -335,10 +396,14 @@ def _lstat(path: Path) -> os.stat_result | None:
         return None
 
 
-def _free_stem(folder: Path, stem: str, suffixes: list[str], taken: set[str], containment: _Containment) -> str:
-    """The first of stem, stem_1, stem_2, ... free for every suffix, on disk and in the plan."""
+def _free_stem(folder: Path, stem: str, suffixes: list[str], taken: set[str], containment: _Containment,
+               counters: dict[tuple[str, str], int]) -> str:
+    """The first of stem, stem_1, stem_2, ... free for every suffix, on disk and in the plan.
+    `counters` remembers where the last search for the same stem in the same folder ended, so
+    a template that names every photo alike ('{date}') costs O(n), not O(n^2), checks."""
     suffixes = list(dict.fromkeys(suffixes))
-    for n in range(0, 100000):
+    key = (str(folder).casefold(), stem.casefold())
+    for n in range(counters.get(key, 0), 100000):
         candidate = stem if n == 0 else f"{stem}_{n}"
         targets = [folder / (candidate + s) for s in suffixes]
         on_disk = [_lstat(t) for t in targets]
@@ -350,6 +415,7 @@ def _free_stem(folder: Path, stem: str, suffixes: list[str], taken: set[str], co
         if len(set(keys)) == len(keys) and not any(k in taken for k in keys) \
                 and not any(st is not None for st in on_disk):
             taken.update(keys)
+            counters[key] = n + 1
             return candidate
     raise ValueError(f"no free file name for {stem} in {folder}")
 

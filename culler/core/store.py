@@ -28,9 +28,9 @@ from typing import Callable, Iterable, Iterator
 from culler.core.decision_log import DecisionLog
 from culler.core.records import Decision, Photo, PhotoMeta
 from culler.core.store_analysis import AnalysisTables
-from culler.core.store_files import (CorruptStoreError, StoreError, StoreLockedError, connect,
+from culler.core.store_files import (LOG_NAME, CorruptStoreError, StoreError, StoreLockedError, connect,
                                      is_lock_error, locate_session, move_aside)
-from culler.core.store_schema import migrate
+from culler.core.store_schema import check_rows, migrate
 from culler.core.store_sidecars import SidecarClash, merge_sidecars
 
 __all__ = ["Store", "StoreError", "StoreLockedError", "UNSET"]
@@ -50,6 +50,7 @@ _PHOTO_COLUMNS = ("path, kind, size, mtime_ns, companions, status, error, captur
 _CHUNK = 900  # stays under SQLite's host-parameter limit
 MAX_UNDO_STEPS = 10_000  # older steps are forgotten (checked every 500 steps)
 _FLAG_WORDS = {"pick": "Pick", "reject": "Reject", "none": "Unflag"}
+_LOG_SEQ_KEY = "decision_log_seq"  # settings: the last decision-log seq this database committed
 
 
 @lru_cache(maxsize=None)
@@ -83,6 +84,7 @@ class Store(AnalysisTables):
         self.log_path = decision_log.path
         self.recovered_from: Path | None = None  # the damaged database set aside at open, if any
         self.recovered_decisions = 0  # decisions restored from the log at open
+        self.notices: list[str] = []  # what opening did that the user should be told (plain text)
         self.sidecar_clashes: list[SidecarClash] = []  # from the last sync_photos
 
     # ----------------------------------------------------------------- opening and closing
@@ -93,7 +95,10 @@ class Store(AnalysisTables):
 
         Raises StoreLockedError when another program holds the database for `lock_timeout`
         seconds, StoreError when the album folder is missing or the session needs a newer culler.
-        A damaged database is moved aside (`recovered_from`) and its decisions replayed.
+        A damaged database (structure, or a row that cannot be read back) is moved aside
+        (`recovered_from`) and rebuilt from the decision log. Then the log is the ground truth:
+        whatever it holds beyond what the database committed is replayed, and the album's session
+        in the other place (album folder / data folder) is merged in; `notices` says what happened.
         """
         album_root = Path(album_root).absolute()
         if not album_root.is_dir():
@@ -101,22 +106,21 @@ class Store(AnalysisTables):
         where = locate_session(album_root, Path(data_dir), writable_probe)
         recovered_from = None
         try:
-            conn = connect(where.db_path, lock_timeout)
+            conn = _connect_checked(where.db_path, lock_timeout)
         except CorruptStoreError as exc:
             log.warning("%s; rebuilding it from %s", exc, where.log_path)
             recovered_from = move_aside(where.db_path)
-            conn = connect(where.db_path, lock_timeout)
-        try:
-            migrate(conn, where.db_path)
-        except BaseException as exc:
-            conn.close()
-            if is_lock_error(exc):
-                raise StoreLockedError(where.db_path, lock_timeout) from exc
-            raise
+            conn = _connect_checked(where.db_path, lock_timeout)
         store = cls(conn, where.db_path, album_root, where.album_writable, DecisionLog(where.log_path),
                     lock_timeout)
+        store.notices = list(where.notices)
         store.recovered_from = recovered_from
-        store._replay_log_if_database_lost_it()
+        if recovered_from:
+            store.notices.append(f"The session database was damaged; it was set aside as {recovered_from} "
+                                 f"and rebuilt from the decision log {where.log_path}.")
+        store._catch_up_with_log()
+        if where.other is not None:
+            store._merge_session(where.other)
         return store
 
     def close(self) -> None:
@@ -132,28 +136,69 @@ class Store(AnalysisTables):
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def _replay_log_if_database_lost_it(self) -> None:
-        """A log with lines next to a database without a single decision means the database
-        was lost (damaged, deleted, truncated): put every logged decision back. Photos not
+    def _catch_up_with_log(self) -> None:
+        """Replay the log lines the database never committed (it records the last `seq` it did):
+        a database copied without its WAL, a WAL damaged or cut, a rebuilt database. Photos not
         known yet are added as missing placeholders keyed by path; sync_photos revives them."""
-        if not self._log.has_entries():
+        done = self.get(_LOG_SEQ_KEY)
+        last = self._log.last_seq()
+        if done is not None and last <= done or done is None and not self._log.has_entries():
             return
-        with self._lock:
-            if self._conn.execute("SELECT 1 FROM decisions LIMIT 1").fetchone():
-                return
-        latest = self._log.latest()
-        if not latest:
+        fresh = [e for e in self._log.entries() if done is None or e.seq > done]
+        restored = self._take(fresh, "replay", newer_only=False, seq=max(last, done or 0))
+        self.recovered_decisions = restored
+        if restored:
+            log.warning("Restored %d decision(s) for %s from %s", restored, self.album_root, self.log_path)
+            self.notices.append(f"{restored} decision(s) the session database did not hold were restored "
+                                f"from the decision log {self.log_path}.")
+
+    def _merge_session(self, other: Path) -> None:
+        """Take the decisions of the album's session in the other place (the data folder while the
+        card was read-only, or the album folder) that are newer than this session's for the same
+        photo. The other log's last merged `seq` is remembered, so each line is looked at once."""
+        theirs = DecisionLog(other / LOG_NAME)
+        key = f"merged:{theirs.path}"
+        done = self.get(key, 0)
+        last = theirs.last_seq()
+        if not theirs.has_entries() or last and last <= done:
             return
-        now = time.time()
+        fresh = [e for e in theirs.entries() if e.seq > done or not done]
+        merged = self._take(fresh, "merge", newer_only=True)
+        self.set(key, last)
+        if merged:
+            log.warning("Merged %d decision(s) for %s from %s", merged, self.album_root, theirs.path)
+            self.notices.append(f"{merged} decision(s) made in this album's other session ({other}) were "
+                                "merged in; where both sessions decided a photo, the newer decision was kept.")
+
+    def _take(self, entries: list, op: str, newer_only: bool, seq: int | None = None) -> int:
+        """Apply the last of `entries` (LogEntry) per path where it differs from the database
+        (and, with newer_only, is newer than this session's own last line for that path).
+        Returns how many photos changed. `seq` is recorded as committed (replay); a merge logs
+        what it takes, so the log stays the ground truth."""
+        latest = {e.path: e for e in entries}
+        if newer_only and latest:
+            mine = {e.path: e.t for e in self._log.entries()}
+            latest = {p: e for p, e in latest.items() if e.t > mine.get(p, float("-inf"))}
+        current = {path: (flag, rating, label) for path, flag, rating, label in self._read(
+            "SELECT p.path, d.flag, d.rating, d.label FROM photos p JOIN decisions d ON d.photo_id = p.id")}
+        take = {p: e.decision for p, e in latest.items()
+                if current.get(p, ("none", 0, None)) != (e.decision.flag, e.decision.rating, e.decision.label)}
+        if not take and seq is None:
+            return 0
         with self._write() as conn:
-            conn.executemany("INSERT OR IGNORE INTO photos (path, missing) VALUES (?, 1)",
-                             [(p,) for p in latest])
-            ids = dict(conn.execute("SELECT path, id FROM photos"))
-            conn.executemany(
-                "INSERT OR REPLACE INTO decisions (photo_id, flag, rating, label, updated) VALUES (?, ?, ?, ?, ?)",
-                [(ids[p], d.flag, d.rating, d.label, now) for p, d in latest.items()])
-        self.recovered_decisions = len(latest)
-        log.warning("Recovered %d decision(s) for %s from %s", len(latest), self.album_root, self.log_path)
+            if take:
+                conn.executemany("INSERT OR IGNORE INTO photos (path, missing) VALUES (?, 1)",
+                                 [(p,) for p in take])
+                ids = dict(conn.execute("SELECT path, id FROM photos"))
+                self._apply(conn, {ids[p]: d for p, d in take.items()})
+                if op == "merge":
+                    self._log_in_transaction(op, None, list(take.items()))
+            if seq is not None:
+                self._set_log_seq(conn, seq)
+        return len(take)
+
+    def _set_log_seq(self, conn: sqlite3.Connection, seq: int) -> None:
+        conn.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", (_LOG_SEQ_KEY, str(seq)))
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -190,14 +235,23 @@ class Store(AnalysisTables):
         the log write and the failed commit can leave such a line, for a key press that was never
         answered."""
         mark = self._log.append(op, step, entries)
-        if mark is not None and self._log_mark is None:
-            self._log_mark = mark
+        if mark is not None:
+            self._set_log_seq(self._conn, self._log.last_written)
+            if self._log_mark is None:
+                self._log_mark = mark
 
     def _read(self, sql: str, params: Iterable = ()) -> list[tuple]:
         with self._lock:
             if self._conn is None:
                 raise StoreError(f"The session {self.path} is closed.")
-            return self._conn.execute(sql, tuple(params)).fetchall()
+            try:
+                return self._conn.execute(sql, tuple(params)).fetchall()
+            except sqlite3.DatabaseError as exc:
+                if is_lock_error(exc):
+                    raise StoreLockedError(self.path, self._lock_timeout) from exc
+                raise CorruptStoreError(
+                    f"The session {self.path} was damaged while open ({exc}); open the album again "
+                    "to rebuild it from the decision log.") from exc
 
     # ----------------------------------------------------------------- photos
     def sync_photos(self, photos: list[Photo]) -> list[Photo]:
@@ -429,6 +483,22 @@ class Store(AnalysisTables):
     def review_summaries(self) -> list[dict]:
         return [json.loads(t) for (t,) in self._read(
             "SELECT summary FROM review_summaries ORDER BY created, id")]
+
+
+def _connect_checked(db_path: Path, lock_timeout: float) -> sqlite3.Connection:
+    """connect + migrate + check_rows; a lock becomes StoreLockedError, damage CorruptStoreError."""
+    conn = connect(db_path, lock_timeout)
+    try:
+        migrate(conn, db_path)
+        check_rows(conn, db_path)
+    except BaseException as exc:
+        conn.close()
+        if is_lock_error(exc):
+            raise StoreLockedError(db_path, lock_timeout) from exc
+        if isinstance(exc, sqlite3.DatabaseError):
+            raise CorruptStoreError(f"{db_path} is damaged: {exc}") from exc
+        raise
+    return conn
 
 
 # --------------------------------------------------------------------- row conversions

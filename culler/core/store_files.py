@@ -50,6 +50,8 @@ class CorruptStoreError(StoreError):
 class SessionLocation:
     folder: Path
     album_writable: bool  # True when the folder is ALBUM/.culler
+    other: Path | None = None  # the album's session in the other place, when there is one
+    notices: tuple[str, ...] = ()  # what the user should be told about where the session is
 
     @property
     def db_path(self) -> Path:
@@ -85,12 +87,17 @@ def locate_session(album_root: Path, data_dir: Path,
 
     When the chosen folder has no session yet but the other place has one (the card was
     read-only last time, or is read-only now), that session is copied over so no decision is
-    left behind.
+    left behind. When both places hold a session, the other one is returned in `other`: the
+    store merges its decisions (newest per photo wins).
     """
     album_root = Path(album_root)
     in_album = album_root / SESSION_FOLDER
     in_data = Path(data_dir) / "albums" / album_key(album_root)
-    writable = (writable_probe or probe_album_writable)(album_root)
+    notices: tuple[str, ...] = ()
+    if os.path.lexists(in_album) and not in_album.is_dir():
+        notices = (f"{in_album} is a file, not culler's session folder (it was left alone); "
+                   f"this album's session is kept in {in_data} instead.",)
+    writable = not notices and (writable_probe or probe_album_writable)(album_root)
     chosen, other = (in_album, in_data) if writable else (in_data, in_album)
     try:
         chosen.mkdir(parents=True, exist_ok=True)
@@ -100,7 +107,7 @@ def locate_session(album_root: Path, data_dir: Path,
         _write_quietly(chosen / "album_path.txt", str(album_root.resolve()) + "\n")
     if not _has_session(chosen) and _has_session(other):
         _adopt(other, chosen)
-    return SessionLocation(chosen, writable)
+    return SessionLocation(chosen, writable, other if _has_session(other) else None, notices)
 
 
 def _has_session(folder: Path) -> bool:

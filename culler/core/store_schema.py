@@ -18,11 +18,14 @@ edited in another program afterwards is noticed (store_sidecars.py).
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-from culler.core.store_files import StoreError
+from culler.core.records import FLAGS, LABELS
+from culler.core.store_files import CorruptStoreError, StoreError
 
 _V1 = """
 CREATE TABLE photos (
@@ -147,3 +150,77 @@ def _keep_backup(conn: sqlite3.Connection, target: Path) -> None:
         conn.backup(backup)
     finally:
         backup.close()
+
+
+# Text columns read back into Python (a byte flipped on disk can make one undecodable) ...
+_TEXT_COLUMNS = {
+    "photos": ("path", "kind", "companions", "status", "error", "captured_at", "camera", "lens"),
+    "decisions": ("flag", "label"),
+    "steps": ("description",),
+    "step_changes": ("before_flag", "before_label", "after_flag", "after_label"),
+    "analysis": ("signals", "error"),
+    "embeddings": ("model",),
+    "photo_groups": ("group_id", "suggestion", "reasons", "kind"),
+    "settings": ("key", "value"),
+    "review_summaries": ("summary",),
+    "sidecar_seen": ("flag", "label"),
+}
+
+
+def _valid(flag: str, rating: str, label: str) -> str:
+    """SQL that is true for a valid (flag, rating, label) triple of columns."""
+    flags = ", ".join(f"'{f}'" for f in FLAGS)
+    labels = ", ".join(f"'{lab}'" for lab in LABELS)
+    return (f"{flag} IN ({flags}) AND typeof({rating}) = 'integer' AND {rating} BETWEEN 0 AND 5 "
+            f"AND ({label} IS NULL OR {label} IN ({labels}))")
+
+
+# ... and the values that must hold for the session to be read without an error (a group's
+# reasons are not here: groups() reads a damaged one as no reasons).
+_INVALID_ROWS = {
+    "decisions": f"NOT ({_valid('flag', 'rating', 'label')})",
+    "step_changes": f"NOT ({_valid('before_flag', 'before_rating', 'before_label')}) "
+                    f"OR NOT ({_valid('after_flag', 'after_rating', 'after_label')})",
+    "sidecar_seen": f"NOT ({_valid('flag', 'rating', 'label')})",
+    "photos": "typeof(path) != 'text'",
+}
+# JSON read back with Python's json (which also reads NaN, unlike SQLite's json_valid):
+# (table, column, the Python type every value must decode to, or None for any).
+_JSON_COLUMNS = (("photos", "companions", list), ("analysis", "signals", dict), ("settings", "value", None),
+                 ("review_summaries", "summary", None))
+
+
+def check_rows(conn: sqlite3.Connection, db_path: Path) -> None:
+    """Raise CorruptStoreError when a row cannot be read back (undecodable text, a value outside
+    its domain such as a flag 'rejecx', JSON that does not parse): PRAGMA quick_check sees only
+    the file's structure, and such a row would otherwise fail later, in the middle of a command."""
+    old_factory = conn.text_factory
+    conn.text_factory = bytes
+    try:
+        for table, columns in _TEXT_COLUMNS.items():
+            for row in conn.execute(f"SELECT {', '.join(columns)} FROM {table}"):
+                for value in row:
+                    if isinstance(value, bytes):
+                        value.decode("utf-8")
+        conn.text_factory = str
+        table = "photos"
+        for (when,) in conn.execute("SELECT captured_at FROM photos WHERE captured_at IS NOT NULL"):
+            datetime.fromisoformat(when)  # SQLite's datetime() refuses some EXIF dates Python reads
+        for table, column, kind in _JSON_COLUMNS:
+            texts = [t for (t,) in conn.execute(f"SELECT {column} FROM {table} WHERE {column} != ''")]
+            values = json.loads("[" + ",".join(texts) + "]")  # one parse for all: fast at open
+            if len(values) != len(texts) or kind and not all(isinstance(v, kind) for v in values):
+                raise ValueError(column)
+        for table, condition in _INVALID_ROWS.items():
+            bad = conn.execute(f"SELECT count(*) FROM {table} WHERE {condition}").fetchone()[0]
+            if bad:
+                raise CorruptStoreError(f"{db_path} is damaged: {bad} row(s) of {table} hold values "
+                                        "culler never writes")
+    except UnicodeDecodeError:
+        raise CorruptStoreError(f"{db_path} is damaged: {table} holds text that is not UTF-8") from None
+    except (ValueError, TypeError):
+        raise CorruptStoreError(f"{db_path} is damaged: {table} holds a value that does not parse") from None
+    except sqlite3.DatabaseError as exc:
+        raise CorruptStoreError(f"{db_path} is damaged: {exc}") from exc
+    finally:
+        conn.text_factory = old_factory

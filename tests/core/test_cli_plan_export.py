@@ -194,7 +194,8 @@ def test_plan_still_covers_every_photo_when_the_analysis_fails(tmp_path, ctx, ca
     monkeypatch.setattr(culler.pipeline, "Pipeline", BrokenPipeline)
     album = make_album(tmp_path / "album", n=3)
     out = tmp_path / "plan.json"
-    assert plan_cli.run(ctx, parse(plan_cli, [str(album), "--minutes", "1", "--json", str(out)])) == 0
+    # the schedule is written, but the command says it is not the whole job (exit 1)
+    assert plan_cli.run(ctx, parse(plan_cli, [str(album), "--minutes", "1", "--json", str(out)])) == 1
     assert "no analysis today" in capsys.readouterr().err
     rows = json.loads(out.read_text())["photos"]
     assert len(rows) == 3 and all(r["score"] is None for r in rows)

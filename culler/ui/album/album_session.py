@@ -11,6 +11,8 @@ undo, accepting suggestions).
 
 from __future__ import annotations
 
+import html
+
 import logging
 import time
 from html import escape
@@ -94,10 +96,7 @@ class AlbumSession(QObject):
             return
         self.store = store
         store.add_observer(self._observe)
-        notices = []
-        if getattr(store, "recovered_from", None):
-            notices.append(f"The session database was damaged and was set aside as "
-                           f"<code>{store.recovered_from}</code>; your decisions were restored from its log.")
+        notices = [html.escape(n) for n in store.notices]  # restored, merged, set aside
         if not store.album_writable:
             notices.append(f"This folder is read-only: decisions are kept in <code>{store.path}</code>.")
         if notices:

@@ -205,13 +205,15 @@ class PlanOutcome:
 def compute_preview(req: PlanRequest, sizes: dict[Path, int]) -> PlanOutcome:
     from culler.core.export import make_plan
 
+    refused: list[tuple[str, str]] = []  # photos with a file that leads out of the album
     try:
-        plan = make_plan(req.album_root, req.photos, req.decisions, req.options, req.groups)
+        plan = make_plan(req.album_root, req.photos, req.decisions, req.options, req.groups, refused=refused)
     except ValueError as exc:
         return PlanOutcome(req.generation, error=str(exc))
     by_id = {p.id: p for p in req.photos}
     summary = summarize(plan, req.album_root, Path(req.options.dest), by_id, req.decisions,
                         req.options.name_template, req.options.mode, sizes)
+    summary.warnings += [f"Left out {path}: {reason}" for path, reason in refused]
     if not plan:
         summary.errors.insert(0, f"No photo matches: there are no {req.what}.")
     return PlanOutcome(req.generation, plan, summary)
