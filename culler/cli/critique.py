@@ -13,6 +13,7 @@ settings, 3 when consent is missing.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -109,9 +110,13 @@ def _with_store(ctx, args, album: Path, config, client) -> int:
         doc = _document(store, album, config, photo_ids, groups)
         _print(doc)
         if args.json_out:
-            from culler.cli.analyze import _write_json
+            from culler.cli.output import write_output
 
-            _write_json(doc, args.json_out)
+            try:
+                write_output(args.json_out, json.dumps(doc, indent=1, ensure_ascii=False) + "\n")
+            except OSError as e:
+                print(f"culler critique: could not write {args.json_out}: {e.strerror or e}", file=sys.stderr)
+                return 1
         return code
     finally:
         store.close()

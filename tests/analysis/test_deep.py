@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import socket
 import subprocess
@@ -147,7 +148,7 @@ def _partial_dir(tmp_path, random_models_dir, names):
     for name in names:
         (models / name).mkdir(parents=True)
         for entry in (random_models_dir / name).iterdir():
-            (models / name / entry.name).symlink_to(entry)
+            os.link(entry, models / name / entry.name)  # an installed file, not a link (links read as damage)
     return models
 
 

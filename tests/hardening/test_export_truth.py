@@ -139,7 +139,7 @@ def test_a_symlink_out_of_the_album_is_listed_and_never_read(album, tmp_path):
 
 
 def test_the_export_dialog_preview_names_a_photo_left_out(album, tmp_path):
-    from culler.ui.export_preview import PlanRequest, compute_preview
+    from culler.ui.export.export_preview import PlanRequest, compute_preview
 
     secret = tmp_path / "secret.jpg"
     secret.write_bytes((album / "IMG_0002.JPG").read_bytes())
