@@ -1,8 +1,15 @@
 """Export execution time (copy and move of N RAW+JPEG pairs, 200 KB + 100 KB, to a folder on the
 same disk and, as root, to a tmpfs); prints one JSON object. Each file costs its own fsync plus the
 journal's two fsync'd lines (intent, result), so this shows what crash safety costs."""
-import json, os, shutil, subprocess, sys, tempfile, time
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
 from pathlib import Path
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from culler.core.export import ExportOptions, execute, make_plan
 from culler.core.records import Photo

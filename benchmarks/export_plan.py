@@ -1,8 +1,14 @@
 """Export planning time for a 7,000-photo album (RAW+JPEG pairs, some sidecars, name clashes in
 the destination); prints one JSON object. `plan_sha1` lets two versions prove identical plans."""
-import hashlib, json, shutil, sys, tempfile, time
+import hashlib
+import json
+import shutil
+import sys
+import tempfile
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from culler.core.export_plan import ExportOptions, make_plan
 from culler.core.records import Decision, Photo, PhotoMeta

@@ -1,9 +1,16 @@
 """Session store timings for a 20,000-photo album; prints one JSON object."""
-import json, statistics, sys, tempfile, threading, time
+import json
+import statistics
+import sys
+import tempfile
+import threading
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np
+
 from culler.core.records import Photo, PhotoMeta
 from culler.core.store import Store
 

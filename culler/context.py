@@ -20,7 +20,7 @@ class AppContext:
     models_dir: Path  # model weight files (CULLER_MODELS_DIR overrides)
 
     @classmethod
-    def from_environment(cls, environ: dict | None = None) -> "AppContext":
+    def from_environment(cls, environ: dict | None = None) -> AppContext:
         import platformdirs
 
         env = os.environ if environ is None else environ

@@ -29,9 +29,9 @@ import importlib.util
 import json
 import os
 import shutil
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping
 
 from culler.analysis.download import DownloadError, FetchResult, fetch, part_path, sha256_of
 

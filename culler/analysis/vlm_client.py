@@ -14,9 +14,9 @@ from __future__ import annotations
 import json
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import Callable
 from urllib.parse import urlsplit
 from urllib.request import getproxies
 

@@ -10,9 +10,9 @@ endpoint or a refused key stop the run. No Qt here: the window and the CLI pass 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from culler.analysis import vlm_prompt as prompt
 from culler.analysis.vlm_config import (

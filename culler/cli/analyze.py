@@ -103,8 +103,8 @@ def _say_missing_models(status: dict[str, str], signals: str) -> None:
 
 def album_report(store, album: Path, model_status: dict[str, str]) -> dict:
     """The contract JSON (docs/ARCHITECTURE.md, Contracts) built from the album's store."""
-    from culler.core.store_vlm import VlmAnswers
     from culler.core.score_text import reasons_with_contradiction
+    from culler.core.store_vlm import VlmAnswers
 
     errors = store.analysis_errors()
     signals = store.all_signals()

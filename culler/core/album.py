@@ -31,9 +31,9 @@ import os
 import re
 import stat as stat_mode
 import struct
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
 
 from culler.core import exif_reader, metadata
 from culler.core.metadata import HEIF_EXTENSIONS, IMAGE_EXTENSIONS, RAW_EXTENSIONS

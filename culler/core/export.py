@@ -15,8 +15,18 @@ from pathlib import Path, PurePosixPath
 
 from culler.core.export_exec import ExportResult, check_space, execute
 from culler.core.export_journal import FINISHED, UndoResult, read_journal, undo_export
-from culler.core.export_plan import (LAYOUTS, MODES, TEMPLATE_FIELDS, XMP_STYLES, ExportOptions,
-                                     Operation, describe_plan, make_plan, parse_select, select_photos)
+from culler.core.export_plan import (
+    LAYOUTS,
+    MODES,
+    TEMPLATE_FIELDS,
+    XMP_STYLES,
+    ExportOptions,
+    Operation,
+    describe_plan,
+    make_plan,
+    parse_select,
+    select_photos,
+)
 from culler.core.picks_as import DEFAULT as DEFAULT_PICKS_AS
 from culler.core.picks_as import PicksAs
 from culler.core.records import Decision, Photo

@@ -19,8 +19,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from culler.core.export_files import (DestinationProblem, SourceProblem, default_write, dest_message,
-                                      copy_file, link_file, move_file, move_symlink)
+from culler.core.export_files import (
+    DestinationProblem,
+    SourceProblem,
+    copy_file,
+    default_write,
+    dest_message,
+    link_file,
+    move_file,
+    move_symlink,
+)
 from culler.core.export_journal import Journal, clean_leftovers, reverse_records
 from culler.core.export_plan import Operation
 

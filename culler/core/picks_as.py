@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 from culler.core.records import LABELS, Decision
 
+
 @dataclass(frozen=True)
 class PicksAs:
     """Which XMP fields mark a pick; see the module docstring."""

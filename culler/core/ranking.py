@@ -32,6 +32,7 @@ from statistics import median
 from culler.core import frame_model
 from culler.core.records import GroupRow
 
+
 @dataclass(frozen=True)
 class RankingParams:
     """Thresholds for what a reason says and for 'clearly worse' (rejects)."""

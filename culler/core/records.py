@@ -30,7 +30,7 @@ class Decision:
         if self.label is not None and self.label not in LABELS:
             raise ValueError(f"label must be one of {LABELS} or None, not {self.label!r}")
 
-    def with_(self, **changes) -> "Decision":
+    def with_(self, **changes) -> Decision:
         return replace(self, **changes)
 
     def is_empty(self) -> bool:
@@ -40,7 +40,7 @@ class Decision:
         return {"flag": self.flag, "rating": self.rating, "label": self.label}
 
     @classmethod
-    def from_json(cls, d: dict) -> "Decision":
+    def from_json(cls, d: dict) -> Decision:
         return cls(flag=d.get("flag", "none"), rating=int(d.get("rating", 0)), label=d.get("label"))
 
 

@@ -23,9 +23,9 @@ import io
 import json
 import os
 import secrets
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
 
 from culler.core.records import Decision, GroupRow, Photo
 from culler.core.score_text import group_words, rank_words, reasons_with_contradiction, score_100, score_words

@@ -19,17 +19,25 @@ import operator
 import sqlite3
 import threading
 import time
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 from culler.core.decision_log import DecisionLog
 from culler.core.records import Decision, Photo, PhotoMeta
 from culler.core.store_analysis import AnalysisTables
-from culler.core.store_files import (LOG_NAME, CorruptStoreError, StoreError, StoreLockedError, connect,
-                                     is_lock_error, locate_session, move_aside)
+from culler.core.store_files import (
+    LOG_NAME,
+    CorruptStoreError,
+    StoreError,
+    StoreLockedError,
+    connect,
+    is_lock_error,
+    locate_session,
+    move_aside,
+)
 from culler.core.store_schema import check_rows, migrate
 from culler.core.store_sidecars import SidecarClash, merge_sidecars
 
@@ -53,7 +61,7 @@ _FLAG_WORDS = {"pick": "Pick", "reject": "Reject", "none": "Unflag"}
 _LOG_SEQ_KEY = "decision_log_seq"  # settings: the last decision-log seq this database committed
 
 
-@lru_cache(maxsize=None)
+@cache
 def _decision(flag: str, rating: int, label: str | None) -> Decision:
     """Decisions are immutable and few distinct ones exist: share them (fast bulk reads)."""
     return Decision(flag, rating, label)
@@ -90,7 +98,7 @@ class Store(AnalysisTables):
     # ----------------------------------------------------------------- opening and closing
     @classmethod
     def open(cls, album_root: Path, data_dir: Path, *, lock_timeout: float = 5.0,
-             writable_probe: Callable[[Path], bool] | None = None) -> "Store":
+             writable_probe: Callable[[Path], bool] | None = None) -> Store:
         """Open (or create) the album's session.
 
         Raises StoreLockedError when another program holds the database for `lock_timeout`
@@ -130,7 +138,7 @@ class Store(AnalysisTables):
                 self._conn = None
             self._log.close()
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc) -> None:

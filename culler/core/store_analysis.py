@@ -11,9 +11,9 @@ import json
 import math
 import sqlite3
 import time
+from collections.abc import Iterable
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Iterable
-
+from typing import TYPE_CHECKING
 
 from culler.core.records import GroupRow
 

@@ -18,9 +18,9 @@ import shutil
 import sqlite3
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 SESSION_FOLDER = ".culler"
 DB_NAME = "session.sqlite"

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
 
 from culler.core.records import FLAGS, LABELS
 from culler.core.store_files import CorruptStoreError, StoreError

@@ -24,8 +24,8 @@ log, inside the caller's transaction.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from culler.core.picks_as import DEFAULT as DEFAULT_PICKS_AS
 from culler.core.picks_as import PicksAs

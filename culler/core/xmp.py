@@ -289,7 +289,7 @@ def _parse_dom(data: bytes):
     try:
         return parseString(data, forbid_dtd=True)
     except defusedxml.DefusedXmlException as e:
-        raise SidecarError(f"the existing sidecar declares a DTD or entities (unsafe XML); it was left untouched") from e
+        raise SidecarError("the existing sidecar declares a DTD or entities (unsafe XML); it was left untouched") from e
     except Exception as e:  # noqa: BLE001 - expat's ExpatError and friends
         raise SidecarError(f"the existing sidecar is not valid XML ({e}); it was left untouched") from e
 

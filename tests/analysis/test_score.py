@@ -6,8 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from benchmarks.photo_factory import (add_noise, burst, exposure, gaussian_blur, motion_blur,
-                                      real_photo)
+from benchmarks.photo_factory import add_noise, burst, exposure, gaussian_blur, motion_blur, real_photo
 from culler.analysis import registry, score, technical
 
 # Realistic strengths: a focus miss of ~2 px, a shake of 9-15 px, ISO noise, a stop and a half

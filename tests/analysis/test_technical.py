@@ -13,8 +13,7 @@ import math
 import numpy as np
 import pytest
 
-from benchmarks.photo_factory import (add_noise, exposure, gaussian_blur, motion_blur, real_photo,
-                                      resize)
+from benchmarks.photo_factory import add_noise, exposure, gaussian_blur, motion_blur, real_photo, resize
 from culler.analysis import faces as faces_mod
 from culler.analysis import registry, technical
 

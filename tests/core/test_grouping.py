@@ -3,7 +3,7 @@ panoramas, and thresholds the user can move."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
@@ -169,9 +169,8 @@ def test_bad_tiny_images_and_mixed_embeddings_do_not_break_grouping():
     items = [GroupInput(1, T0, np.ones(512, np.float32), np.full((32, 32), np.nan, np.float32)),
              GroupInput(2, T0 + timedelta(seconds=0.1), np.ones(128, np.float32), np.zeros((5,), np.float32)),
              GroupInput(3, None, None, (real_photo("coins")[..., 0]).astype(np.float32))]
-    from datetime import timezone
 
-    items.append(GroupInput(4, T0.replace(tzinfo=timezone.utc), None, None, "not a number"))
+    items.append(GroupInput(4, T0.replace(tzinfo=UTC), None, None, "not a number"))
     items.append(GroupInput(5, T0 + timedelta(seconds=0.2), None, None, float("nan")))
     groups = group(items)
     assert sorted(i for g in groups for i in g) == [1, 2, 3, 4, 5]

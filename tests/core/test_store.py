@@ -9,7 +9,7 @@ import json
 import os
 import threading
 from datetime import datetime, timedelta
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +26,7 @@ T0 = datetime(2024, 5, 4, 10, 0, 0)
 NAMES = ("astronaut", "chelsea", "coffee", "rocket", "camera", "coins")
 
 
-@lru_cache(maxsize=None)
+@cache
 def small_photo(name: str) -> np.ndarray:
     return resize(real_photo(name), 160, 120)
 

@@ -6,7 +6,6 @@ with garbage; another real process holds the database lock.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys

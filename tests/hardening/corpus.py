@@ -175,7 +175,7 @@ def build_corpus(folder: Path) -> list[Entry]:
     grey = Image.fromarray(photos["coffee"]).convert("L")
     add("grey.jpg", "greyscale JPEG", "ok").write_bytes(_encode(grey, "JPEG"))
     add("grey16.png", "16-bit greyscale PNG", "ok").write_bytes(
-        _encode(Image.fromarray((np.asarray(grey).astype(np.uint16) * 257)), "PNG"))
+        _encode(Image.fromarray(np.asarray(grey).astype(np.uint16) * 257), "PNG"))
     frames = [Image.fromarray(np.roll(photos["rocket"], 20 * k, axis=1)) for k in range(4)]
     add("animated.gif", "animated GIF", "ok").write_bytes(
         _encode(frames[0].convert("P"), "GIF", save_all=True,

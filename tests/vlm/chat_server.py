@@ -108,7 +108,7 @@ class ChatServer:
             return 200, {}, completion("Sure! ```json\n" + self.answer(body) + "\n``` Hope this helps.")
         return 200, {}, completion(self.answer(body))
 
-    def __enter__(self) -> "ChatServer":
+    def __enter__(self) -> ChatServer:
         self.thread.start()
         return self
 

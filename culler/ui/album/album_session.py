@@ -12,7 +12,6 @@ undo, accepting suggestions).
 from __future__ import annotations
 
 import html
-
 import logging
 import time
 from html import escape
