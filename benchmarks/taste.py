@@ -18,7 +18,8 @@ A profile is fitted on the first 25, 50, 100, 200 decisions on a training album 
 sklearn photographs) and measured on albums not used for training: one made from the same
 sources (other crops, other seed) and one made from other photographs (opencv's samples).
 Agreement = AUC of predicting the photographer's keeps among the photos they decided; `generic`
-is culler's own score. Medians over `--repeats` decision seeds; `refit_seconds_5000` times a fit
+is culler's own score; `ceiling` is the photographer's own noiseless taste scored the same way
+(their random choices cap every model below 1). Medians over `--repeats` decision seeds; `refit_seconds_5000` times a fit
 on 5,000 decisions.
 
     .venv/bin/python benchmarks/taste.py [--repeats 5] [--cache DIR]
@@ -90,6 +91,21 @@ def decide(album: dict, taste_fn, rng: np.random.Generator) -> dict[int, bool]:
         for i in ids:
             out[i] = keep and i == best
     return dict(sorted(out.items()))
+
+
+def ceiling(album: dict, taste_fn) -> dict[int, float]:
+    """The photographer's own noiseless taste as a score (with the chance of beating the best
+    frame of its true burst): what no model of them can beat on their inconsistent decisions."""
+    u = {pid: taste_fn(p["truth"]) for pid, p in album["photos"].items()}
+    groups: dict[int, list[int]] = {}
+    for pid, p in album["photos"].items():
+        groups.setdefault(p["true_group"], []).append(pid)
+    out = {}
+    for ids in groups.values():
+        for i in ids:
+            best = max((u[j] for j in ids if j != i), default=-np.inf)
+            out[i] = u[i] - float(np.logaddexp(0.0, best - u[i]))
+    return out
 
 
 def auc(scores: dict[int, float], kept: dict[int, bool]) -> float | None:
@@ -167,8 +183,10 @@ def run(albums: dict[str, dict], repeats: int) -> dict:
                 prof = taste.fit(ev)
                 for name, kept in tests.items():
                     feats = albums[name]["features"]
-                    c = cells.setdefault(f"{name}/{n}", {"taste": [], "generic": [], "alpha": []})
-                    c["taste"].append(auc({i: prof.score(feats[i]) for i in kept}, kept))
+                    c = cells.setdefault(f"{name}/{n}", {"taste": [], "generic": [], "ceiling": [], "alpha": []})
+                    c["ceiling"].append(auc(ceiling(albums[name], fn), kept))
+                    scores = prof.scores(feats, albums[name]["group_rows"])
+                    c["taste"].append(auc({i: scores[i] for i in kept}, kept))
                     c["generic"].append(auc({i: albums[name]["photos"][i]["score"] or 0.0 for i in kept}, kept))
                     c["alpha"].append(prof.alpha)
         results[who] = {k: {m: round(median(v), 3) for m, v in c.items()} for k, c in cells.items()}

@@ -22,14 +22,16 @@ from __future__ import annotations
 import json
 import math
 import os
-from dataclasses import asdict, dataclass, field
+import warnings
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from culler.core.taste_evidence import FEATURES, decisions_count
+from culler.core.taste_evidence import FEATURES, RANKED, decisions_count
 
-HOLDOUT = 0.2  # share of the decisions (the most recent) held back to choose alpha
+HOLDOUT = 0.2  # share of the decisions held back in each fold to choose alpha
+FOLDS = 3  # forward-chaining folds: check on the 3rd, 4th and last (most recent) fifth
 TRUST_AFTER = 10.0  # alpha cap n / (n + TRUST_AFTER): 0.71 after 25 decisions, 0.95 after 200
-C = 1.0  # inverse L2 strength of the logistic regression
+C = 0.1  # inverse L2 strength of the logistic regression
 FILE_NAME = "taste.json"
 _GENERIC = FEATURES.index("generic")
 
@@ -54,19 +56,45 @@ class Profile:
     held_back: int = 0
     evidence: list[dict] = field(default_factory=list)
 
-    def utility(self, x: list[float]) -> float:
-        """Blended utility of one photo's feature vector (logit of 'kept')."""
-        g = _finite(x[_GENERIC])
+    def utilities(self, vectors: list[list[float]], siblings: list[list[list[float]]] | None = None):
+        """Blended utility (logit of 'kept') of each photo, as a numpy array; with `siblings`
+        (the feature vectors of the other frames of each photo's burst), the taste's part also
+        counts the chance that this frame beats the best of them: you keep one frame of a moment."""
+        import numpy as np
+
+        g = _generic(vectors)
         if self.weights is None or self.alpha <= 0:
             return g
-        return (1.0 - self.alpha) * g + self.alpha * self._own(x)
+        own = self._own(vectors)
+        if siblings:
+            flat = [v for sib in siblings for v in sib]
+            owner = np.repeat(np.arange(len(vectors)), [len(sib) for sib in siblings])
+            best = np.full(len(vectors), -np.inf)
+            if flat:
+                np.maximum.at(best, owner, self._own(flat))
+            own = own - np.logaddexp(0.0, best - own)  # + log P(beats its best sibling)
+        return (1.0 - self.alpha) * g + self.alpha * own
 
-    def score(self, x: list[float]) -> float:
-        """0-1: how likely this photographer keeps the photo."""
-        return _sigmoid(self.utility(x))
+    def scores(self, features: dict[int, list[float]], rows) -> dict[int, float]:
+        """photo id -> 0-1, how likely this photographer keeps it (rows: the album's GroupRows)."""
+        import numpy as np
 
-    def _own(self, x: list[float]) -> float:
-        return self.intercept + sum(w * z for w, z in zip(self.weights, _z(x, self.mean, self.std)))
+        members: dict[str, list[int]] = {}
+        for r in rows:
+            if r.photo_id in features and r.kind in RANKED and r.group_size > 1:
+                members.setdefault(r.group, []).append(r.photo_id)
+        group_of = {pid: ids for ids in members.values() for pid in ids}
+        ids = sorted(features)
+        sibs = [[features[j] for j in group_of.get(i, ()) if j != i] for i in ids]
+        u = self.utilities([features[i] for i in ids], sibs)
+        return {i: float(v) for i, v in zip(ids, 1.0 / (1.0 + np.exp(-np.clip(u, -60, 60))))}
+
+    def _own(self, vectors):
+        import numpy as np
+
+        x = np.array(vectors, float).reshape(len(vectors), len(FEATURES))
+        z = np.nan_to_num((x - np.array(self.mean)) / np.array(self.std))
+        return z @ np.array(self.weights) + self.intercept
 
     @property
     def albums(self) -> list[str]:
@@ -79,20 +107,17 @@ def fit(evidence: list[dict]) -> Profile:
     p = Profile(evidence=rows, decisions=decisions_count(rows))
     if not _fittable(rows):
         return p
-    labels = [e for e in rows if e["kind"] == "label"]
-    cut = labels[int(len(labels) * (1 - HOLDOUT))]["seq"] if len(labels) >= 5 else None
-    train = [e for e in rows if cut is None or e["seq"] < cut]
-    held = [e for e in rows if cut is not None and e["seq"] >= cut]
-    trial = _fit_weights(train) if _fittable(train) and held else None
-    if trial is not None:
-        p.held_back = decisions_count(held)
-        p.generic_agreement = agreement(trial, held, alpha=0.0)
+    folds = [(train, held) for train, held in _folds(rows) if _fittable(train) and held]
+    trials = [_held_parts(_fit_weights(train), held) for train, held in folds]
+    if trials:
+        p.held_back = sum(decisions_count(held) for _, held in folds)
+        p.generic_agreement = _pooled(trials, 0.0)
         cap = p.decisions / (p.decisions + TRUST_AFTER)
         best = (p.generic_agreement, 0.0)
         for step in (1, 2, 3, 4):
             a = cap * step / 4
-            got = agreement(trial, held, alpha=a)
-            if got is not None and got > best[0] + 1e-9:
+            got = _pooled(trials, a)
+            if got is not None and best[0] is not None and got > best[0] + 1e-9:
                 best = (got, a)
         p.agreement, p.alpha = best
     full = _fit_weights(rows)
@@ -100,26 +125,68 @@ def fit(evidence: list[dict]) -> Profile:
     return p
 
 
+def _folds(rows: list[dict]) -> list[tuple[list[dict], list[dict]]]:
+    """Forward-chaining splits: fit on the decisions before a point, check on the next `HOLDOUT`
+    of them (the last fold holds back the most recent decisions)."""
+    labels = [e["seq"] for e in rows if e["kind"] == "label"]
+    if len(labels) < 5:
+        return []
+    cuts = [labels[min(len(labels) - 1, int(len(labels) * (1 - HOLDOUT * k)))] for k in range(FOLDS, -1, -1)]
+    cuts[-1] = math.inf
+    return [([e for e in rows if e["seq"] < lo], [e for e in rows if lo <= e["seq"] < hi])
+            for lo, hi in zip(cuts, cuts[1:])]
+
+
+def _pooled(trials, alpha: float) -> float | None:
+    right = total = 0.0
+    for parts in trials:
+        r, t = _right_total(parts, alpha)
+        right, total = right + r, total + t
+    return right / total if total else None
+
+
 def agreement(profile: Profile, rows: list[dict], alpha: float | None = None) -> float | None:
     """Share of the user's "this over that" choices in `rows` that the blended utility orders
     the same way (ties count half): each pair, and every kept label against every rejected one."""
-    trial = Profile(**{**asdict(profile), "evidence": []})
-    if alpha is not None:
-        trial.alpha = alpha
-    u = trial.utility
-    right = total = 0.0
-    for e in rows:
-        if e["kind"] == "pair":
-            d = u(e["a"]) - u(e["b"])
-            right += e["w"] * (1.0 if d > 0 else 0.5 if d == 0 else 0.0)
-            total += e["w"]
-    pos = sorted(u(e["a"]) for e in rows if e["kind"] == "label" and e["y"] == 1)
-    neg = sorted(u(e["a"]) for e in rows if e["kind"] == "label" and e["y"] == 0)
-    if pos and neg:
-        n_labels = len(pos) + len(neg)
-        right += n_labels * _auc(pos, neg)
-        total += n_labels
+    right, total = _right_total(_held_parts(profile, rows), profile.alpha if alpha is None else alpha)
     return right / total if total else None
+
+
+def _held_parts(profile: Profile, rows: list[dict]) -> dict:
+    """The generic and own utilities of held-back rows, computed once for every alpha."""
+    import numpy as np
+
+    own = replace(profile, alpha=1.0, evidence=[])
+    pairs = [e for e in rows if e["kind"] == "pair"]
+    labels = [e for e in rows if e["kind"] == "label"]
+    out = {"w": np.array([e["w"] for e in pairs]), "y": np.array([e["y"] for e in labels])}
+    if pairs:
+        a, b = [e["a"] for e in pairs], [e["b"] for e in pairs]
+        out["pair_g"] = _generic(a) - _generic(b)
+        out["pair_own"] = own.utilities(a) - own.utilities(b)
+    if labels:
+        a = [e["a"] for e in labels]
+        out["label_g"] = _generic(a)
+        out["label_own"] = own.utilities(a, [e["sib"] for e in labels])
+    return out
+
+
+def _right_total(parts: dict, alpha: float) -> tuple[float, float]:
+    import numpy as np
+
+    right = total = 0.0
+    if len(parts["w"]):
+        d = (1 - alpha) * parts["pair_g"] + alpha * parts["pair_own"]
+        right, total = float(parts["w"] @ ((d > 0) + 0.5 * (d == 0))), float(parts["w"].sum())
+    y = parts["y"]
+    if len(y):
+        s = (1 - alpha) * parts["label_g"] + alpha * parts["label_own"]
+        pos, neg = np.sort(s[y == 1]), np.sort(s[y == 0])
+        if len(pos) and len(neg):
+            lo, hi = np.searchsorted(neg, pos, "left"), np.searchsorted(neg, pos, "right")
+            right += len(y) * float((lo + 0.5 * (hi - lo)).sum()) / (len(pos) * len(neg))
+            total += len(y)
+    return right, total
 
 
 def _fit_weights(rows: list[dict]) -> Profile:
@@ -127,24 +194,29 @@ def _fit_weights(rows: list[dict]) -> Profile:
     from sklearn.linear_model import LogisticRegression
 
     every = np.array([e["a"] for e in rows] + [e["b"] for e in rows if e["b"] is not None], float)
-    with np.errstate(all="ignore"):
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)  # a signal no photo has (no model files)
         mean = np.nan_to_num(np.nanmean(every, axis=0))
         std = np.nan_to_num(np.nanstd(every, axis=0))
     std[std < 1e-9] = 1.0
-    z = lambda v: np.nan_to_num((np.asarray(v, float) - mean) / std)  # noqa: E731 - missing = average
-    xs, ys, ws = [], [], []
-    for e in rows:
-        if e["kind"] == "pair":
-            d = np.append(z(e["a"]) - z(e["b"]), 0.0)
-            xs += [d, -d]
-            ys += [1, 0]
-            ws += [e["w"], e["w"]]
-        else:
-            xs.append(np.append(z(e["a"]), 1.0))  # the last column is the intercept (labels only)
-            ys.append(e["y"])
-            ws.append(e["w"])
+    pairs = [e for e in rows if e["kind"] == "pair"]
+    labels = [e for e in rows if e["kind"] == "label" and e["fit"]]
+    n = len(FEATURES)
+
+    def z(vectors):  # standardised; a missing value is the average
+        return np.nan_to_num((np.array(vectors, float).reshape(len(vectors), n) - mean) / std)
+
+    # A pair "a over b" is the row z(a) - z(b) with outcome 1; every other one is written as its
+    # mirror image (z(b) - z(a), outcome 0), the same evidence, so both outcomes are present.
+    flip = np.where(np.arange(len(pairs)) % 2 == 1, -1.0, 1.0)[:, None]
+    d = (z([e["a"] for e in pairs]) - z([e["b"] for e in pairs])) * flip
+    # pairs have no intercept; labels do (the last column)
+    xs = np.vstack([np.hstack([d, np.zeros((len(d), 1))]),
+                    np.hstack([z([e["a"] for e in labels]), np.ones((len(labels), 1))])])
+    ys = np.concatenate([(flip[:, 0] > 0).astype(float), [e["y"] for e in labels]])
+    ws = np.concatenate([[e["w"] for e in pairs], [e["w"] for e in labels]])
     lr = LogisticRegression(C=C, fit_intercept=False, max_iter=2000)
-    lr.fit(np.array(xs), np.array(ys), sample_weight=np.array(ws))
+    lr.fit(xs, ys, sample_weight=ws)
     coef = lr.coef_[0]
     return Profile(mean=[float(v) for v in mean], std=[float(v) for v in std],
                    weights=[round(float(v), 6) for v in coef[:-1]], intercept=round(float(coef[-1]), 6),
@@ -152,29 +224,17 @@ def _fit_weights(rows: list[dict]) -> Profile:
 
 
 def _fittable(rows: list[dict]) -> bool:
-    """Both outcomes are present (a pair always has both: it is fitted with its mirror)."""
-    if any(e["kind"] == "pair" for e in rows):
+    """Both outcomes are present (two pairs give both: one is written as its mirror image)."""
+    if sum(e["kind"] == "pair" for e in rows) >= 2:
         return True
-    return len({e["y"] for e in rows}) == 2
+    return len({e["y"] for e in rows if e["fit"]}) == 2
 
 
-def _auc(pos: list[float], neg: list[float]) -> float:
-    from bisect import bisect_left, bisect_right
+def _generic(vectors):
+    import numpy as np
 
-    wins = sum(bisect_left(neg, v) + 0.5 * (bisect_right(neg, v) - bisect_left(neg, v)) for v in pos)
-    return wins / (len(pos) * len(neg))
-
-
-def _z(x, mean, std) -> list[float]:
-    return [0.0 if not math.isfinite(v) else (v - m) / s for v, m, s in zip(x, mean, std)]
-
-
-def _finite(v: float) -> float:
-    return v if math.isfinite(v) else 0.0
-
-
-def _sigmoid(u: float) -> float:
-    return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, u))))
+    x = np.array(vectors, float).reshape(len(vectors), len(FEATURES))
+    return np.nan_to_num(x[:, _GENERIC], nan=0.0, posinf=0.0, neginf=0.0)
 
 
 # --- the profile file ------------------------------------------------------------------------
@@ -187,8 +247,8 @@ def default_path(data_dir: Path) -> Path:
 def save(profile: Profile, path: Path) -> None:
     """Write atomically as JSON (NaN as null)."""
     data = {"format": "culler taste profile", "version": 1, **asdict(profile)}
-    data["evidence"] = [{**e, "a": _nulls(e["a"]), "b": None if e["b"] is None else _nulls(e["b"])}
-                        for e in profile.evidence]
+    data["evidence"] = [{**e, "a": _nulls(e["a"]), "b": None if e["b"] is None else _nulls(e["b"]),
+                         "sib": [_nulls(v) for v in e["sib"]]} for e in profile.evidence]
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part")
@@ -209,8 +269,8 @@ def load(path: Path) -> Profile:
     if data.get("features") != list(FEATURES):
         raise TasteError(f"{path}: made by another version of culler (other features); learn it again")
     try:
-        evidence = [{**e, "a": _nans(e["a"]), "b": None if e["b"] is None else _nans(e["b"])}
-                    for e in data["evidence"]]
+        evidence = [{**e, "a": _nans(e["a"]), "b": None if e["b"] is None else _nans(e["b"]),
+                     "sib": [_nans(v) for v in e["sib"]]} for e in data["evidence"]]
         return Profile(features=list(FEATURES), mean=data["mean"], std=data["std"], weights=data["weights"],
                        intercept=float(data["intercept"]), alpha=float(data["alpha"]),
                        decisions=int(data["decisions"]), agreement=data["agreement"],

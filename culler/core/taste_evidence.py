@@ -8,7 +8,10 @@ logit of the score culler shows (the generic ranking). A missing value is NaN.
 Decisions become evidence rows:
 - a pair: a kept frame over a sibling of its burst that was rejected or left undecided. When the
   user kept a frame culler did not rank first, the pair says most (weight `OVERRIDE`);
-- a label: a decided photo is kept (pick, stars, a colour label) or not (reject).
+- a label: a decided photo is kept (pick, stars, a colour label) or not (reject), with its
+  siblings' features (you keep one frame of a moment). A frame rejected while a sibling was kept
+  is not fitted as a label (it was not bad, only beaten: the pair says that) but still counts as
+  a decision and in the agreement check.
 Each row carries `seq`, its place in the order the decisions are read (album after album, photo
 after photo), so the most recent ones can be held back to check the model.
 """
@@ -23,14 +26,14 @@ FEATURES = tuple(f"rel_{k}" for k in frame_model.FEATURES) + (
     "level", "noise_level", "width_level", "contrast_level", "highlights_level", "shadows_level",
     "clipiqa", "nima", "generic")
 OVERRIDE = 3.0  # weight of a pair where the user kept a frame culler did not rank first
-_RANKED = ("burst", "duplicates")
+RANKED = ("burst", "duplicates")
 
 
 def album_features(signals: dict[int, dict], rows, scores: dict[int, float | None]) -> dict[int, list[float]]:
     """photo id -> feature vector, for every photo in `signals` (rows: GroupRow of each photo)."""
     members: dict[str, list[int]] = {}
     for r in rows:
-        if r.kind in _RANKED and r.group_size > 1 and r.photo_id in signals:
+        if r.kind in RANKED and r.group_size > 1 and r.photo_id in signals:
             members.setdefault(r.group, []).append(r.photo_id)
     rel: dict[int, dict[str, float]] = {}
     for ids in members.values():
@@ -63,17 +66,22 @@ def kept(decision) -> bool | None:
 
 
 def evidence(features: dict[int, list[float]], rows, decisions: dict, album: str = "", seq0: int = 0) -> list[dict]:
-    """Evidence rows ({"album", "kind", "a", "b", "y", "w", "seq"}) from one album's decisions."""
+    """Evidence rows ({"album", "kind", "a", "b", "y", "w", "seq", "fit", "sib"}) from one album."""
     by_group: dict[str, list] = {}
     for r in rows:
-        if r.photo_id in features and r.kind in _RANKED and r.group_size > 1:
+        if r.photo_id in features and r.kind in RANKED and r.group_size > 1:
             by_group.setdefault(r.group, []).append(r)
+    group_of = {r.photo_id: members for members in by_group.values() for r in members}
     out: list[dict] = []
     for pid in sorted(features):
         k = kept(decisions.get(pid))
-        if k is not None:
-            out.append({"album": album, "kind": "label", "a": features[pid], "b": None, "y": int(k),
-                        "w": 1.0, "seq": seq0 + pid})
+        if k is None:
+            continue
+        others = [r.photo_id for r in group_of.get(pid, []) if r.photo_id != pid]
+        # A frame rejected because a sibling was kept says nothing absolute: its pairs say it.
+        beaten = not k and any(kept(decisions.get(o)) for o in others)
+        out.append({"album": album, "kind": "label", "a": features[pid], "b": None, "y": int(k), "w": 1.0,
+                    "seq": seq0 + pid, "fit": not beaten, "sib": [features[o] for o in others]})
     for members in by_group.values():
         chosen = [r for r in members if kept(decisions.get(r.photo_id))]
         for r in chosen:
@@ -81,7 +89,7 @@ def evidence(features: dict[int, list[float]], rows, decisions: dict, album: str
             for other in members:
                 if kept(decisions.get(other.photo_id)) is not True:
                     out.append({"album": album, "kind": "pair", "a": features[r.photo_id],
-                                "b": features[other.photo_id], "y": 1, "w": weight,
+                                "b": features[other.photo_id], "y": 1, "w": weight, "fit": True, "sib": [],
                                 "seq": seq0 + max(r.photo_id, other.photo_id)})
     out.sort(key=lambda e: (e["seq"], e["kind"]))
     return out
