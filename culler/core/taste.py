@@ -54,7 +54,7 @@ class Profile:
     agreement: float | None = None  # on the held-back decisions, with alpha
     generic_agreement: float | None = None  # the generic ranking on the same decisions
     held_back: int = 0
-    evidence: list[dict] = field(default_factory=list)
+    evidence: list[dict] = field(default_factory=list, repr=False)
 
     def utilities(self, vectors: list[list[float]], siblings: list[list[list[float]]] | None = None):
         """Blended utility (logit of 'kept') of each photo, as a numpy array; with `siblings`

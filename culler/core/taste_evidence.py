@@ -112,3 +112,11 @@ def _logit(p: float | None) -> float | None:
         return None
     p = min(max(p, 1e-3), 1 - 1e-3)
     return math.log(p / (1 - p))
+
+
+def from_store(store) -> tuple[dict[int, list[float]], list]:
+    """(photo id -> feature vector, GroupRows) of an analysed album's session store."""
+    signals = store.all_signals()
+    rows = list(store.groups().values())
+    scores = {pid: s for pid, (s, _) in store.scores().items()}
+    return album_features(signals, rows, scores), rows
