@@ -19,8 +19,8 @@ sklearn photographs) and measured on albums not used for training: one made from
 sources (other crops, other seed) and one made from other photographs (opencv's samples).
 Agreement = AUC of predicting the photographer's keeps among the photos they decided; `generic`
 is culler's own score; `ceiling` is the photographer's own noiseless taste scored the same way
-(their random choices cap every model below 1). Medians over `--repeats` decision seeds; `refit_seconds_5000` times a fit
-on 5,000 decisions.
+(their random choices cap every model below 1). Medians over `--repeats` decision seeds;
+`refit_seconds` times a fit on 5,000 decisions.
 
     .venv/bin/python benchmarks/taste.py [--repeats 5] [--cache DIR]
 """

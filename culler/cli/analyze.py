@@ -119,8 +119,8 @@ def taste_profile(ctx, given: str | None):
 def album_report(store, album: Path, model_status: dict[str, str], profile=None) -> dict:
     """The contract JSON (docs/ARCHITECTURE.md, Contracts) built from the album's store; with a
     taste profile, each photo's `taste` (0-1: how likely this photographer keeps it)."""
-    from culler.core.store_vlm import VlmAnswers
     from culler.core.score_text import reasons_with_contradiction
+    from culler.core.store_vlm import VlmAnswers
 
     errors = store.analysis_errors()
     signals = store.all_signals()

@@ -159,4 +159,5 @@ def test_learning_an_album_again_replaces_what_it_taught_and_keeps_the_others():
     p2 = taste.merged(p, {"b": dark[:8]})
     assert p2.albums == ["a", "b"] and p2.decisions == 40 + taste_evidence.decisions_count(dark[:8])
     # album b now comes after album a in the order the decisions are read
-    assert max(e["seq"] for e in p2.evidence if e["album"] == "a") < min(e["seq"] for e in p2.evidence if e["album"] == "b")
+    seqs = {name: [e["seq"] for e in p2.evidence if e["album"] == name] for name in ("a", "b")}
+    assert max(seqs["a"]) < min(seqs["b"])
