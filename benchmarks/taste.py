@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from culler.core import taste, taste_evidence  # noqa: E402
+from culler.core import taste, taste_evidence, taste_words  # noqa: E402
 from culler.core.records import Decision, GroupRow  # noqa: E402
 
 INCONSISTENT = 0.15
@@ -172,6 +172,7 @@ def first_decisions(kept: dict[int, bool], n: int) -> dict[int, Decision]:
 def run(albums: dict[str, dict], repeats: int) -> dict:
     train = albums["train"]
     results: dict = {}
+    words: dict[str, list[str]] = {}
     for who, fn in PHOTOGRAPHERS.items():
         cells: dict[str, dict[str, list]] = {}
         for rep in range(repeats):
@@ -181,6 +182,8 @@ def run(albums: dict[str, dict], repeats: int) -> dict:
             for n in DECISIONS:
                 ev = taste_evidence.evidence(train["features"], train["group_rows"], first_decisions(kept_train, n))
                 prof = taste.fit(ev)
+                if rep == 0 and n == DECISIONS[-1]:
+                    words[who] = taste_words.sentences(prof)
                 for name, kept in tests.items():
                     feats = albums[name]["features"]
                     c = cells.setdefault(f"{name}/{n}", {"taste": [], "generic": [], "ceiling": [], "alpha": []})
@@ -190,7 +193,7 @@ def run(albums: dict[str, dict], repeats: int) -> dict:
                     c["generic"].append(auc({i: albums[name]["photos"][i]["score"] or 0.0 for i in kept}, kept))
                     c["alpha"].append(prof.alpha)
         results[who] = {k: {m: round(median(v), 3) for m, v in c.items()} for k, c in cells.items()}
-    return results
+    return results, words
 
 
 def refit_seconds(albums: dict[str, dict], n: int = 5000, repeats: int = 3) -> float:
@@ -219,11 +222,12 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     albums = load_albums(args.cache)
     t_build = time.perf_counter() - t0
-    results = run(albums, args.repeats)
+    results, words = run(albums, args.repeats)
     secs, n, rows = refit_seconds(albums)
     print(json.dumps({"cpu": _cpu(), "albums": {k: {"sources": a["sources"], "seed": a["seed"],
                                                     "photos": len(a["photos"])} for k, a in albums.items()},
                       "inconsistent": INCONSISTENT, "repeats": args.repeats, "agreement_auc": results,
+                      f"learned_words_after_{DECISIONS[-1]}": words,
                       "refit_seconds": secs, "refit_decisions": n, "refit_evidence_rows": rows,
                       "album_build_seconds": round(t_build, 1)}))
     return 0

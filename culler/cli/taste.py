@@ -120,6 +120,6 @@ def _show(profile, path: Path, as_json: bool = False) -> None:
         print(f"  - {s}")
     figs = taste_words.figures(profile)
     if figs:
-        print("  figures (change in keep odds per standard deviation, + = keeps more of it than the default): "
+        print("  figures (its share in your decisions minus its share in the default score; + = you favour it more): "
               + ", ".join(f"{k} {v:+.2f}" for k, v in figs.items()))
     print(f"  profile: {path} ({len(profile.albums)} album(s))")

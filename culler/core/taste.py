@@ -54,6 +54,7 @@ class Profile:
     agreement: float | None = None  # on the held-back decisions, with alpha
     generic_agreement: float | None = None  # the generic ranking on the same decisions
     held_back: int = 0
+    default_effects: list[float] | None = None  # how culler's score moves per feature (taste_words)
     evidence: list[dict] = field(default_factory=list, repr=False)
 
     def utilities(self, vectors: list[list[float]], siblings: list[list[list[float]]] | None = None):
@@ -122,7 +123,21 @@ def fit(evidence: list[dict]) -> Profile:
         p.agreement, p.alpha = best
     full = _fit_weights(rows)
     p.mean, p.std, p.weights, p.intercept = full.mean, full.std, full.weights, full.intercept
+    p.default_effects = _default_effects(rows, p)
     return p
+
+
+def _default_effects(rows: list[dict], p: Profile) -> list[float]:
+    """The generic score's logit regressed on the other standardised features of the photos seen:
+    how much the default ranking itself moves with each of them (0 for `generic`)."""
+    import numpy as np
+
+    vectors = [e["a"] for e in rows] + [e["b"] for e in rows if e["b"] is not None]
+    x = np.nan_to_num((np.array(vectors, float) - np.array(p.mean)) / np.array(p.std))
+    x[:, _GENERIC] = 1.0  # the intercept's column
+    beta = np.linalg.lstsq(x, _generic(vectors), rcond=None)[0]
+    beta[_GENERIC] = 0.0
+    return [round(float(v), 6) for v in beta]
 
 
 def _folds(rows: list[dict]) -> list[tuple[list[dict], list[dict]]]:
@@ -275,6 +290,7 @@ def load(path: Path) -> Profile:
                        intercept=float(data["intercept"]), alpha=float(data["alpha"]),
                        decisions=int(data["decisions"]), agreement=data["agreement"],
                        generic_agreement=data["generic_agreement"], held_back=int(data["held_back"]),
+                       default_effects=data.get("default_effects"),
                        evidence=evidence)
     except (KeyError, TypeError, ValueError) as e:
         raise TasteError(f"{path}: damaged taste profile ({e})") from None

@@ -1,15 +1,13 @@
 """What a taste profile learned, in words and figures ("you forgive noise, never blur").
 
-The profile's weights are per standardised feature and `generic` (culler's own score) is one of
-them, so every other weight says how this photographer departs from the default: a positive
-weight on how much darker a frame is means they keep darker frames than the default does.
-Features are read together along a few plain axes; an axis is named when it moves the keep odds
-by more than `NOTABLE` per standard deviation of the photos seen.
+Features are read together along a few plain axes (`AXES`). For each, the share of the keep
+decision it explains for this photographer is compared with its share in culler's default score
+(see `figures`); an axis is named when the two differ by more than `NOTABLE`.
 """
 
 from __future__ import annotations
 
-NOTABLE = 0.3
+NOTABLE = 0.15
 AXES = {  # axis -> (feature, sign) whose weights add up to "likes more of this"
     "darker": (("rel_dark", 1), ("rel_bright", -1), ("level", -1)),
     "noise": (("rel_noise", 1), ("noise_level", 1)),
@@ -21,13 +19,21 @@ AXES = {  # axis -> (feature, sign) whose weights add up to "likes more of this"
 
 
 def figures(profile) -> dict[str, float]:
-    """Axis -> summed standardised weight (positive = keeps more of it than the default)."""
+    """Axis -> how much more of the keep decision it explains for this photographer than for the
+    default ranking (share of all the features' effect; + = you weigh it more in its favour).
+
+    The photographer's effect of a feature is its own weight plus what it contributes through
+    culler's score (the `generic` weight times how the score moves with it); the default's is how
+    the score moves with it. Both are normalised (shares), so a sharper or flatter scale says nothing."""
     if profile.weights is None:
         return {}
     w = dict(zip(profile.features, profile.weights))
-    out = {axis: round(sum(sign * w.get(f, 0.0) for f, sign in parts), 3) for axis, parts in AXES.items()}
-    out["follows_default"] = round(w.get("generic", 0.0), 3)
-    return out
+    beta = dict(zip(profile.features, profile.default_effects or [0.0] * len(profile.features)))
+    mine = {f: w.get(f, 0.0) + w.get("generic", 0.0) * beta.get(f, 0.0) for f in profile.features if f != "generic"}
+    norm_mine = sum(abs(v) for v in mine.values()) or 1.0
+    norm_default = sum(abs(beta[f]) for f in mine) or 1.0
+    return {axis: round(sum(sign * (mine.get(f, 0.0) / norm_mine - beta.get(f, 0.0) / norm_default)
+                            for f, sign in parts), 3) for axis, parts in AXES.items()}
 
 
 def headline(profile) -> str:
@@ -54,7 +60,7 @@ def sentences(profile) -> list[str]:
     elif f["darker"] < -NOTABLE:
         said.append("you keep brighter frames than the default")
     noise, blur = f["noise"], f["blur"]
-    if noise > NOTABLE and blur < -NOTABLE:
+    if noise > NOTABLE and blur < 0:
         said.append("you forgive noise, never blur")
     else:
         if noise > NOTABLE:
