@@ -31,7 +31,7 @@ from culler.core.taste_evidence import FEATURES, RANKED, decisions_count
 HOLDOUT = 0.2  # share of the decisions held back in each fold to choose alpha
 FOLDS = 3  # forward-chaining folds: check on the 3rd, 4th and last (most recent) fifth
 TRUST_AFTER = 10.0  # alpha cap n / (n + TRUST_AFTER): 0.71 after 25 decisions, 0.95 after 200
-C = 0.1  # inverse L2 strength of the logistic regression
+C = 0.03  # inverse L2 strength of the logistic regression
 FILE_NAME = "taste.json"
 _GENERIC = FEATURES.index("generic")
 
