@@ -102,3 +102,25 @@ def test_the_default_profile_is_used_by_analyze(rated_album, tmp_path):
     assert run_cli("taste", "reset").returncode == 0
     run_cli("analyze", album, "--json", out, "--signals", "technical")
     assert all(p["taste"] is None for p in json.loads(out.read_text())["photos"])
+
+
+def test_plan_orders_the_review_by_the_taste_profile(rated_album, tmp_path):
+    album, _ = rated_album
+    out = tmp_path / "plan.json"
+
+    def order(*taste_args):
+        r = run_cli("plan", album, "--minutes", "5", "--json", out, "--signals", "technical", *taste_args)
+        assert r.returncode == 0, r.stderr
+        return [p["path"] for p in json.loads(out.read_text())["photos"]]
+
+    report = tmp_path / "report.json"
+    assert run_cli("analyze", album, "--json", report, "--signals", "technical", "--taste", "none").returncode == 0
+    brightness = {p["path"]: p["signals"]["brightness"] for p in json.loads(report.read_text())["photos"]}
+    generic = order("--taste", "none")
+    darker = tmp_path / "darker.json"
+    taste.save(taste.Profile(weights=[-3.0 if f == "level" else 0.0 for f in taste.FEATURES], alpha=1.0,
+                             decisions=100), darker)
+    mine = order("--taste", darker)
+    assert sorted(mine) == sorted(generic) and mine != generic
+    first = len(mine) // 3  # the review now starts with darker photos than the generic one does
+    assert sum(brightness[p] for p in mine[:first]) < sum(brightness[p] for p in generic[:first])
