@@ -100,7 +100,8 @@ def _album_evidence(ctx, album: Path, signals: str, recursive: bool) -> list[dic
     try:
         ensure_scored(album, store, ctx, signals, recursive)  # also takes on the sidecars' decisions
         features, rows = taste_evidence.from_store(store)
-        return taste_evidence.evidence(features, rows, store.decisions(), album=str(album))
+        return taste_evidence.evidence(features, rows, store.decisions(), album=str(album),
+                                       order=taste_evidence.decision_order(store))
     finally:
         store.close()
 

@@ -6,12 +6,15 @@ features, fitted by an L2 logistic regression (scikit-learn, imported when fitti
 (P(a kept over b) = sigmoid(u_a - u_b)) and labels (P(kept) = sigmoid(u)) at once. `generic`, the
 logit of culler's own score, is one of the features, so the model learns how far to follow it.
 
-Blend: the utility used is (1 - alpha) * generic + alpha * u. alpha is chosen by fitting on all
-but the most recent `HOLDOUT` of the decisions and measuring agreement on the held-back ones
-(share of "this over that" choices ordered the user's way) for alpha from 0 to a cap that grows
-with the number of decisions, n / (n + `TRUST_AFTER`). alpha = 0 (the generic ranking) is one of
-the candidates and wins ties, so the profile never agrees worse than the generic ranking on the
-held-back decisions. The final weights are refitted on every decision.
+A photo's keep score is sigmoid of (1 - alpha) * generic + alpha * v, where v is u plus the log
+chance that the frame beats the best of its burst's other frames (you keep one frame of a moment).
+alpha is chosen on held-back decisions: fit on the decisions before a point, measure agreement
+(share of the user's "this over that" choices ordered their way: each pair, and every kept photo
+against every rejected one) on the next `HOLDOUT` of them, `FOLDS` times up to the most recent
+ones, for alpha from 0 to a cap that grows with the number of decisions, n / (n + `TRUST_AFTER`).
+alpha = 0 (the generic ranking) is one of the candidates and wins ties, so the profile never
+agrees worse than the generic ranking on the held-back decisions. The final weights are refitted
+on every decision.
 
 The profile is one JSON file (never a pickle) holding the fit and its evidence, so learning from
 another album adds to it; deterministic: the same evidence gives the same file.
@@ -160,13 +163,6 @@ def _pooled(trials, alpha: float) -> float | None:
     return right / total if total else None
 
 
-def agreement(profile: Profile, rows: list[dict], alpha: float | None = None) -> float | None:
-    """Share of the user's "this over that" choices in `rows` that the blended utility orders
-    the same way (ties count half): each pair, and every kept label against every rejected one."""
-    right, total = _right_total(_held_parts(profile, rows), profile.alpha if alpha is None else alpha)
-    return right / total if total else None
-
-
 def _held_parts(profile: Profile, rows: list[dict]) -> dict:
     """The generic and own utilities of held-back rows, computed once for every alpha."""
     import numpy as np
@@ -283,6 +279,8 @@ def load(path: Path) -> Profile:
         raise TasteError(f"{path}: not a culler taste profile")
     if data.get("features") != list(FEATURES):
         raise TasteError(f"{path}: made by another version of culler (other features); learn it again")
+    if data.get("weights") is not None and len(data["weights"]) != len(FEATURES):
+        raise TasteError(f"{path}: damaged taste profile (weights)")
     try:
         evidence = [{**e, "a": _nans(e["a"]), "b": None if e["b"] is None else _nans(e["b"]),
                      "sib": [_nans(v) for v in e["sib"]]} for e in data["evidence"]]

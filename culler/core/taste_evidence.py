@@ -12,8 +12,8 @@ Decisions become evidence rows:
   siblings' features (you keep one frame of a moment). A frame rejected while a sibling was kept
   is not fitted as a label (it was not bad, only beaten: the pair says that) but still counts as
   a decision and in the agreement check.
-Each row carries `seq`, its place in the order the decisions are read (album after album, photo
-after photo), so the most recent ones can be held back to check the model.
+Each row carries `seq`, its place in the order the decisions were made (album after album), so
+the most recent ones can be held back to check the model.
 """
 
 from __future__ import annotations
@@ -65,8 +65,12 @@ def kept(decision) -> bool | None:
     return None
 
 
-def evidence(features: dict[int, list[float]], rows, decisions: dict, album: str = "", seq0: int = 0) -> list[dict]:
-    """Evidence rows ({"album", "kind", "a", "b", "y", "w", "seq", "fit", "sib"}) from one album."""
+def evidence(features: dict[int, list[float]], rows, decisions: dict, album: str = "", seq0: int = 0,
+             order: dict[int, int] | None = None) -> list[dict]:
+    """Evidence rows ({"album", "kind", "a", "b", "y", "w", "seq", "fit", "sib"}) from one album.
+    `order`: photo id -> place in the order the decisions were made (default: the photo order)."""
+    order = order or {}
+    when = lambda pid: seq0 + order.get(pid, pid)  # noqa: E731
     by_group: dict[str, list] = {}
     for r in rows:
         if r.photo_id in features and r.kind in RANKED and r.group_size > 1:
@@ -81,7 +85,7 @@ def evidence(features: dict[int, list[float]], rows, decisions: dict, album: str
         # A frame rejected because a sibling was kept says nothing absolute: its pairs say it.
         beaten = not k and any(kept(decisions.get(o)) for o in others)
         out.append({"album": album, "kind": "label", "a": features[pid], "b": None, "y": int(k), "w": 1.0,
-                    "seq": seq0 + pid, "fit": not beaten, "sib": [features[o] for o in others]})
+                    "seq": when(pid), "fit": not beaten, "sib": [features[o] for o in others]})
     for members in by_group.values():
         chosen = [r for r in members if kept(decisions.get(r.photo_id))]
         for r in chosen:
@@ -90,7 +94,7 @@ def evidence(features: dict[int, list[float]], rows, decisions: dict, album: str
                 if kept(decisions.get(other.photo_id)) is not True:
                     out.append({"album": album, "kind": "pair", "a": features[r.photo_id],
                                 "b": features[other.photo_id], "y": 1, "w": weight, "fit": True, "sib": [],
-                                "seq": seq0 + max(r.photo_id, other.photo_id)})
+                                "seq": max(when(r.photo_id), when(other.photo_id))})
     out.sort(key=lambda e: (e["seq"], e["kind"]))
     return out
 
@@ -120,3 +124,9 @@ def from_store(store) -> tuple[dict[int, list[float]], list]:
     rows = list(store.groups().values())
     scores = {pid: s for pid, (s, _) in store.scores().items()}
     return album_features(signals, rows, scores), rows
+
+
+def decision_order(store) -> dict[int, int]:
+    """photo id -> place of its decision in time (the store stamps each decision when made)."""
+    ids = store._read("SELECT photo_id FROM decisions ORDER BY updated, photo_id")  # no public query for it
+    return {pid: i for i, (pid,) in enumerate(ids)}

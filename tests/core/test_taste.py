@@ -161,3 +161,23 @@ def test_learning_an_album_again_replaces_what_it_taught_and_keeps_the_others():
     # album b now comes after album a in the order the decisions are read
     seqs = {name: [e["seq"] for e in p2.evidence if e["album"] == name] for name in ("a", "b")}
     assert max(seqs["a"]) < min(seqs["b"])
+
+
+def test_the_most_recent_decisions_are_the_ones_held_back(tmp_path):
+    """In a real session store the order of decisions is the order they were made, not the
+    photo order: deciding the last photo first makes it the oldest evidence."""
+    from culler.core.records import Photo
+    from culler.core.store import Store
+
+    album = tmp_path / "album"
+    album.mkdir()
+    with Store.open(album, tmp_path / "data") as store:
+        ids = [p.id for p in store.sync_photos([Photo(f"IMG_{i}.JPG", "jpeg", 1, 1) for i in range(3)])]
+        for pid in (ids[2], ids[0], ids[1]):
+            store.decide([pid], flag="pick")
+        order = taste_evidence.decision_order(store)
+    assert [order[i] for i in ids] == [1, 2, 0]
+    features = {i: [float(i)] + [0.0] * (len(taste_evidence.FEATURES) - 1) for i in ids}
+    rows = [GroupRow(i, f"p{i}", 1, 1, None, [], "single") for i in ids]
+    ev = taste_evidence.evidence(features, rows, {i: Decision(flag="pick") for i in ids}, order=order)
+    assert [e["a"][0] for e in sorted(ev, key=lambda e: e["seq"])] == [ids[2], ids[0], ids[1]]
