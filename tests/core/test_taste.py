@@ -181,3 +181,20 @@ def test_the_most_recent_decisions_are_the_ones_held_back(tmp_path):
     rows = [GroupRow(i, f"p{i}", 1, 1, None, [], "single") for i in ids]
     ev = taste_evidence.evidence(features, rows, {i: Decision(flag="pick") for i in ids}, order=order)
     assert [e["a"][0] for e in sorted(ev, key=lambda e: e["seq"])] == [ids[2], ids[0], ids[1]]
+
+
+def test_a_taste_that_the_recent_decisions_contradict_is_not_used():
+    """Darker frames first, then (the most recent 60 %) the metered ones culler prefers too:
+    what was learned from the older decisions would order the recent ones worse, so the
+    generic ranking is kept."""
+    signals, scores, rows, offsets = burst_album(40, 7)
+    features = taste_evidence.album_features(signals, rows, scores)
+    rng = random.Random(2)
+    first = {r.photo_id for r in rows if int(r.group[1:]) < 16}
+    older = decide(rows, offsets, -1.5, rng)
+    recent = decide(rows, offsets, 0.0, rng)
+    decisions = {pid: older[pid] if pid in first else recent[pid] for pid in older}
+    p = taste.fit(taste_evidence.evidence(features, rows, decisions))
+    assert p.alpha == 0 and p.agreement == p.generic_agreement
+    generic = {i: 1 / (1 + math.exp(-features[i][-1])) for i in features}
+    assert p.scores(features, rows) == pytest.approx(generic)
