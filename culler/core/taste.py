@@ -226,7 +226,7 @@ def _fit_weights(rows: list[dict]) -> Profile:
                     np.hstack([z([e["a"] for e in labels]), np.ones((len(labels), 1))])])
     ys = np.concatenate([(flip[:, 0] > 0).astype(float), [e["y"] for e in labels]])
     ws = np.concatenate([[e["w"] for e in pairs], [e["w"] for e in labels]])
-    lr = LogisticRegression(C=C, fit_intercept=False, max_iter=2000)
+    lr = LogisticRegression(C=C, fit_intercept=False, solver="newton-cholesky", max_iter=100)
     lr.fit(xs, ys, sample_weight=ws)
     coef = lr.coef_[0]
     return Profile(mean=[float(v) for v in mean], std=[float(v) for v in std],
@@ -317,7 +317,7 @@ def merged(profile: Profile | None, albums: dict[str, list[dict]]) -> Profile:
 
 
 def _nulls(v: list[float]) -> list[float | None]:
-    return [x if math.isfinite(x) else None for x in v]
+    return [round(x, 6) if math.isfinite(x) else None for x in v]
 
 
 def _nans(v: list) -> list[float]:
