@@ -18,7 +18,7 @@ import sys
 
 from culler import __version__
 
-SUBCOMMANDS = ("analyze", "export", "plan", "models", "critique")
+SUBCOMMANDS = ("analyze", "export", "plan", "models", "critique", "taste")
 ALIASES = {"analyse": "analyze"}  # the spelling the window uses
 
 

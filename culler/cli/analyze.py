@@ -30,6 +30,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="all (default) or technical (no model files needed)")
     parser.add_argument("--recursive", "-r", action="store_true", default=argparse.SUPPRESS,
                         help="include subfolders")
+    parser.add_argument("--taste", metavar="FILE|none", default=None,
+                        help="taste profile giving each photo `taste` (default: yours, when learned; none = off)")
     parser.add_argument("--threads", type=int, default=None,
                         help="CPU threads for the deep models (default: all cores)")
 
@@ -45,6 +47,11 @@ def run(ctx, args) -> int:
         return 2
     album = album.resolve()
     signals = getattr(args, "signals", None) or "all"
+    try:
+        profile = taste_profile(ctx, args.taste)
+    except ValueError as e:
+        print(f"culler analyze: {e}", file=sys.stderr)
+        return 2
     try:
         store = Store.open(album, Path(ctx.data_dir))
     except StoreError as e:  # locked by another program, or a session of a newer culler
@@ -76,7 +83,7 @@ def run(ctx, args) -> int:
         for path in pipeline.vanished:
             print(f"culler analyze: {path} vanished during the analysis; skipped", file=sys.stderr)
         if args.json_out:
-            report = album_report(store, album, pipeline.model_status)
+            report = album_report(store, album, pipeline.model_status, profile)
             try:
                 write_output(args.json_out, json.dumps(report, indent=1, ensure_ascii=False) + "\n")
             except OSError as e:
@@ -101,8 +108,21 @@ def _say_missing_models(status: dict[str, str], signals: str) -> None:
               "`culler models import DIR` adds them", file=sys.stderr)
 
 
-def album_report(store, album: Path, model_status: dict[str, str]) -> dict:
-    """The contract JSON (docs/ARCHITECTURE.md, Contracts) built from the album's store."""
+def taste_profile(ctx, given: str | None):
+    """The taste profile for `--taste`: a file, `none` (None), or the default one when it exists."""
+    from culler.core import taste
+
+    if given is not None and given.lower() == "none":
+        return None
+    path = Path(given).expanduser() if given else taste.default_path(Path(ctx.data_dir))
+    if given is None and not path.exists():
+        return None
+    return taste.load(path)  # TasteError (a ValueError) says why it cannot be used
+
+
+def album_report(store, album: Path, model_status: dict[str, str], profile=None) -> dict:
+    """The contract JSON (docs/ARCHITECTURE.md, Contracts) built from the album's store; with a
+    taste profile, each photo's `taste` (0-1: how likely this photographer keeps it)."""
     from culler.core.score_text import reasons_with_contradiction
     from culler.core.store_vlm import VlmAnswers
 
@@ -112,6 +132,11 @@ def album_report(store, album: Path, model_status: dict[str, str]) -> dict:
     groups = store.groups()
     decisions = store.decisions()
     critiques = VlmAnswers(store).photo_critiques()
+    tastes = {}
+    if profile is not None:
+        from culler.core import taste_evidence
+
+        tastes = profile.scores(*taste_evidence.from_store(store))
     photos = []
     for p in store.photos():
         error = p.error if p.status != "ok" else errors.get(p.id)
@@ -133,6 +158,7 @@ def album_report(store, album: Path, model_status: dict[str, str]) -> dict:
             "reasons": reasons_with_contradiction(g.reasons, score, g.suggestion, g.group_size) if g else [],
             "decision": decision.to_json() if decision else {"flag": "none", "rating": 0, "label": None},
             "vlm": critiques.get(p.id),
+            "taste": None if error or p.id not in tastes else round(tastes[p.id], 4),
         })
     return {"album": str(album), "models": dict(model_status), "photos": photos}
 

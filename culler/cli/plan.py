@@ -28,6 +28,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="signals for photos that still need analysing (technical = no model files)")
     parser.add_argument("--recursive", "-r", action="store_true", default=argparse.SUPPRESS,
                         help="include subfolders")
+    parser.add_argument("--taste", metavar="FILE|none", default=None,
+                        help="order by this taste profile blended with the scores (default: yours, when learned)")
 
 
 def ensure_scored(album: Path, store, ctx, signals: str, recursive: bool, stream=None) -> bool:
@@ -58,12 +60,19 @@ def ensure_scored(album: Path, store, ctx, signals: str, recursive: bool, stream
     return True
 
 
-def schedule(store, minutes: float, scope: str = "all") -> tuple[object, dict]:
-    """(budget.Plan, photo id -> Photo) from the store's scores, groups and decisions."""
-    from culler.core import budget
+def schedule(store, minutes: float, scope: str = "all", profile=None) -> tuple[object, dict]:
+    """(budget.Plan, photo id -> Photo) from the store's scores, groups and decisions; with a taste
+    profile, its scores (the generic ones blended with the photographer's taste) order the review."""
+    from culler.core import budget, taste_evidence
 
-    by_id = {p.id: p for p in store.photos()}
-    return budget.plan_from_store(store, minutes * 60.0, scope), by_id
+    photos = store.photos()
+    by_id = {p.id: p for p in photos}
+    scores = store.scores()
+    if profile is not None:
+        tastes = profile.scores(*taste_evidence.from_store(store))
+        scores = {pid: (tastes.get(pid, s), c) if s is not None else (s, c) for pid, (s, c) in scores.items()}
+    items = budget.build_items(photos, scores, store.groups(), store.decisions(), scope)
+    return budget.plan(items, total_seconds=minutes * 60.0), by_id
 
 
 def plan_json(album: Path, minutes: float, scope: str, signals: str, the_plan, by_id: dict) -> dict:
@@ -81,6 +90,7 @@ def plan_json(album: Path, minutes: float, scope: str, signals: str, the_plan, b
 
 
 def run(ctx, args) -> int:
+    from culler.cli.analyze import taste_profile
     from culler.core.store import Store, StoreError
 
     album = Path(args.album).expanduser()
@@ -93,6 +103,11 @@ def run(ctx, args) -> int:
     album = album.resolve()
     signals = getattr(args, "signals", None) or "all"
     try:
+        profile = taste_profile(ctx, args.taste)
+    except ValueError as e:
+        print(f"culler plan: {e}", file=sys.stderr)
+        return 2
+    try:
         store = Store.open(album, Path(ctx.data_dir))
     except StoreError as e:
         print(f"culler plan: {e}", file=sys.stderr)
@@ -103,7 +118,7 @@ def run(ctx, args) -> int:
         except KeyboardInterrupt:
             print("culler plan: interrupted; what was analysed is kept", file=sys.stderr)
             return 130
-        the_plan, by_id = schedule(store, args.minutes, args.scope)
+        the_plan, by_id = schedule(store, args.minutes, args.scope, profile)
         doc = plan_json(album, args.minutes, args.scope, signals, the_plan, by_id)
     finally:
         store.close()

@@ -1,0 +1,90 @@
+"""What a taste profile learned, in words and figures ("you forgive noise, never blur").
+
+Features are read together along a few plain axes (`AXES`). For each, the share of the keep
+decision it explains for this photographer is compared with its share in culler's default score
+(see `figures`); an axis is named when the two differ by more than `NOTABLE`.
+"""
+
+from __future__ import annotations
+
+NOTABLE = 0.15
+AXES = {  # axis -> (feature, sign) whose weights add up to "likes more of this"
+    "darker": (("rel_dark", 1), ("rel_bright", -1), ("level", -1)),
+    "noise": (("rel_noise", 1), ("noise_level", 1)),
+    "blur": (("rel_width", 1), ("rel_motion", 1), ("width_level", 1)),
+    "contrast": (("contrast_level", 1), ("rel_contrast", -1)),
+    "clipping": (("rel_highlights", 1), ("highlights_level", 1), ("rel_shadows", 1), ("shadows_level", 1)),
+    "quality_models": (("clipiqa", 1), ("nima", 1)),
+}
+
+
+def figures(profile) -> dict[str, float]:
+    """Axis -> how much more of the keep decision it explains for this photographer than for the
+    default ranking (share of all the features' effect; + = you weigh it more in its favour).
+
+    The photographer's effect of a feature is its own weight plus what it contributes through
+    culler's score (the `generic` weight times how the score moves with it); the default's is how
+    the score moves with it. Both are normalised (shares), so a sharper or flatter scale says nothing."""
+    if profile.weights is None:
+        return {}
+    w = dict(zip(profile.features, profile.weights))
+    beta = dict(zip(profile.features, profile.default_effects or [0.0] * len(profile.features)))
+    mine = {f: w.get(f, 0.0) + w.get("generic", 0.0) * beta.get(f, 0.0) for f in profile.features if f != "generic"}
+    norm_mine = sum(abs(v) for v in mine.values()) or 1.0
+    norm_default = sum(abs(beta[f]) for f in mine) or 1.0
+    return {axis: round(sum(sign * (mine.get(f, 0.0) / norm_mine - beta.get(f, 0.0) / norm_default)
+                            for f, sign in parts), 3) for axis, parts in AXES.items()}
+
+
+def headline(profile) -> str:
+    if profile.decisions == 0:
+        return "Nothing learned yet: suggestions follow culler's default ranking."
+    text = f"Learned from {profile.decisions} of your decisions"
+    if profile.agreement is None:
+        return text + " - not enough yet to check it against your recent ones; the default ranking is used."
+    text += (f" - agrees with you {_pct(profile.agreement)} % of the time on your recent decisions "
+             f"(the default ranking: {_pct(profile.generic_agreement)} %)")
+    if profile.alpha <= 0:
+        return text + "; it does not beat the default yet, so the default ranking is used."
+    return text + f"; its weight in the order: {_pct(profile.alpha)} %."
+
+
+def sentences(profile) -> list[str]:
+    """What it weighs, in words (only the axes that matter)."""
+    f = figures(profile)
+    if not f:
+        return []
+    said = []
+    if f["darker"] > NOTABLE:
+        said.append("you keep darker, moodier frames than the default")
+    elif f["darker"] < -NOTABLE:
+        said.append("you keep brighter frames than the default")
+    noise, blur = f["noise"], f["blur"]
+    if noise > NOTABLE and blur < 0:
+        said.append("you forgive noise, never blur")
+    else:
+        if noise > NOTABLE:
+            said.append("you forgive noise more than the default")
+        elif noise < -NOTABLE:
+            said.append("you mind noise more than the default")
+        if blur < -NOTABLE:
+            said.append("you mind blur and shake more than the default")
+        elif blur > NOTABLE:
+            said.append("you forgive softness more than the default")
+    if f["contrast"] > NOTABLE:
+        said.append("you prefer high-contrast frames")
+    elif f["contrast"] < -NOTABLE:
+        said.append("you prefer soft, low-contrast frames")
+    if f["clipping"] < -NOTABLE:
+        said.append("you mind clipped highlights and shadows more than the default")
+    elif f["clipping"] > NOTABLE:
+        said.append("you accept clipped highlights and shadows")
+    if f["quality_models"] > NOTABLE:
+        said.append("you agree with the quality models (CLIP-IQA, NIMA) more than the default")
+    elif f["quality_models"] < -NOTABLE:
+        said.append("you agree with the quality models (CLIP-IQA, NIMA) less than the default")
+    return said
+
+
+def _pct(x: float | None) -> int:
+    return 0 if x is None else int(round(100 * x))

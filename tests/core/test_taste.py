@@ -1,0 +1,200 @@
+"""Taste profile: evidence from decisions, a deterministic fit, the never-worse guard, the file."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+
+import pytest
+
+from culler.core import taste, taste_evidence, taste_words
+from culler.core.records import Decision, GroupRow
+
+OFFSETS = (-1.5, -0.75, 0.0, 0.75)  # stops from the burst's metering
+
+
+def burst_album(n_bursts: int, seed: int):
+    """Bursts of 4 frames differing only in exposure; culler's score prefers the metered one."""
+    rng = random.Random(seed)
+    signals, scores, rows, offsets = {}, {}, [], {}
+    pid = 0
+    for b in range(n_bursts):
+        base = rng.uniform(0.3, 0.55)
+        ids = []
+        for s in OFFSETS:
+            signals[pid] = {"brightness": base * 2 ** (s / 2.2), "sharpness": rng.uniform(0.55, 0.65),
+                            "noise": 0.1, "contrast": rng.uniform(0.2, 0.3)}
+            scores[pid] = 0.7 - 0.2 * abs(s) + rng.uniform(-0.02, 0.02)
+            offsets[pid] = s
+            ids.append(pid)
+            pid += 1
+        ranked = sorted(ids, key=lambda i: -scores[i])
+        rows += [GroupRow(i, f"g{b}", 4, ranked.index(i) + 1, None, [], "burst") for i in ids]
+    return signals, scores, rows, offsets
+
+
+def decide(rows, offsets, wanted: float, rng: random.Random, inconsistent: float = 0.1) -> dict[int, Decision]:
+    """Keep the frame `wanted` stops off in each burst (sometimes another), reject the rest."""
+    groups: dict[str, list[int]] = {}
+    for r in rows:
+        groups.setdefault(r.group, []).append(r.photo_id)
+    out = {}
+    for ids in groups.values():
+        keep = next(i for i in ids if offsets[i] == wanted)
+        if rng.random() < inconsistent:
+            keep = rng.choice(ids)
+        out.update({i: Decision(flag="pick" if i == keep else "reject") for i in ids})
+    return out
+
+
+def album_evidence(n_bursts: int, wanted: float, seed: int = 1, album: str = "a"):
+    signals, scores, rows, offsets = burst_album(n_bursts, seed)
+    features = taste_evidence.album_features(signals, rows, scores)
+    decisions = decide(rows, offsets, wanted, random.Random(seed))
+    return taste_evidence.evidence(features, rows, decisions, album=album), features, rows, offsets
+
+
+def test_a_pick_over_its_siblings_makes_pairs_and_an_overridden_suggestion_weighs_most():
+    signals = {i: {"brightness": 0.4, "sharpness": 0.6} for i in range(6)}
+    rows = [GroupRow(0, "g0", 3, 1, "pick", [], "burst"), GroupRow(1, "g0", 3, 2, None, [], "burst"),
+            GroupRow(2, "g0", 3, 3, None, [], "burst"), GroupRow(3, "p3", 1, 1, None, [], "single"),
+            GroupRow(4, "p4", 1, 1, None, [], "single"), GroupRow(5, "p5", 1, 1, None, [], "single")]
+    features = taste_evidence.album_features(signals, rows, {i: 0.5 for i in range(6)})
+    decisions = {1: Decision(flag="pick"), 2: Decision(flag="reject"),  # the user overrode frame 0
+                 3: Decision(rating=3), 4: Decision(label="Red"), 5: Decision(flag="reject")}
+    ev = taste_evidence.evidence(features, rows, decisions)
+    pairs = [e for e in ev if e["kind"] == "pair"]
+    # frame 1 kept over frame 0 (undecided) and frame 2 (rejected), both against culler's suggestion
+    assert len(pairs) == 2 and all(e["w"] == taste_evidence.OVERRIDE for e in pairs)
+    assert {tuple(e["b"]) for e in pairs} == {tuple(features[0]), tuple(features[2])}
+    labels = {e["seq"]: e for e in ev if e["kind"] == "label"}
+    assert sorted(labels) == [1, 2, 3, 4, 5]  # frame 0 was not decided: no label
+    assert [labels[i]["y"] for i in (1, 2, 3, 4, 5)] == [1, 0, 1, 1, 0]
+    assert labels[2]["fit"] is False  # rejected because a sibling was kept: only its pair teaches
+    assert labels[5]["fit"] is True and labels[5]["sib"] == []
+    assert len(labels[1]["sib"]) == 2
+    assert taste_evidence.decisions_count(ev) == 5
+
+
+def test_a_pick_culler_suggested_weighs_one():
+    rows = [GroupRow(0, "g0", 2, 1, "pick", [], "burst"), GroupRow(1, "g0", 2, 2, None, [], "burst")]
+    features = taste_evidence.album_features({0: {"brightness": 0.4}, 1: {"brightness": 0.2}}, rows, {0: .6, 1: .4})
+    ev = taste_evidence.evidence(features, rows, {0: Decision(flag="pick")})
+    assert [e["w"] for e in ev if e["kind"] == "pair"] == [1.0]
+
+
+def test_the_fit_is_deterministic(tmp_path):
+    ev, *_ = album_evidence(30, wanted=-1.5)
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    taste.save(taste.fit(ev), a)
+    taste.save(taste.fit(list(reversed(ev))), b)
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_a_photographer_who_keeps_darker_frames_is_learned_and_said_in_words():
+    ev, *_ = album_evidence(40, wanted=-1.5)
+    p = taste.fit(ev)
+    assert p.decisions == 160
+    assert p.alpha > 0.3
+    assert p.agreement > p.generic_agreement + 0.2
+    assert "you keep darker, moodier frames than the default" in taste_words.sentences(p)
+    assert "160 of your decisions" in taste_words.headline(p)
+    # on a new album, the darkest frame of each burst is the one it expects kept
+    _, features, rows, offsets = album_evidence(10, wanted=-1.5, seed=9)
+    scores = p.scores(features, rows)
+    for g in {r.group for r in rows}:
+        ids = [r.photo_id for r in rows if r.group == g]
+        assert offsets[max(ids, key=scores.get)] == -1.5
+
+
+@pytest.mark.parametrize("wanted", [0.0, None])
+def test_never_worse_than_the_generic_ranking_on_held_back_decisions(wanted):
+    """A photographer who agrees with the default, or one who decides at random: the profile
+    never lowers the agreement it measured, and with nothing to learn it leaves the order alone."""
+    signals, scores, rows, offsets = burst_album(40, 3)
+    features = taste_evidence.album_features(signals, rows, scores)
+    rng = random.Random(5)
+    decisions = decide(rows, offsets, 0.0, rng, inconsistent=0.1 if wanted == 0.0 else 1.0)
+    p = taste.fit(taste_evidence.evidence(features, rows, decisions))
+    assert p.agreement is not None and p.agreement >= p.generic_agreement
+    if wanted is None and p.alpha == 0:
+        generic = {i: 1 / (1 + math.exp(-features[i][-1])) for i in features}
+        assert p.scores(features, rows) == pytest.approx(generic)
+
+
+def test_too_few_decisions_keep_the_generic_ranking():
+    ev, features, rows, _ = album_evidence(1, wanted=-1.5)
+    p = taste.fit(ev)
+    assert p.alpha == 0 and p.agreement is None
+    assert "the default ranking is used" in taste_words.headline(p)
+    assert taste_words.headline(taste.Profile()).startswith("Nothing learned yet")
+
+
+def test_profile_save_load_reset(tmp_path):
+    ev, features, rows, _ = album_evidence(20, wanted=-1.5)
+    p = taste.fit(ev)
+    path = tmp_path / "sub" / "taste.json"
+    taste.save(p, path)
+    back = taste.load(path)
+    assert back.scores(features, rows) == pytest.approx(p.scores(features, rows))
+    assert back.decisions == p.decisions and back.alpha == p.alpha
+    assert "pickle" not in path.read_text() and json.loads(path.read_text())["format"] == "culler taste profile"
+    assert taste.reset(path) and not path.exists() and not taste.reset(path)
+    with pytest.raises(taste.TasteError, match="no taste profile"):
+        taste.load(path)
+    path.write_text("{not json")
+    with pytest.raises(taste.TasteError, match="cannot read"):
+        taste.load(path)
+    path.write_text('{"format": "something else"}')
+    with pytest.raises(taste.TasteError, match="not a culler taste profile"):
+        taste.load(path)
+
+
+def test_learning_an_album_again_replaces_what_it_taught_and_keeps_the_others():
+    dark, *_ = album_evidence(10, wanted=-1.5, seed=1)
+    bright, *_ = album_evidence(10, wanted=0.75, seed=2)
+    p = taste.merged(None, {"a": dark, "b": bright})
+    assert p.albums == ["a", "b"] and p.decisions == 80
+    p2 = taste.merged(p, {"b": dark[:8]})
+    assert p2.albums == ["a", "b"] and p2.decisions == 40 + taste_evidence.decisions_count(dark[:8])
+    # album b now comes after album a in the order the decisions are read
+    seqs = {name: [e["seq"] for e in p2.evidence if e["album"] == name] for name in ("a", "b")}
+    assert max(seqs["a"]) < min(seqs["b"])
+
+
+def test_the_most_recent_decisions_are_the_ones_held_back(tmp_path):
+    """In a real session store the order of decisions is the order they were made, not the
+    photo order: deciding the last photo first makes it the oldest evidence."""
+    from culler.core.records import Photo
+    from culler.core.store import Store
+
+    album = tmp_path / "album"
+    album.mkdir()
+    with Store.open(album, tmp_path / "data") as store:
+        ids = [p.id for p in store.sync_photos([Photo(f"IMG_{i}.JPG", "jpeg", 1, 1) for i in range(3)])]
+        for pid in (ids[2], ids[0], ids[1]):
+            store.decide([pid], flag="pick")
+        order = taste_evidence.decision_order(store)
+    assert [order[i] for i in ids] == [1, 2, 0]
+    features = {i: [float(i)] + [0.0] * (len(taste_evidence.FEATURES) - 1) for i in ids}
+    rows = [GroupRow(i, f"p{i}", 1, 1, None, [], "single") for i in ids]
+    ev = taste_evidence.evidence(features, rows, {i: Decision(flag="pick") for i in ids}, order=order)
+    assert [e["a"][0] for e in sorted(ev, key=lambda e: e["seq"])] == [ids[2], ids[0], ids[1]]
+
+
+def test_a_taste_that_the_recent_decisions_contradict_is_not_used():
+    """Darker frames first, then (the most recent 60 %) the metered ones culler prefers too:
+    what was learned from the older decisions would order the recent ones worse, so the
+    generic ranking is kept."""
+    signals, scores, rows, offsets = burst_album(40, 7)
+    features = taste_evidence.album_features(signals, rows, scores)
+    rng = random.Random(2)
+    first = {r.photo_id for r in rows if int(r.group[1:]) < 16}
+    older = decide(rows, offsets, -1.5, rng)
+    recent = decide(rows, offsets, 0.0, rng)
+    decisions = {pid: older[pid] if pid in first else recent[pid] for pid in older}
+    p = taste.fit(taste_evidence.evidence(features, rows, decisions))
+    assert p.alpha == 0 and p.agreement == p.generic_agreement
+    generic = {i: 1 / (1 + math.exp(-features[i][-1])) for i in features}
+    assert p.scores(features, rows) == pytest.approx(generic)
