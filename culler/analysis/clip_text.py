@@ -39,9 +39,9 @@ class ClipTextEncoder:
         problem = missing_message(models_dir)
         if problem:
             raise ClipModelMissing(problem)
-        from culler.analysis import tv_compat
+        from culler.analysis.deep import prepare_offline_imports
 
-        tv_compat.ensure()  # before open_clip imports torchvision
+        prepare_offline_imports()  # before open_clip: torchvision usable, no Hugging Face lookups
         import open_clip
         import torch
 
