@@ -18,7 +18,7 @@ import sys
 
 from culler import __version__
 
-SUBCOMMANDS = ("analyze", "export", "plan", "models", "critique")
+SUBCOMMANDS = ("analyze", "export", "plan", "models", "critique", "search")
 ALIASES = {"analyse": "analyze"}  # the spelling the window uses
 
 

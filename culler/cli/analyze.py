@@ -76,7 +76,7 @@ def run(ctx, args) -> int:
         for path in pipeline.vanished:
             print(f"culler analyze: {path} vanished during the analysis; skipped", file=sys.stderr)
         if args.json_out:
-            report = album_report(store, album, pipeline.model_status)
+            report = album_report(store, album, pipeline.model_status, ctx)
             _write_json(report, args.json_out)
         else:
             print(f"culler analyze: the results are kept in the album's session ({store.path}): "
@@ -97,8 +97,10 @@ def _say_missing_models(status: dict[str, str], signals: str) -> None:
               "`culler models import DIR` adds them", file=sys.stderr)
 
 
-def album_report(store, album: Path, model_status: dict[str, str]) -> dict:
-    """The contract JSON (docs/ARCHITECTURE.md, Contracts) built from the album's store."""
+def album_report(store, album: Path, model_status: dict[str, str], ctx=None) -> dict:
+    """The contract JSON (docs/ARCHITECTURE.md, Contracts) built from the album's store; with `ctx`,
+    each photo's accepted and suggested keywords too (culler.cli.keyword_report)."""
+    from culler.cli.keyword_report import photo_keywords
     from culler.core.store_vlm import VlmAnswers
     from culler.core.score_text import reasons_with_contradiction
 
@@ -108,6 +110,7 @@ def album_report(store, album: Path, model_status: dict[str, str]) -> dict:
     groups = store.groups()
     decisions = store.decisions()
     critiques = VlmAnswers(store).photo_critiques()
+    accepted, suggested = photo_keywords(store, album, ctx, model_status.get("clip") == "ok") if ctx else ({}, {})
     photos = []
     for p in store.photos():
         error = p.error if p.status != "ok" else errors.get(p.id)
@@ -129,6 +132,8 @@ def album_report(store, album: Path, model_status: dict[str, str]) -> dict:
             "reasons": reasons_with_contradiction(g.reasons, score, g.suggestion, g.group_size) if g else [],
             "decision": decision.to_json() if decision else {"flag": "none", "rating": 0, "label": None},
             "vlm": critiques.get(p.id),
+            "keywords": accepted.get(p.id, []),
+            "suggested_keywords": suggested.get(p.id, []),
         })
     return {"album": str(album), "models": dict(model_status), "photos": photos}
 

@@ -87,24 +87,27 @@ def load_vocabulary(path: Path) -> Vocabulary:
     return Vocabulary(tuple(keywords), float(settings["threshold"]), int(settings["max"]), Path(path))
 
 
-def suggest(photo_ids: list[int], similarities: np.ndarray, vocabulary: Vocabulary,
-            faces: dict[int, float | None] | None = None) -> dict[int, list[str]]:
-    """Suggested keywords per photo id, best first.
+def suggest(photo_ids: list[int], similarities: np.ndarray | None, vocabulary: Vocabulary,
+            faces: dict[int, float | None] | None = None,
+            accepted: dict[int, list[str]] | None = None) -> dict[int, list[str]]:
+    """Suggested keywords per photo id: "people"/"group" from the face count first, then the
+    vocabulary's keywords at or above the threshold, best first; at most `max_per_photo`, none
+    of them already accepted.
 
     `similarities`: len(photo_ids) x len(vocabulary.keywords) cosines (EmbeddingIndex.similarities
     of the vocabulary's encoded prompts), or None when CLIP is not available (faces only)."""
-    out: dict[int, list[str]] = {pid: [] for pid in photo_ids}
-    if similarities is not None and len(photo_ids) and vocabulary.keywords:
+    sims = None
+    if similarities is not None and vocabulary.keywords:
         sims = np.asarray(similarities, dtype=np.float32).reshape(len(photo_ids), len(vocabulary.keywords))
-        for row, pid in enumerate(photo_ids):
+    out: dict[int, list[str]] = {}
+    for row, pid in enumerate(photo_ids):
+        count = (faces or {}).get(pid) or 0
+        found = ([PEOPLE] if count >= 1 else []) + ([GROUP] if count >= GROUP_FACES else [])
+        if sims is not None:
             order = np.lexsort((np.arange(sims.shape[1]), -sims[row]))
-            out[pid] = [vocabulary.keywords[j] for j in order[:vocabulary.max_per_photo]
-                        if sims[row, j] >= vocabulary.threshold]
-    for pid, count in (faces or {}).items():
-        if pid not in out or not count:
-            continue
-        from_faces = [PEOPLE] + ([GROUP] if count >= GROUP_FACES else [])
-        out[pid] = from_faces + [k for k in out[pid] if k not in from_faces]
+            found += [vocabulary.keywords[j] for j in order if sims[row, j] >= vocabulary.threshold]
+        taken = set((accepted or {}).get(pid, ()))
+        out[pid] = [k for k in dict.fromkeys(found) if k not in taken][:vocabulary.max_per_photo]
     return out
 
 

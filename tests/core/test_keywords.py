@@ -63,6 +63,13 @@ def test_faces_suggest_people_and_groups_without_clip():
     assert kw.suggest([1], None, vocab, faces={1: 3.0}) == {1: ["people", "group"]}
 
 
+def test_accepted_keywords_are_not_suggested_again_and_the_maximum_counts_faces_too():
+    vocab = kw.Vocabulary(("sea", "P|b", "c"), threshold=0.0, max_per_photo=2)
+    sims = np.array([[0.5, 0.4, 0.3], [0.5, 0.4, 0.3]])
+    got = kw.suggest([1, 2], sims, vocab, faces={2: 5.0}, accepted={1: ["sea"], 2: ["group"]})
+    assert got == {1: ["P|b", "c"], 2: ["people", "sea"]}
+
+
 def test_every_level_of_a_hierarchy_is_a_flat_keyword_too():
     assert kw.subjects(["Nature|beach", "sunset", "Nature|sea"]) == (
         ["Nature", "beach", "sunset", "sea"], ["Nature|beach", "Nature|sea"])
