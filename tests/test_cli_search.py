@@ -135,7 +135,7 @@ def test_analyze_json_lists_accepted_sidecar_and_suggested_keywords(tmp_path, an
     by_path = {p["path"]: p for p in json.loads(out.read_text())["photos"]}
     assert by_path[photos[0]]["keywords"] == ["Event|wedding"]
     assert by_path[photos[1]]["keywords"] == ["stock"]
-    for path, photo in by_path.items():
+    for photo in by_path.values():
         # threshold -1: two (people first, from faces), never one already accepted
         assert len(photo["suggested_keywords"]) == 2
         assert not set(photo["suggested_keywords"]) & set(photo["keywords"])

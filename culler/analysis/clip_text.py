@@ -28,8 +28,9 @@ def missing_message(models_dir: Path, what: str = "search") -> str | None:
         return None
     reason = "which is missing" if state == "missing" else f"which cannot be used ({state})"
     return (f"{what} needs CLIP's model file (open_clip ViT-B-32, ~600 MB), {reason}. Get it with "
-            f"`culler models download clip` (once), or on an offline machine `culler models import DIR` with a folder copied "
-            f"from one that downloaded it; culler looks in {models_dir} (CULLER_MODELS_DIR overrides)")
+            f"`culler models download clip` (once), or on an offline machine `culler models import DIR` "
+            f"with a folder copied from one that downloaded it; culler looks in {models_dir} "
+            "(CULLER_MODELS_DIR overrides)")
 
 
 class ClipTextEncoder:

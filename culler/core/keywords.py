@@ -74,7 +74,8 @@ def load_vocabulary(path: Path) -> Vocabulary:
             try:
                 settings[name.strip()] = float(value) if name.strip() == "threshold" else int(value)
             except ValueError:
-                raise VocabularyError(f"{path}:{number}: {name.strip()} needs a number, not {value.strip()!r}") from None
+                raise VocabularyError(
+                    f"{path}:{number}: {name.strip()} needs a number, not {value.strip()!r}") from None
             continue
         try:
             keyword = normalise(line)

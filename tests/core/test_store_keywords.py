@@ -108,8 +108,8 @@ def test_exiftool_reads_culler_keywords_and_another_apps_keywords_are_kept(tmp_p
     xmp.write_sidecar(sidecar, Decision("pick", 3, None), keywords=["Event|wedding", "people", "Clients|Smith wedding"])
     fresh = tmp_path / "IMG_0002.xmp"
     xmp.write_sidecar(fresh, Decision(), keywords=["Nature|beach"])
-    out = subprocess.run(["exiftool", "-j", "-XMP:Subject", "-HierarchicalSubject", "-Rating", str(sidecar), str(fresh)],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(["exiftool", "-j", "-XMP:Subject", "-HierarchicalSubject", "-Rating", str(sidecar),
+                          str(fresh)], capture_output=True, text=True, check=True)
     merged, new = json.loads(out.stdout)
     assert merged["Subject"] == ["Smith wedding", "Clients", "Event", "wedding", "people"]
     assert merged["HierarchicalSubject"] == ["Clients|Smith wedding", "Event|wedding"]
