@@ -61,7 +61,7 @@ def _write_xmp(op: Operation, journal: Journal, result: ExportResult) -> None:
 
     backup = op.target.read_bytes() if op.target.exists() else None
     try:
-        xmp.write_sidecar(op.target, op.decision, PicksAs.parse(op.picks_as))
+        xmp.write_sidecar(op.target, op.decision, PicksAs.parse(op.picks_as), keywords=list(op.keywords))
     except OSError as e:
         raise DestinationProblem(dest_message(op.target, e)) from None
     except Exception as e:  # an existing sidecar culler must not merge into: left as it is

@@ -129,3 +129,26 @@ def test_keywords_are_read_from_a_sidecar_with_subjects_only(tmp_path):
     assert xmp.read_keywords(sidecar) == ["stock", "harbour"]
     sidecar.write_text("<!DOCTYPE x [<!ENTITY a 'b'>]><x/>")
     assert xmp.read_keywords(sidecar) == []
+
+
+@pytest.mark.skipif(shutil.which("exiftool") is None, reason="exiftool (libimage-exiftool-perl) not installed")
+def test_culler_export_xmp_writes_accepted_keywords_next_to_the_foreign_ones(album, tmp_path):
+    from culler.__main__ import main
+    from culler.context import AppContext
+
+    (album / "IMG_0001.xmp").write_text(  # keyworded in another app before culler saw the album
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        '<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/">'
+        '<dc:subject><rdf:Bag><rdf:li>stock</rdf:li></rdf:Bag></dc:subject></rdf:Description></rdf:RDF></x:xmpmeta>')
+    store, ids = _open(album, AppContext.from_environment().data_dir)
+    KeywordStore(store).accept([ids["IMG_0001.JPG"]], ["Nature|beach"])
+    store.decide([ids["IMG_0001.JPG"], ids["IMG_0002.JPG"]], flag="pick")
+    store.close()
+    dest = tmp_path / "out"
+    assert main(["export", str(album), "--to", str(dest), "--xmp"]) == 0
+    out = subprocess.run(["exiftool", "-j", "-XMP:Subject", "-HierarchicalSubject", str(dest / "IMG_0001.xmp"),
+                          str(dest / "IMG_0002.xmp")], capture_output=True, text=True, check=True)
+    keyworded, plain = json.loads(out.stdout)
+    assert keyworded["Subject"] == ["stock", "Nature", "beach"]
+    assert keyworded["HierarchicalSubject"] == "Nature|beach"
+    assert "Subject" not in plain
