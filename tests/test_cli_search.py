@@ -140,3 +140,23 @@ def test_analyze_json_lists_accepted_sidecar_and_suggested_keywords(tmp_path, an
         assert len(photo["suggested_keywords"]) == 2
         assert not set(photo["suggested_keywords"]) & set(photo["keywords"])
         assert set(photo["suggested_keywords"]) <= {"Nature|beach", "sunset", "Event|wedding", "people", "group"}
+
+
+def test_a_broken_vocabulary_or_no_clip_leaves_suggestions_from_faces_only(tmp_path, capsys):
+    from culler.cli.keyword_report import photo_keywords
+    from culler.context import AppContext
+    from tests.core.test_store import make_album as small_album
+    from tests.core.test_store import scan
+
+    album = small_album(tmp_path / "album", 2)
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "keywords.txt").write_text("max = lots\n")
+    ctx = AppContext(tmp_path / "cache", tmp_path / "data", config, tmp_path / "no-models")
+    with Store.open(album, ctx.data_dir) as store:
+        ids = [p.id for p in store.sync_photos(scan(album))]
+        store.put_analysis(ids[0], (1, 1), {"faces": 4.0})
+        accepted, suggested = photo_keywords(store, album, ctx, clip_ok=False)
+    assert "keywords.txt:1" in capsys.readouterr().err
+    assert accepted == {ids[0]: [], ids[1]: []}
+    assert suggested == {ids[0]: ["people", "group"], ids[1]: []}

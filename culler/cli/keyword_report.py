@@ -42,7 +42,12 @@ def photo_keywords(store, album: Path, ctx, clip_ok: bool) -> tuple[dict[int, li
         from culler.core.search import EmbeddingIndex
 
         index = EmbeddingIndex(embeddings)
-        sims = index.similarities(ClipTextEncoder(ctx.models_dir).encode(list(vocabulary.prompts)))
-        suggested = kw.suggest(index.ids.tolist(), sims, vocabulary, faces, accepted)
+        try:
+            sims = index.similarities(ClipTextEncoder(ctx.models_dir).encode(list(vocabulary.prompts)))
+        except Exception as e:  # noqa: BLE001 - the analysis is done and saved; only suggestions are lost
+            print(f"culler: CLIP's text tower failed ({e}); keywords are suggested from faces only",
+                  file=sys.stderr)
+        else:
+            suggested = kw.suggest(index.ids.tolist(), sims, vocabulary, faces, accepted)
     rest = [p.id for p in photos if p.id not in suggested]  # no embedding: from faces only
     return accepted, {**suggested, **kw.suggest(rest, None, vocabulary, faces, accepted)}
