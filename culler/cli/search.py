@@ -4,7 +4,7 @@ The words are encoded by CLIP's text tower (culler.analysis.clip_text) and compa
 embeddings `culler analyze` stored for each photo (culler.core.search): best match first, every
 photo with an embedding once (the best N with --top). JSON: {"query": str, "results": [{"path",
 "similarity"}, ...]}, similarity being the cosine (-1..1). Without CLIP's model file it says how
-to get it and exits 1; photos not analysed with CLIP yet are named and left out.
+to get it and exits 1; photos not analysed with CLIP yet are counted and left out.
 """
 
 from __future__ import annotations
