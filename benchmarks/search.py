@@ -7,7 +7,7 @@ timing of a cosine ranking does not depend on what the vectors mean). Measured: 
 embeddings from the store, building the index (both once per album in the window), and ranking
 every photo for one encoded query (median of 50 queries). With --models DIR (random or real CLIP
 weights, e.g. from benchmarks/random_weights.py), also loading the text tower and encoding one
-query (median of 10).
+query (median of 10) and the bundled keyword vocabulary (what `culler analyze --json` adds).
 """
 
 from __future__ import annotations
@@ -76,6 +76,11 @@ def main(argv: list[str] | None = None) -> int:
         encoder, out["load_text_tower_s"] = timed(lambda: ClipTextEncoder(args.models))
         encode_times = [timed(lambda: encoder.encode(["dog on the beach"]))[1] for _ in range(10)]
         out["encode_query_ms_median"] = statistics.median(encode_times) * 1000
+        from culler.core.keywords import load_vocabulary
+
+        vocabulary = load_vocabulary(Path(__file__).resolve().parents[1] / "resources" / "keywords.txt")
+        _, out["encode_vocabulary_s"] = timed(lambda: encoder.encode(list(vocabulary.prompts)))
+        out["vocabulary_keywords"] = len(vocabulary.keywords)
     print(json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in out.items()}))
     return 0
 

@@ -5,7 +5,8 @@ The architecture is built without random initialisation, every weight is loaded 
 `clip` model's safetensors file, then the image tower is dropped (search needs text only; the
 images were embedded during the analysis). Texts are tokenised by open_clip's own tokenizer (its
 vocabulary ships inside the package: no network). Output: N x 512 float32, L2-normalised, so a dot
-product with a stored image embedding is their cosine.
+product with a stored image embedding is their cosine. `encode_cached` keeps the vectors of a
+fixed list of texts (the keyword vocabulary) in the cache folder for the same weight file.
 """
 
 from __future__ import annotations
@@ -74,3 +75,38 @@ class ClipTextEncoder:
                 tokens = self._tokenizer(list(texts[start:start + batch]))
                 out.append(F.normalize(self._model.encode_text(tokens).float(), dim=-1).numpy())
         return np.concatenate(out).astype(np.float32, copy=False)
+
+
+def encode_cached(models_dir: Path, texts: list[str], cache_dir: Path):
+    """`ClipTextEncoder(models_dir).encode(texts)`, kept in `cache_dir` for the same weight file
+    (path, size, mtime) and texts: the keyword vocabulary is encoded once, not on every
+    `culler analyze --json` (85 prompts: 3-11 s on 2 busy cores, plus ~5 s to load the tower)."""
+    import hashlib
+
+    import numpy as np
+
+    from culler.analysis import model_files
+
+    found = model_files.locate(MODEL, Path(models_dir))
+    if found is None:
+        raise ClipModelMissing(missing_message(models_dir) or "CLIP's model file is missing")
+    (weights,) = found.values()
+    st = weights.stat()
+    key = hashlib.sha256("\n".join([str(weights.resolve()), str(st.st_size), str(st.st_mtime_ns), *texts])
+                         .encode("utf-8")).hexdigest()[:32]
+    path = Path(cache_dir) / "clip-text" / f"{key}.npy"
+    try:
+        cached = np.load(path, allow_pickle=False)
+        if cached.shape == (len(texts), 512):
+            return cached
+    except (OSError, ValueError):
+        pass
+    vectors = ClipTextEncoder(models_dir).encode(list(texts))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".part.npy")
+        np.save(tmp, vectors, allow_pickle=False)
+        tmp.replace(path)
+    except OSError:
+        pass  # a cache that cannot be written only costs time
+    return vectors

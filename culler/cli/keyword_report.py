@@ -38,12 +38,12 @@ def photo_keywords(store, album: Path, ctx, clip_ok: bool) -> tuple[dict[int, li
     embeddings = store.embeddings("clip") if clip_ok and vocabulary.keywords else {}
     suggested: dict[int, list[str]] = {}
     if embeddings:
-        from culler.analysis.clip_text import ClipTextEncoder
+        from culler.analysis.clip_text import encode_cached
         from culler.core.search import EmbeddingIndex
 
         index = EmbeddingIndex(embeddings)
         try:
-            sims = index.similarities(ClipTextEncoder(ctx.models_dir).encode(list(vocabulary.prompts)))
+            sims = index.similarities(encode_cached(ctx.models_dir, list(vocabulary.prompts), ctx.cache_dir))
         except Exception as e:  # noqa: BLE001 - the analysis is done and saved; only suggestions are lost
             print(f"culler: CLIP's text tower failed ({e}); keywords are suggested from faces only",
                   file=sys.stderr)

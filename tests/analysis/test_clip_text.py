@@ -63,3 +63,19 @@ def test_without_the_model_file_the_message_says_how_to_get_it(tmp_path):
     assert "culler models download clip" in message and "culler models import DIR" in message
     with pytest.raises(ClipModelMissing, match="culler models download clip"):
         ClipTextEncoder(tmp_path / "empty")
+
+
+def test_encoded_vocabulary_is_cached_per_weight_file_and_texts(clip_dir, encoder, tmp_path, monkeypatch):
+    from culler.analysis import clip_text
+
+    texts = ["a photo of beach", "a photo of dog"]
+    first = clip_text.encode_cached(clip_dir, texts, tmp_path)
+    np.testing.assert_allclose(first, encoder.encode(texts), atol=1e-6)
+
+    def no_model(*args, **kwargs):
+        raise AssertionError("the text tower was loaded again")
+
+    monkeypatch.setattr(clip_text, "ClipTextEncoder", no_model)
+    np.testing.assert_array_equal(clip_text.encode_cached(clip_dir, texts, tmp_path), first)
+    with pytest.raises(AssertionError, match="loaded again"):  # other texts: encoded, not cached
+        clip_text.encode_cached(clip_dir, texts[:1], tmp_path)
