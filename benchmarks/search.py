@@ -49,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--photos", type=int, default=5000)
     parser.add_argument("--models", type=Path, default=None, help="a models folder with CLIP's weight file")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads for the text tower (culler search: 1)")
     args = parser.parse_args(argv)
     rng = np.random.default_rng(0)
     root = Path(tempfile.mkdtemp())
@@ -73,7 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.models:
         from culler.analysis.clip_text import ClipTextEncoder
 
-        encoder, out["load_text_tower_s"] = timed(lambda: ClipTextEncoder(args.models))
+        out["threads"] = args.threads
+        encoder, out["load_text_tower_s"] = timed(lambda: ClipTextEncoder(args.models, threads=args.threads))
         encode_times = [timed(lambda: encoder.encode(["dog on the beach"]))[1] for _ in range(10)]
         out["encode_query_ms_median"] = statistics.median(encode_times) * 1000
         from culler.core.keywords import load_vocabulary

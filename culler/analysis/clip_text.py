@@ -51,8 +51,7 @@ class ClipTextEncoder:
         from culler.analysis.deep import skip_random_initialisation
         from culler.analysis.deep_clip import ARCHITECTURE, build_clip_architecture
 
-        if threads:
-            torch.set_num_threads(threads)
+        self._threads = threads  # torch threads while encoding (restored after), None = torch's default
         (path,) = model_files.locate(MODEL, Path(models_dir)).values()
         with skip_random_initialisation():  # every weight is loaded strictly right after
             model = build_clip_architecture()
@@ -70,17 +69,23 @@ class ClipTextEncoder:
         if not texts:
             return np.zeros((0, 512), dtype=np.float32)
         out = []
-        with torch.inference_mode():
-            for start in range(0, len(texts), batch):
-                tokens = self._tokenizer(list(texts[start:start + batch]))
-                out.append(F.normalize(self._model.encode_text(tokens).float(), dim=-1).numpy())
+        saved = torch.get_num_threads()
+        if self._threads:
+            torch.set_num_threads(self._threads)
+        try:
+            with torch.inference_mode():
+                for start in range(0, len(texts), batch):
+                    tokens = self._tokenizer(list(texts[start:start + batch]))
+                    out.append(F.normalize(self._model.encode_text(tokens).float(), dim=-1).numpy())
+        finally:
+            torch.set_num_threads(saved)
         return np.concatenate(out).astype(np.float32, copy=False)
 
 
 def encode_cached(models_dir: Path, texts: list[str], cache_dir: Path):
     """`ClipTextEncoder(models_dir).encode(texts)`, kept in `cache_dir` for the same weight file
     (path, size, mtime) and texts: the keyword vocabulary is encoded once, not on every
-    `culler analyze --json` (85 prompts: 3-11 s on 2 busy cores, plus ~5 s to load the tower)."""
+    `culler analyze --json` (85 prompts: ~9 s on 2 busy cores, plus 5-8 s to load the tower)."""
     import hashlib
 
     import numpy as np
@@ -101,7 +106,7 @@ def encode_cached(models_dir: Path, texts: list[str], cache_dir: Path):
             return cached
     except (OSError, ValueError):
         pass
-    vectors = ClipTextEncoder(models_dir).encode(list(texts))
+    vectors = ClipTextEncoder(models_dir, threads=1).encode(list(texts))  # 1 thread: see culler/cli/search.py
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".part.npy")

@@ -58,7 +58,8 @@ def run(ctx, args) -> int:
         print(f"culler search: {unembedded} photo(s) have no CLIP embedding yet and are left out; "
               f"`culler analyze {album}` adds them", file=sys.stderr)
     try:
-        text = ClipTextEncoder(ctx.models_dir).encode([query])[0]
+        # One short text: on 2 busy cores one thread measured 4-6x faster than two (benchmarks/search.py)
+        text = ClipTextEncoder(ctx.models_dir, threads=1).encode([query])[0]
     except ClipModelMissing as e:
         return _fail(str(e))
     hits = index.rank(text, top=args.top)
