@@ -20,7 +20,7 @@ class ClipModelMissing(RuntimeError):
     """CLIP's weight file or its Python packages are not available; the message says how to get them."""
 
 
-def missing_message(models_dir: Path, what: str = "search") -> str | None:
+def missing_message(models_dir: Path) -> str | None:
     """Why the text tower cannot be built (files or packages missing), or None when it can."""
     from culler.analysis import model_files
 
@@ -28,10 +28,10 @@ def missing_message(models_dir: Path, what: str = "search") -> str | None:
     if state == "ok":
         return None
     reason = "which is missing" if state == "missing" else f"which cannot be used ({state})"
-    return (f"{what} needs CLIP's model file (open_clip ViT-B-32, ~600 MB), {reason}. Get it with "
-            f"`culler models download clip` (once), or on an offline machine `culler models import DIR` "
-            f"with a folder copied from one that downloaded it; culler looks in {models_dir} "
-            "(CULLER_MODELS_DIR overrides)")
+    return (f"search and keyword suggestions need CLIP's model file (open_clip ViT-B-32, ~600 MB), "
+            f"{reason}. Get it with `culler models download clip` (once), or on an offline machine "
+            f"`culler models import DIR` with a folder copied from one that downloaded it; culler looks "
+            f"in {models_dir} (CULLER_MODELS_DIR overrides)")
 
 
 class ClipTextEncoder:
