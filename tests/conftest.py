@@ -64,9 +64,11 @@ class _TorchvisionFirst:
 
     def find_spec(self, name, path=None, target=None):
         if name == "torchvision" and not self.done:
-            self.done = True
             from culler.analysis import tv_compat
 
+            if tv_compat._lock.locked():  # ensure() itself is looking torchvision up: let it
+                return None
+            self.done = True
             tv_compat.ensure()
         return None
 

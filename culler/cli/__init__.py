@@ -18,7 +18,7 @@ import sys
 
 from culler import __version__
 
-SUBCOMMANDS = ("analyze", "export", "plan", "models", "critique", "taste")
+SUBCOMMANDS = ("analyze", "export", "plan", "models", "critique", "taste", "search")
 ALIASES = {"analyse": "analyze"}  # the spelling the window uses
 
 

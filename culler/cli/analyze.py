@@ -83,7 +83,7 @@ def run(ctx, args) -> int:
         for path in pipeline.vanished:
             print(f"culler analyze: {path} vanished during the analysis; skipped", file=sys.stderr)
         if args.json_out:
-            report = album_report(store, album, pipeline.model_status, profile)
+            report = album_report(store, album, pipeline.model_status, profile, ctx)
             try:
                 write_output(args.json_out, json.dumps(report, indent=1, ensure_ascii=False) + "\n")
             except OSError as e:
@@ -120,9 +120,11 @@ def taste_profile(ctx, given: str | None):
     return taste.load(path)  # TasteError (a ValueError) says why it cannot be used
 
 
-def album_report(store, album: Path, model_status: dict[str, str], profile=None) -> dict:
+def album_report(store, album: Path, model_status: dict[str, str], profile=None, ctx=None) -> dict:
     """The contract JSON (docs/ARCHITECTURE.md, Contracts) built from the album's store; with a
-    taste profile, each photo's `taste` (0-1: how likely this photographer keeps it)."""
+    taste profile, each photo's `taste` (0-1: how likely this photographer keeps it); with `ctx`, its
+    accepted and suggested keywords too (culler.cli.keyword_report)."""
+    from culler.cli.keyword_report import photo_keywords
     from culler.core.score_text import reasons_with_contradiction
     from culler.core.store_vlm import VlmAnswers
 
@@ -137,6 +139,7 @@ def album_report(store, album: Path, model_status: dict[str, str], profile=None)
         from culler.core import taste_evidence
 
         tastes = profile.scores(*taste_evidence.from_store(store))
+    accepted, suggested = photo_keywords(store, album, ctx, model_status.get("clip") == "ok") if ctx else ({}, {})
     photos = []
     for p in store.photos():
         error = p.error if p.status != "ok" else errors.get(p.id)
@@ -159,6 +162,8 @@ def album_report(store, album: Path, model_status: dict[str, str], profile=None)
             "decision": decision.to_json() if decision else {"flag": "none", "rating": 0, "label": None},
             "vlm": critiques.get(p.id),
             "taste": None if error or p.id not in tastes else round(tastes[p.id], 4),
+            "keywords": accepted.get(p.id, []),
+            "suggested_keywords": suggested.get(p.id, []),
         })
     return {"album": str(album), "models": dict(model_status), "photos": photos}
 

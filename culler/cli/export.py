@@ -112,6 +112,17 @@ def run(ctx, args) -> int:
         store.close()
 
 
+def _with_keywords(plan: list, store) -> list:
+    """Sidecar operations carry their photo's accepted keywords (culler.core.store_keywords)."""
+    from dataclasses import replace
+
+    from culler.core.store_keywords import KeywordStore
+
+    accepted = KeywordStore(store).keywords()
+    return [replace(op, keywords=tuple(accepted[op.photo_id])) if op.kind == "xmp" and op.photo_id in accepted
+            else op for op in plan]
+
+
 def _export(ctx, args, album: Path, store, journals: Path) -> int:
     from culler.core import export
     from culler.pipeline_scan import refresh_photos
@@ -124,6 +135,7 @@ def _export(ctx, args, album: Path, store, journals: Path) -> int:
     refused: list[tuple[str, str]] = []
     try:
         plan = export.make_plan(album, photos, decisions, options, groups, refused=refused)
+        plan = _with_keywords(plan, store)
     except ValueError as e:
         _err(str(e))
         return 2

@@ -74,7 +74,7 @@ def _write_xmp(op: Operation, journal: Journal, result: ExportResult) -> None:
     journal.add({"kind": "xmp", "target": str(op.target),  # before writing: undo restores the backup
                  "backup": None if backup is None else base64.b64encode(backup).decode("ascii")}, sync=True)
     try:
-        xmp.write_sidecar(op.target, op.decision, PicksAs.parse(op.picks_as))
+        xmp.write_sidecar(op.target, op.decision, PicksAs.parse(op.picks_as), keywords=list(op.keywords))
     except OSError as e:
         raise DestinationProblem(dest_message(op.target, e)) from None
     except Exception as e:  # an existing sidecar culler must not merge into: left as it is

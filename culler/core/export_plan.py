@@ -89,6 +89,7 @@ class Operation:
     role: str = "primary"
     decision: Decision | None = None
     picks_as: str = str(DEFAULT_PICKS_AS)  # for 'xmp': how a pick is written (culler.core.picks_as)
+    keywords: tuple[str, ...] = ()  # for 'xmp': accepted keywords, merged into dc:subject (culler.core.xmp)
 
     def describe(self) -> str:
         if self.kind == "xmp":

@@ -1,5 +1,6 @@
 """Which photos the grid and loupe show: all, picks, rejects, unflagged, rated >= N, one colour label,
-and "best of each group" (the top-ranked frame and the suggested picks of each group).
+"best of each group" (the top-ranked frame and the suggested picks of each group), and people:
+"with people" (1 face or more) or "groups of 3+" (3 faces or more, the `faces` signal).
 
 Plain Python (no Qt) so the counts shown next to each filter are cheap and testable.
 """
@@ -11,6 +12,7 @@ from dataclasses import dataclass, replace
 from culler.core.records import LABELS, Decision
 
 FLAG_FILTERS = ("all", "picks", "rejects", "unflagged")
+PEOPLE_FILTERS = {"any": 0, "with": 1, "group": 3}  # -> the fewest faces a photo needs
 _FLAG_OF = {"picks": "pick", "rejects": "reject", "unflagged": "none"}
 _EMPTY = Decision()
 
@@ -21,12 +23,15 @@ class PhotoFilter:
     min_rating: int = 0  # 0 = any rating
     label: str | None = None  # one of LABELS, or None for any
     best_of_group: bool = False  # only the top-ranked frame and suggested picks of each group
+    people: str = "any"  # one of PEOPLE_FILTERS
 
     def __post_init__(self) -> None:
         if self.flag not in FLAG_FILTERS:
             raise ValueError(f"unknown filter {self.flag!r}")
         if self.label is not None and self.label not in LABELS:
             raise ValueError(f"unknown label {self.label!r}")
+        if self.people not in PEOPLE_FILTERS:
+            raise ValueError(f"unknown people filter {self.people!r}")
 
     def with_(self, **changes) -> PhotoFilter:
         return replace(self, **changes)
@@ -43,13 +48,18 @@ class PhotoFilter:
             return False
         return self.label is None or d.label == self.label
 
-    def apply(self, ids: list[int], decisions: dict[int, Decision], groups: dict | None = None) -> list[int]:
-        """The ids this filter shows; `groups` (photo id -> GroupRow) for "best of each group"."""
+    def apply(self, ids: list[int], decisions: dict[int, Decision], groups: dict | None = None,
+              faces: dict[int, float | None] | None = None) -> list[int]:
+        """The ids this filter shows; `groups` (photo id -> GroupRow) for "best of each group",
+        `faces` (photo id -> face count; not analysed yet = not shown) for the people filters."""
         if self.is_all:
             return list(ids)
         out = [i for i in ids if self.accepts(decisions.get(i))]
         if self.best_of_group and groups:
             out = [i for i in out if _is_best(groups.get(i))]
+        if self.people != "any":
+            need = PEOPLE_FILTERS[self.people]
+            out = [i for i in out if ((faces or {}).get(i) or 0) >= need]
         return out
 
     def describe(self) -> str:
@@ -60,6 +70,8 @@ class PhotoFilter:
             parts.append(f"{self.label.lower()} label")
         if self.best_of_group:
             parts.append("best of each group")
+        if self.people != "any":
+            parts.append("with people" if self.people == "with" else f"groups of {PEOPLE_FILTERS['group']}+")
         return ", ".join(parts) or "all photos"
 
 

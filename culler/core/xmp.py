@@ -10,6 +10,9 @@ Mapping (culler.core.picks_as says how a pick is made visible elsewhere; default
                              photomechanic:Tagged=True with "flag"               pick, those stars
     no flag, N stars         xmp:Rating=N, xmpDM:pick=0 (Tagged=False)            N stars
     label (Red...Purple)     xmp:Label=<name>; label None removes it             that label
+Accepted keywords (write_sidecar's `keywords`) are added to dc:subject, every level of a hierarchy,
+and lr:hierarchicalSubject ("Parent|Child"), both rdf:Bag, keeping the keywords already there;
+`read_keywords` reads them back from any app's sidecar.
 xmpDM:pick is Adobe's "pick or reject" field (Lightroom Classic 13.2+, Bridge, Premiere).
 photomechanic:Tagged is kept in step whenever the sidecar has it, even with "flag" off.
 Reading also accepts digiKam:PickLabel (1 rejected, 3 accepted) and darktable:colorlabels when
@@ -44,6 +47,8 @@ NS_DARKTABLE = "http://darktable.sf.net/"
 NS_DIGIKAM = "http://www.digikam.org/ns/1.0/"
 NS_PHOTOMECHANIC = "http://ns.camerabits.com/photomechanic/1.0/"
 NS_XMLNS = "http://www.w3.org/2000/xmlns/"
+NS_DC = "http://purl.org/dc/elements/1.1/"
+NS_LR = "http://ns.adobe.com/lightroom/1.0/"
 
 MAX_SIDECAR_BYTES = 32 * 1024 * 1024
 _DARKTABLE_LABELS = {"0": "Red", "1": "Yellow", "2": "Green", "3": "Blue", "4": "Purple"}
@@ -156,6 +161,31 @@ def read_sidecar_checked(path: Path, picks_as: PicksAs = DEFAULT_PICKS_AS) -> tu
     return _decision_from_tree(root, picks_as), None
 
 
+def read_keywords(path: Path) -> list[str]:
+    """Keywords a sidecar holds: lr:hierarchicalSubject paths ("Parent|Child"), then the
+    dc:subject keywords that are not a level of one of them. [] when none or unreadable."""
+    try:
+        data = _read_limited(Path(path))
+        root = _parse_tree(data) if data.strip() else None
+    except (OSError, SidecarError):
+        return []
+    if root is None:
+        return []
+    hierarchical = _bag(root, NS_LR, "hierarchicalSubject")
+    levels = {part for k in hierarchical for part in k.split("|")}
+    return hierarchical + [k for k in _bag(root, NS_DC, "subject") if k not in levels and k not in hierarchical]
+
+
+def _bag(root, ns: str, name: str) -> list[str]:
+    out: list[str] = []
+    for element in root.iter(f"{{{ns}}}{name}"):
+        for li in element.iter(f"{{{NS_RDF}}}li"):
+            text = (li.text or "").strip()
+            if text and text not in out:
+                out.append(text)
+    return out
+
+
 def packet_rating(packet: bytes) -> int | None:
     """xmp:Rating (-1 to 5) of an XMP packet embedded in a photo (a camera's rating), or None.
     Unsafe or broken XML reads as None. Never raises."""
@@ -258,9 +288,12 @@ def _darktable_label(descriptions) -> str | None:
 
 # ---- writing -----------------------------------------------------------------------------------
 
-def write_sidecar(path: Path, decision: Decision, picks_as: PicksAs = DEFAULT_PICKS_AS) -> None:
+def write_sidecar(path: Path, decision: Decision, picks_as: PicksAs = DEFAULT_PICKS_AS,
+                  keywords: list[str] | None = None) -> None:
     """Record the decision in the sidecar at `path`, merged into what is there; atomic. A pick is
-    written the way `picks_as` says (culler.core.picks_as).
+    written the way `picks_as` says (culler.core.picks_as). `keywords` ("leaf" or "Parent|Child")
+    are added to dc:subject (every level) and lr:hierarchicalSubject (paths with a '|'); keywords
+    already in the sidecar are kept.
 
     Raises SidecarError (the existing file left untouched) when it is unsafe or not XMP, and
     OSError when the folder is not writable.
@@ -279,6 +312,12 @@ def write_sidecar(path: Path, decision: Decision, picks_as: PicksAs = DEFAULT_PI
     _set_property(doc, desc, NS_XMPDM, "xmpDM", "pick", pick)
     tagged = "True" if decision.flag == "pick" else "False"
     _set_property(doc, desc, NS_PHOTOMECHANIC, "photomechanic", "Tagged", tagged, add=picks_as.flag)
+    if keywords:
+        from culler.core.keywords import subjects
+
+        flat, hierarchical = subjects(keywords)
+        _add_to_bag(doc, desc, NS_DC, "dc", "subject", flat)
+        _add_to_bag(doc, desc, NS_LR, "lr", "hierarchicalSubject", hierarchical)
     _atomic_write(path, _serialise(doc, had_declaration=existing.lstrip(b"\xef\xbb\xbf \r\n\t").startswith(b"<?xml")))
 
 
@@ -357,6 +396,32 @@ def _set_property(doc, desc, ns: str, preferred_prefix: str, local: str, value: 
             prefix += "_"
         desc.setAttributeNS(NS_XMLNS, f"xmlns:{prefix}", ns)
     desc.setAttributeNS(ns, f"{prefix}:{local}", value)
+
+
+def _add_to_bag(doc, desc, ns: str, preferred_prefix: str, local: str, values: list[str]) -> None:
+    """Append the values missing from the bag property `local` (created as an rdf:Bag in `desc`
+    when no rdf:Description has it yet)."""
+    if not values:
+        return
+    prop = next((e for other in desc.parentNode.getElementsByTagNameNS(NS_RDF, "Description")
+                 for e in other.getElementsByTagNameNS(ns, local) if e.parentNode is other), None)
+    if prop is None:
+        prefix = _prefix_for(desc, ns)
+        if prefix is None:
+            prefix = preferred_prefix
+            while _namespace_of_prefix(desc, prefix) not in (None, ns):
+                prefix += "_"
+            desc.setAttributeNS(NS_XMLNS, f"xmlns:{prefix}", ns)
+        prop = doc.createElementNS(ns, f"{prefix}:{local}")
+        desc.appendChild(prop)
+    containers = [e for e in prop.childNodes if e.nodeType == e.ELEMENT_NODE and e.namespaceURI == NS_RDF]
+    container = containers[0] if containers else _append(doc, prop, NS_RDF, "rdf", "Bag")
+    present = {(li.firstChild.data if li.firstChild else "").strip()
+               for li in container.getElementsByTagNameNS(NS_RDF, "li")}
+    for value in values:
+        if value not in present:
+            li = _append(doc, container, NS_RDF, "rdf", "li")
+            li.appendChild(doc.createTextNode(value))
 
 
 def _prefix_for(element, ns: str) -> str | None:
