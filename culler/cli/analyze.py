@@ -11,7 +11,6 @@ missing. Interrupted (Ctrl+C), it keeps what it analysed; the next run resumes.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import sys
@@ -37,7 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(ctx, args) -> int:
-    from culler.cli.output import write_output
+    from culler.cli.output import write_json_output
     from culler.core.store import Store, StoreError
     from culler.pipeline import Pipeline
 
@@ -84,10 +83,7 @@ def run(ctx, args) -> int:
             print(f"culler analyze: {path} vanished during the analysis; skipped", file=sys.stderr)
         if args.json_out:
             report = album_report(store, album, pipeline.model_status, profile, ctx)
-            try:
-                write_output(args.json_out, json.dumps(report, indent=1, ensure_ascii=False) + "\n")
-            except OSError as e:
-                print(f"culler analyze: could not write {args.json_out}: {e.strerror or e}", file=sys.stderr)
+            if write_json_output("analyze", args.json_out, report):
                 return 1
         else:
             print(f"culler analyze: the results are kept in the album's session ({store.path}): "

@@ -13,7 +13,6 @@ settings, 3 when consent is missing.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -110,12 +109,9 @@ def _with_store(ctx, args, album: Path, config, client) -> int:
         doc = _document(store, album, config, photo_ids, groups)
         _print(doc)
         if args.json_out:
-            from culler.cli.output import write_output
+            from culler.cli.output import write_json_output
 
-            try:
-                write_output(args.json_out, json.dumps(doc, indent=1, ensure_ascii=False) + "\n")
-            except OSError as e:
-                print(f"culler critique: could not write {args.json_out}: {e.strerror or e}", file=sys.stderr)
+            if write_json_output("critique", args.json_out, doc):
                 return 1
         return code
     finally:

@@ -42,3 +42,15 @@ def write_output(out: str, text: str) -> None:
     finally:
         if os.path.lexists(tmp):
             os.unlink(tmp)
+
+
+def write_json_output(command: str, out: str, value) -> int:
+    """`value` as indented JSON to `out` (as `write_output`); 0, or 1 after saying why it failed."""
+    import json
+
+    try:
+        write_output(out, json.dumps(value, indent=1, ensure_ascii=False) + "\n")
+    except OSError as e:
+        print(f"culler {command}: could not write {out}: {e.strerror or e}", file=sys.stderr)
+        return 1
+    return 0

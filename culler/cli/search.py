@@ -26,7 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(ctx, args) -> int:
     from culler.analysis.clip_text import ClipModelMissing, ClipTextEncoder, missing_message
-    from culler.cli.analyze import _write_json
+    from culler.cli.output import write_json_output
     from culler.core.search import EmbeddingIndex
     from culler.core.store import Store, StoreError
 
@@ -65,7 +65,7 @@ def run(ctx, args) -> int:
     hits = index.rank(text, top=args.top)
     results = [{"path": photos[h.photo_id], "similarity": round(h.similarity, 6)} for h in hits]
     if args.json_out:
-        _write_json({"query": query, "results": results}, args.json_out)
+        return write_json_output("search", args.json_out, {"query": query, "results": results})
     else:
         for r in results:
             print(f"{r['similarity']:+.4f}  {r['path']}")
