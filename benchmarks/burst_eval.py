@@ -114,7 +114,8 @@ def evaluate(shots: list[dict], use_deep: bool, model=None) -> dict:
         ids_of = [ids for ids in truth.values() if shots[ids[0]]["what"] == kind]
         sets[kind] = {"sets": len(ids_of),
                       "kept_whole": int(sum(len({label[i] for i in ids}) == 1 for ids in ids_of)),
-                      "frames_suggested_reject": int(sum(rows[i].suggestion == "reject" for ids in ids_of for i in ids))}
+                      "frames_suggested_reject": int(sum(rows[i].suggestion == "reject"
+                                                         for ids in ids_of for i in ids))}
     reframes = [pid for pid, s in enumerate(shots) if s["what"] == "reframe"]
     return {
         "photos": len(shots), "bursts": len(bursts),
@@ -123,7 +124,8 @@ def evaluate(shots: list[dict], use_deep: bool, model=None) -> dict:
         "clean_first_true_groups": round(float(np.mean([true_rows[c].group_rank == 1 for c in clean])), 4),
         "clean_suggested_reject": int(sum(rows[c].suggestion == "reject" for c in clean)),
         "reject_suggestions": len(rejects),
-        "reject_precision": round(float(np.mean([shots[p]["what"] in FAULTY for p in rejects])), 4) if rejects else None,
+        "reject_precision": (round(float(np.mean([shots[p]["what"] in FAULTY for p in rejects])), 4)
+                             if rejects else None),
         "faulty_frames_suggested_reject": f"{sum(rows[i].suggestion == 'reject' for i in faulty)}/{len(faulty)}",
         "beats_clean": {k: f"{v[0]}/{v[1]}" for k, v in beats.items()},
         "score_auc_fused": round(auc([fused[c] for c in clean], [fused[i] for i in faulty]), 4),

@@ -94,9 +94,9 @@ def write_dng(path: Path, preview_rgb: np.ndarray, captured_at: datetime | None 
         out = b""
         for v in values:
             v = refs[v] if isinstance(v, str) else v
-            out += {_BYTE: lambda: struct.pack("<B", v), _SHORT: lambda: struct.pack("<H", v),
-                    _LONG: lambda: struct.pack("<I", v), _RATIONAL: lambda: struct.pack("<II", *v),
-                    _SRATIONAL: lambda: struct.pack("<ii", *v)}[typ]()
+            out += {_BYTE: lambda v=v: struct.pack("<B", v), _SHORT: lambda v=v: struct.pack("<H", v),
+                    _LONG: lambda v=v: struct.pack("<I", v), _RATIONAL: lambda v=v: struct.pack("<II", *v),
+                    _SRATIONAL: lambda v=v: struct.pack("<ii", *v)}[typ]()
         return out
 
     def build(entries) -> bytes:

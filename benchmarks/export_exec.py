@@ -44,7 +44,8 @@ run("copy_same_disk", "copy", root / "out_copy")
 run("move_same_disk", "move", root / "out_move")
 tmpfs = root / "tmpfs"
 tmpfs.mkdir()
-if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512m", "tmpfs", str(tmpfs)], capture_output=True).returncode == 0:
+mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512m", "tmpfs", str(tmpfs)], capture_output=True)
+if mounted.returncode == 0:
     try:
         run("move_to_tmpfs", "move", tmpfs / "out")
     finally:

@@ -14,7 +14,9 @@ from culler.core.export_plan import ExportOptions, make_plan
 from culler.core.records import Decision, Photo, PhotoMeta
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 7000
-root = Path(tempfile.mkdtemp()); album = root / "album"; dest = root / "out"
+root = Path(tempfile.mkdtemp())
+album = root / "album"
+dest = root / "out"
 t0 = datetime(2024, 1, 1)
 photos = []
 for i in range(N):

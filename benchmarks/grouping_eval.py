@@ -95,7 +95,7 @@ def build_album(root: Path, n_bursts: int, n_singles: int, n_pairs: int, seed: i
             w0, h0 = rng.uniform(0.25, 0.4), rng.uniform(0.45, 0.7)
             x0, y0 = rng.uniform(0.1, 0.9 - w0), rng.uniform(0.1, 0.95 - h0)
             box = (x0, y0, x0 + w0, y0 + h0)
-            for j, other in enumerate((3, 7)):
+            for other in (3, 7):
                 subject = bases[REAL_PHOTOS[(k + other) % len(REAL_PHOTOS)]]
                 shots.append({"group": truth_group, "what": "same-spot", "img": _same_spot(bg, subject, box),
                               "at": t, "base": name, "event": k})

@@ -19,6 +19,7 @@ import os
 import statistics
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,11 +75,11 @@ def main(argv=None) -> int:
         grey = grey8.astype(np.float32)
         sigma = technical.noise_sigma(grey, grey8)
         found = faces.detect(grey8)
-        for stage, fn in (("total", lambda: technical.measure(img)),
-                          ("exposure", lambda: technical.exposure_signals(img, grey8)),
-                          ("noise", lambda: technical.noise_sigma(grey, grey8)),
-                          ("edges", lambda: technical.edge_signals(grey, sigma, found)),
-                          ("faces", lambda: faces.detect(grey8))):
+        for stage, fn in (("total", partial(technical.measure, img)),
+                          ("exposure", partial(technical.exposure_signals, img, grey8)),
+                          ("noise", partial(technical.noise_sigma, grey, grey8)),
+                          ("edges", partial(technical.edge_signals, grey, sigma, found)),
+                          ("faces", partial(faces.detect, grey8))):
             stages[stage].append(_timed(fn, args.repeats))
 
     # The pipeline measures photos on a pool of worker threads: time that too (one photo per

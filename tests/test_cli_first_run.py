@@ -37,8 +37,8 @@ def culler(*args, display: bool = True, timeout: float = 180, cwd: Path = ROOT):
     if not display:
         for var in NO_DISPLAY_VARS:
             env.pop(var, None)
-    return subprocess.run([sys.executable, "-m", "culler", *map(str, args)], capture_output=True, text=True, check=False,
-                          env=env, cwd=cwd, timeout=timeout)
+    return subprocess.run([sys.executable, "-m", "culler", *map(str, args)], capture_output=True, text=True,
+                          check=False, env=env, cwd=cwd, timeout=timeout)
 
 
 # ---- commands and typos --------------------------------------------------------------------------
@@ -153,7 +153,8 @@ def test_the_demo_album_is_a_fresh_copy_for_each_run(tmp_path):
     second = _demo_working_copy(ctx)
 
     assert second != first and not (second / ".culler").exists()
-    assert sorted(p.name for p in second.glob("*.jpg")) == sorted(p.name for p in (ROOT / "resources" / "demo").glob("*.jpg"))
+    demo = ROOT / "resources" / "demo"
+    assert sorted(p.name for p in second.glob("*.jpg")) == sorted(p.name for p in demo.glob("*.jpg"))
     assert first.exists()  # this process still runs: its copy may be open in a window
 
 

@@ -75,7 +75,10 @@ def load_config(config_dir: Path, environ: dict | None = None) -> VlmConfig:
                              f"known: {', '.join(known)}")
     for name, value in values.items():
         numeric = isinstance(known[name].default, (int, float)) or name in ("price_per_photo", "seconds_per_photo")
-        wrong = (not isinstance(value, (int, float)) or isinstance(value, bool)) if numeric else not isinstance(value, str)
+        if numeric:
+            wrong = not isinstance(value, (int, float)) or isinstance(value, bool)
+        else:
+            wrong = not isinstance(value, str)
         if wrong and not (value is None and known[name].default is None):
             raise VlmConfigError(f"{path}: {name} must be {'a number' if numeric else 'text'}, not {value!r}")
     for var, name in (("CULLER_VLM_URL", "url"), ("CULLER_VLM_MODEL", "model"), ("CULLER_VLM_KEY", "key")):

@@ -32,7 +32,8 @@ def _window_parser() -> argparse.ArgumentParser:
     p.add_argument("--demo", action="store_true", help="open the bundled demo album")
     p.add_argument("--recursive", "-r", action="store_true", help="include subfolders")
     p.add_argument("--screenshot", metavar="OUT.png",
-                   help="open the window, wait until the first analysis pass is idle (<=120 s), save a screenshot, exit")
+                   help="open the window, wait until the first analysis pass is idle (<=120 s), "
+                        "save a screenshot, exit")
     p.add_argument("--keymap", metavar="FILE", help="JSON file overriding default keys")
     p.add_argument("--signals", choices=("all", "technical"), default="all",
                    help="which signals to compute (technical = no model files needed)")

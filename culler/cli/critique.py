@@ -168,7 +168,8 @@ def _document(store, album: Path, config, photo_ids: list[int], groups: list[lis
                                                                critiques.get(pid))}
                    for pid in photo_ids],
         "groups": [{"frames": [paths[i] for i in ids],
-                    "model_order": [paths[i] for i in rankings[tuple(ids)]["order"]] if tuple(ids) in rankings else None,
+                    "model_order": ([paths[i] for i in rankings[tuple(ids)]["order"]]
+                                    if tuple(ids) in rankings else None),
                     "reasons": {paths[i]: r for i, r in rankings[tuple(ids)]["reasons"].items()}
                     if tuple(ids) in rankings else None} for ids in groups],
         "disagreements": [{"path": paths[d["photo_id"]], **{k: v for k, v in d.items() if k != "photo_id"}}

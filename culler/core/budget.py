@@ -269,7 +269,7 @@ def review_summary(rows, budget_seconds: float, scope: str = "all",
     bands.append({"band": "unscored", "lo": None, "hi": None})
     for b in bands:
         b.update(photos=0, seen=0, picks=0, rejects=0, rated=0, seconds_spent=0.0)
-    for photo_id, score, decision, spent in rows:
+    for _photo_id, score, decision, spent in rows:
         d = _as_decision(decision)
         b = bands[-1] if score is None else bands[_band_index(float(score))]
         spent = max(0.0, float(spent or 0.0))

@@ -258,10 +258,10 @@ def _raw_preview(path: Path, long_edge: int | None, slack: float):
         with rawpy.imread(str(path)) as raw:
             orientation = metadata.LIBRAW_FLIP_TO_ORIENTATION.get(int(raw.sizes.flip), 1)
             thumb = raw.extract_thumb()
-    except rawpy.LibRawNoThumbnailError:
-        raise DecodeError("this RAW file has no embedded preview to show (culler does not develop RAWs)", path)
-    except rawpy.LibRawUnsupportedThumbnailError:
-        raise DecodeError("this RAW file's embedded preview is in a format culler cannot show", path)
+    except rawpy.LibRawNoThumbnailError as e:
+        raise DecodeError("this RAW file has no embedded preview to show (culler does not develop RAWs)", path) from e
+    except rawpy.LibRawUnsupportedThumbnailError as e:
+        raise DecodeError("this RAW file's embedded preview is in a format culler cannot show", path) from e
     except rawpy.LibRawError as e:
         raise DecodeError(metadata.raw_error_reason(e, path), path) from e
     if thumb.format == rawpy.ThumbFormat.JPEG:

@@ -170,7 +170,8 @@ def reverse_records(records: list[dict], problems: list[str]) -> list[str]:
                 if r.get("backup") is None:
                     target.unlink(missing_ok=True)
                 else:
-                    tmp = target.with_name(f".{target.name[:40]}.{secrets.token_hex(4)}.culler-part")  # short: see export_files
+                    # short: see export_files
+                    tmp = target.with_name(f".{target.name[:40]}.{secrets.token_hex(4)}.culler-part")
                     tmp.write_bytes(base64.b64decode(r["backup"]))
                     os.replace(tmp, target)
                 restored.append(str(target))

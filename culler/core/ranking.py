@@ -16,7 +16,8 @@ Suggestions (advice only, never decisions):
 - exposure brackets and panoramas are sets meant to be merged: no suggestions at all.
 - single photos get no 'pick' (there is nothing to compare them with, so choosing is the user's
   call) and a 'reject' only for an evident accident: a frame that is almost entirely black or
-  white with no detail left (a product shot on white is not one). Their reasons still name what is wrong ("motion blur", "3 % highlights clipped").
+  white with no detail left (a product shot on white is not one). Their reasons still name what is
+  wrong ("motion blur", "3 % highlights clipped").
 
 `album_scores` turns the fused per-photo score into the album-wide score people see and the
 time-budget review orders by: a frame that has a clearly better sibling in its burst is worth

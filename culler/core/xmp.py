@@ -217,7 +217,8 @@ def _parse_tree(data: bytes):
     try:
         return fromstring(data, forbid_dtd=True)
     except defusedxml.DefusedXmlException as e:
-        raise SidecarError(f"the sidecar declares a DTD or entities (unsafe XML, {type(e).__name__}); it was not read") from e
+        raise SidecarError(f"the sidecar declares a DTD or entities (unsafe XML, {type(e).__name__}); "
+                           "it was not read") from e
     except ET.ParseError as e:
         raise SidecarError(f"the sidecar is not valid XML ({e})") from e
 

@@ -107,7 +107,8 @@ def test_clip_embedding_equals_open_clip_encode_image(analyzer, random_models_di
     import torch
 
     with skip_random_initialisation():
-        model = open_clip.create_model("ViT-B-32", pretrained=str(random_models_dir / "clip" / "open_clip_model.safetensors"))
+        weights = random_models_dir / "clip" / "open_clip_model.safetensors"
+        model = open_clip.create_model("ViT-B-32", pretrained=str(weights))
     mean = torch.tensor(open_clip.OPENAI_DATASET_MEAN).view(1, 3, 1, 1)
     std = torch.tensor(open_clip.OPENAI_DATASET_STD).view(1, 3, 1, 1)
     x = torch.rand(2, 3, 224, 224, generator=torch.Generator().manual_seed(2))

@@ -18,6 +18,7 @@ from culler.analysis import model_files
 from culler.analysis.download import DownloadError
 
 PAYLOAD = os.urandom(3 * 1024 * 1024 + 123)
+PAYLOAD_SIZE = len(PAYLOAD)
 SHA = hashlib.sha256(PAYLOAD).hexdigest()
 
 
@@ -71,7 +72,7 @@ def server():
     srv.server_close()
 
 
-def _serve_model_from(monkeypatch, url, size=len(PAYLOAD), sha256=SHA, name="nima"):
+def _serve_model_from(monkeypatch, url, size=PAYLOAD_SIZE, sha256=SHA, name="nima"):
     """Point the model `name` at the test server (the real spec otherwise)."""
     spec = model_files.MODELS[name]
     file = dataclasses.replace(spec.files[0], url=url, size=size, sha256=sha256, library_paths=())

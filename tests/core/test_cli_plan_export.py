@@ -51,7 +51,7 @@ def stored_album(root: Path, ctx, scores=None):
 
     store = Store.open(root, ctx.data_dir)
     photos, _ = refresh_photos(root, store)
-    for i, p in enumerate(photos):
+    for p in photos:
         store.put_analysis(p.id, (p.size, p.mtime_ns), {"sharpness": 0.5})
     values = scores or [0.9, 0.2, 0.55, 0.7, None, 0.4]
     store.put_scores({p.id: (values[i % len(values)], 0.8) for i, p in enumerate(photos)})

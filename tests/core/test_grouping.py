@@ -24,7 +24,7 @@ def _album(names: list[str], timed: bool = True, gap_s: float = 30.0, n_bad: int
     items, truth = [], []
     for k, name in enumerate(names):
         ids = []
-        for kind, img, t in burst(real_photo(name), T0 + timedelta(seconds=gap_s * k), n_bad=n_bad, seed=k):
+        for _kind, img, t in burst(real_photo(name), T0 + timedelta(seconds=gap_s * k), n_bad=n_bad, seed=k):
             pid = len(items)
             items.append(GroupInput(pid, t if timed else None, None, tiny_image(img), 0.0, order=pid))
             ids.append(pid)

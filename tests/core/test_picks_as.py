@@ -29,7 +29,8 @@ def exiftool_reads(*paths: Path) -> list[dict]:
 
 def exiftool_writes(path: Path, *assignments: str) -> None:
     """A sidecar as another app leaves it, written by a real XMP writer."""
-    made = subprocess.run([EXIFTOOL, "-o", str(path), *assignments], capture_output=True, text=True, timeout=60, check=False)
+    made = subprocess.run([EXIFTOOL, "-o", str(path), *assignments], capture_output=True, text=True, timeout=60,
+                          check=False)
     assert path.exists(), made.stderr
 
 

@@ -118,7 +118,7 @@ def test_ratings_flags_and_labels_are_read_in_both_xml_forms(tmp_path, body, att
 
 def test_billion_laughs_is_refused_without_expanding(tmp_path):
     path = tmp_path / "IMG.xmp"
-    laughs = "".join(f'<!ENTITY l{i} "{"&l%d;" % (i - 1) * 10}">' for i in range(1, 10))
+    laughs = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
     path.write_text(f'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY l0 "ha">{laughs}]>'
                     + packet("", 'xmp:Rating="5" xmp:Label="&l9;"'))
 

@@ -137,7 +137,7 @@ def test_an_undo_killed_anywhere_finishes_when_run_again(tmp_path):
             if not pid:  # the child undoes and is killed at the kill_at-th file-system call
                 calls = [0]
 
-                def count(event, _args):
+                def count(event, _args, calls=calls, kill_at=kill_at):
                     if event in WATCHED:
                         calls[0] += 1
                         if calls[0] == kill_at:

@@ -5,6 +5,7 @@ try to run code when loaded, and export names crafted to write outside the chose
 from __future__ import annotations
 
 import os
+import pickle
 import sys
 import time
 from pathlib import Path
@@ -72,7 +73,7 @@ def test_sidecars_with_entity_expansion_or_external_entities_are_refused_with_a_
     from culler.core.records import Decision
 
     before = (tmp_path / "laughs.xmp").read_bytes()
-    with pytest.raises(Exception):
+    with pytest.raises(xmp.SidecarError):
         xmp.write_sidecar(tmp_path / "laughs.xmp", Decision("pick", 3))
     assert (tmp_path / "laughs.xmp").read_bytes() == before  # never overwritten
 
@@ -141,11 +142,11 @@ def test_model_files_that_carry_code_are_refused_and_the_code_never_runs(tmp_pat
     from culler.analysis.deep_clipiqa import load_rn50_state_dict
 
     files = {n: model_files.locate(n, models) for n in model_files.MODELS}
-    with pytest.raises(Exception):
+    with pytest.raises(ValueError):
         load_rn50_state_dict(next(iter(files["clipiqa"].values())))
     import torch
 
-    with pytest.raises(Exception):
+    with pytest.raises(pickle.UnpicklingError):
         torch.load(next(iter(files["nima"].values())), map_location="cpu", weights_only=True)
     assert not marker.exists()
 

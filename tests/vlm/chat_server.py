@@ -66,8 +66,8 @@ class ChatServer:
             def do_POST(self):
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 body = json.loads(raw)
-                server.requests.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body,
-                                        "bytes": len(raw)})
+                server.requests.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()},
+                                        "body": body, "bytes": len(raw)})
                 status, headers, payload = server.respond(body, len(server.requests))
                 data = json.dumps(payload).encode()
                 try:
@@ -90,7 +90,9 @@ class ChatServer:
         return f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
 
     def respond(self, body: dict, n: int) -> tuple[int, dict, dict]:
-        error = lambda status, msg: (status, {}, {"error": {"message": msg, "type": "error", "code": status}})
+        def error(status: int, msg: str) -> tuple[int, dict, dict]:
+            return status, {}, {"error": {"message": msg, "type": "error", "code": status}}
+
         if self.mode == "unauthorized":
             return error(401, "invalid api key")
         if self.mode == "no_schema" and "response_format" in body:
