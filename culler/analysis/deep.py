@@ -31,6 +31,7 @@ serve (`culler analyze`) may pass threads=os.cpu_count().
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import logging
 import os
 import threading
@@ -51,18 +52,61 @@ def default_threads() -> int:
     return max(1, (os.cpu_count() or 1) - 1)
 
 
-def choose_device(preferred: str | None = None):
-    """CUDA, else Apple MPS, else CPU (or `preferred` when given)."""
+DEVICE_ENV = "CULLER_DEVICE"
+BACKEND_ENV = "CULLER_DEEP_BACKEND"
+
+
+def _accelerator_possible() -> bool:
+    """Whether CUDA or MPS could be there, without importing torch (~2 s): a CUDA build of torch
+    (read from its version.py) and an NVIDIA driver, or an Apple Silicon Mac."""
+    import platform
+    import sys
+
+    if sys.platform == "darwin" and platform.machine() == "arm64":
+        return True
+    spec = importlib.util.find_spec("torch")
+    if spec is None or not spec.origin:
+        return False
+    try:
+        version = (Path(spec.origin).parent / "version.py").read_text()
+    except OSError:
+        return True  # cannot tell: let torch answer
+    cuda_build = "cuda: Optional[str] = None" not in version and "cuda = None" not in version
+    return cuda_build and Path("/proc/driver/nvidia").exists()
+
+
+def choose_device(preferred: str | None = None, environ: Mapping[str, str] | None = None) -> str:
+    """'cuda', else 'mps', else 'cpu'; `preferred` or CULLER_DEVICE (e.g. 'cpu') decides when given.
+    Imports torch only when an accelerator could be present."""
+    env = os.environ if environ is None else environ
+    preferred = preferred or env.get(DEVICE_ENV, "").strip().lower() or None
+    if preferred:
+        return preferred
+    if not _accelerator_possible():
+        return "cpu"
     import torch
 
-    if preferred:
-        return torch.device(preferred)
     if torch.cuda.is_available():
-        return torch.device("cuda")
+        return "cuda"
     mps = getattr(torch.backends, "mps", None)
     if mps is not None and mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
+        return "mps"
+    return "cpu"
+
+
+def traceable(fn, *modules):
+    """A torch module whose forward is `fn` (which uses `modules`): what OpenVINO's converter traces."""
+    import torch
+
+    class _Forward(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.parts = torch.nn.ModuleList(modules)
+
+        def forward(self, x):
+            return fn(x)
+
+    return _Forward().eval()
 
 
 def prepare_offline_imports() -> None:
@@ -112,12 +156,8 @@ def as_rgb_uint8(image: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(a)
 
 
-def square_crop(image, size: int, resample: str) -> np.ndarray:
-    """Short side resized to `size`, centre crop to size x size; returns 3 x size x size float32 in 0-1.
-
-    `image` is a PIL image. The rounding of the resized size and the crop offsets follow torchvision's
-    `resize(int)` and `center_crop`, which pyiqa and open_clip use.
-    """
+def _resize_short_side(image, size: int, resample: str):
+    """Short side to `size`, the long side as torchvision's `resize(int)` rounds it (pyiqa, open_clip)."""
     from PIL import Image
 
     w, h = image.size
@@ -125,11 +165,60 @@ def square_crop(image, size: int, resample: str) -> np.ndarray:
     long_new = int(size * long / short)
     new_w, new_h = (size, long_new) if w <= h else (long_new, size)
     filt = Image.Resampling.BICUBIC if resample == "bicubic" else Image.Resampling.BILINEAR
-    resized = image.resize((new_w, new_h), filt, reducing_gap=3.0) if (new_w, new_h) != (w, h) else image
+    return image.resize((new_w, new_h), filt, reducing_gap=3.0) if (new_w, new_h) != (w, h) else image
+
+
+def _to_chw(image) -> np.ndarray:
+    return np.asarray(image, dtype=np.float32).transpose(2, 0, 1) / 255.0
+
+
+def square_crop(image, size: int, resample: str) -> np.ndarray:
+    """Short side resized to `size`, centre crop to size x size; returns 3 x size x size float32 in 0-1.
+
+    `image` is a PIL image. The crop offsets follow torchvision's `center_crop`.
+    """
+    resized = _resize_short_side(image, size, resample)
+    new_w, new_h = resized.size
     left = int(round((new_w - size) / 2.0))
     top = int(round((new_h - size) / 2.0))
-    cropped = resized.crop((left, top, left + size, top + size))
-    return np.asarray(cropped, dtype=np.float32).transpose(2, 0, 1) / 255.0
+    return _to_chw(resized.crop((left, top, left + size, top + size)))
+
+
+def whole_frame(image, size: int, resample: str) -> np.ndarray:
+    """Short side resized to `size`, nothing cropped: 3 x H x W float32 in 0-1."""
+    return _to_chw(_resize_short_side(image, size, resample))
+
+
+def prepare(image, model) -> np.ndarray:
+    """The input `model` (a scorer or a loaded model) takes for a PIL image."""
+    shape = whole_frame if getattr(model, "whole_frame", False) else square_crop
+    return shape(image, model.input_size, model.resample)
+
+
+def _input_key(model) -> tuple:
+    return model.input_size, model.resample, getattr(model, "whole_frame", False)
+
+
+class TorchModel:
+    """A PyTorch scorer behind the same call as an OpenVinoModel: numpy batch in, numpy out."""
+
+    backend = "torch"
+
+    def __init__(self, scorer, device: str) -> None:
+        self.scorer = scorer
+        self.device = device
+        self.input_size = scorer.input_size
+        self.resample = scorer.resample
+        self.whole_frame = getattr(scorer, "whole_frame", False)
+        self.precision = scorer.precision
+
+    def __call__(self, batch: np.ndarray) -> np.ndarray:
+        import torch
+
+        x = torch.from_numpy(batch).to(self.device)
+        with torch.inference_mode():
+            fn = getattr(self.scorer, "embed", None) or self.scorer.score
+            return fn(x).float().cpu().numpy()
 
 
 class DeepAnalyzer:
@@ -137,12 +226,16 @@ class DeepAnalyzer:
 
     `status()` -> {name: 'ok' | 'missing' | 'failed: reason'}; `available()` -> names that run;
     `run(images)` -> per image `({'clipiqa': 0-1, 'nima': 1-10}, {'clip': float32[512] unit vector})`,
-    with keys only for the models available. Thread-safe (one lock); not re-entrant across processes.
+    with keys only for the models available; `paths` -> {name: 'openvino bf16' | 'torch fp32' | ...},
+    how each model ran. Thread-safe (one lock); not re-entrant across processes.
+
+    backend: 'auto' (OpenVINO on the CPU when installed, else PyTorch) or 'torch' (argument, else
+    CULLER_DEEP_BACKEND). A model OpenVINO cannot convert runs on PyTorch, the reason logged.
     """
 
     def __init__(self, models_dir: Path, names=DEFAULT_NAMES, threads: int | None = None, *,
                  device: str | None = None, batch_size: int = 8, environ: Mapping[str, str] | None = None,
-                 precision: str | None = None):
+                 precision: str | None = None, backend: str | None = None):
         from culler.analysis.deep_precision import requested_precision
 
         unknown = [n for n in names if n not in model_files.MODELS]
@@ -151,13 +244,19 @@ class DeepAnalyzer:
         # 'auto' | 'fp32' asked for (argument, else CULLER_DEEP_PRECISION); `precision` is what runs
         # ('bf16' | 'fp32'), known once the models are built.
         self.requested_precision = requested_precision(precision, environ)
+        self._environ = environ
+        env = os.environ if environ is None else environ
+        self.backend = (backend or env.get(BACKEND_ENV, "") or "auto").strip().lower()
+        if self.backend not in ("auto", "torch"):
+            raise ValueError(f"backend must be 'auto' or 'torch', not {self.backend!r}")
         self.precision: str | None = None
+        self.paths: dict[str, str] = {}
         self.models_dir = Path(models_dir)
         self.names = tuple(names)
         self.threads = threads if threads is not None else default_threads()
         self.batch_size = max(1, int(batch_size))
         self._preferred_device = device
-        self.device = None
+        self.device: str | None = None
         file_status = model_files.status(self.models_dir, environ)
         self._status = {n: file_status[n] for n in self.names}
         self._files = {n: model_files.locate(n, self.models_dir, environ) for n in self.names
@@ -172,25 +271,62 @@ class DeepAnalyzer:
         self._models = {}
         if not self._files:
             return
-        prepare_offline_imports()
-        import torch
+        self.device = choose_device(self._preferred_device, self._environ)
+        from culler.analysis import deep_openvino
 
-        torch.set_num_threads(self.threads)
-        self.device = choose_device(self._preferred_device)
+        use_openvino = self.backend == "auto" and self.device == "cpu" and deep_openvino.available()
+        for name, files in self._files.items():
+            model = None
+            if use_openvino:
+                model = self._build_openvino(name, files)
+            if model is None:
+                try:
+                    model = self._build_torch(name, files)
+                except Exception as exc:  # any failure: report it, keep the other models
+                    log.warning("deep model %s could not be built: %s", name, exc, exc_info=True)
+                    self._status[name] = f"failed: {type(exc).__name__}: {exc}"
+                    continue
+            self._models[name] = model
+            self.paths[name] = f"{model.backend} {model.precision}"
+        precisions = {m.precision for m in self._models.values()}
+        self.precision = "bf16" if "bf16" in precisions else "fp32" if precisions else None
+
+    def _scorer_class(self, name: str):
         from culler.analysis.deep_clip import ClipEmbedder
         from culler.analysis.deep_clipiqa import ClipIqaScorer
         from culler.analysis.deep_nima import NimaScorer
+
+        return {"clipiqa": ClipIqaScorer, "nima": NimaScorer, "clip": ClipEmbedder}[name]
+
+    def _build_openvino(self, name: str, files):
+        from culler.analysis import deep_openvino
+
+        def export():
+            prepare_offline_imports()
+            import torch
+
+            torch.set_num_threads(self.threads)
+            return cls(files, torch.device("cpu"), "fp32").export()
+
+        cls = self._scorer_class(name)  # its class attributes say the input shape; no torch needed
+        try:
+            return deep_openvino.load(name, files, export, input_size=cls.input_size, resample=cls.resample,
+                                      whole_frame=getattr(cls, "whole_frame", False), threads=self.threads,
+                                      precision=self.requested_precision, environ=self._environ)
+        except Exception as exc:  # noqa: BLE001 - PyTorch runs the model instead
+            log.warning("OpenVINO cannot run %s (%s: %s); using PyTorch", name, type(exc).__name__, exc)
+            return None
+
+    def _build_torch(self, name: str, files) -> TorchModel:
+        prepare_offline_imports()
+        import torch
+
         from culler.analysis.deep_precision import choose_precision
 
-        self.precision = choose_precision(self.device, self.requested_precision)
-
-        builders = {"clipiqa": ClipIqaScorer, "nima": NimaScorer, "clip": ClipEmbedder}
-        for name, files in self._files.items():
-            try:
-                self._models[name] = builders[name](files, self.device, self.precision)
-            except Exception as exc:  # any failure: report it, keep the other models
-                log.warning("deep model %s could not be built: %s", name, exc, exc_info=True)
-                self._status[name] = f"failed: {type(exc).__name__}: {exc}"
+        torch.set_num_threads(self.threads)
+        device = torch.device(self.device)
+        precision = choose_precision(device, self.requested_precision)
+        return TorchModel(self._scorer_class(name)(files, device, precision), self.device)
 
     def status(self) -> dict[str, str]:
         with self._lock:
@@ -221,16 +357,15 @@ class DeepAnalyzer:
         return results
 
     def _run_batch(self, images, results) -> None:
-        import torch
         from PIL import Image
 
-        sizes = {(m.input_size, m.resample) for m in self._models.values()}
-        inputs: dict[tuple, list] = {key: [] for key in sizes}
+        models = {_input_key(m): m for m in self._models.values()}
+        inputs: dict[tuple, list] = {key: [] for key in models}
         ok: list[int] = []
         for i, image in enumerate(images):
             try:
                 pil = Image.fromarray(as_rgb_uint8(image))
-                prepared = {key: square_crop(pil, *key) for key in sizes}
+                prepared = {key: prepare(pil, model) for key, model in models.items()}
             except (ValueError, TypeError, OSError) as exc:
                 log.warning("deep models skip an image: %s", exc)
                 continue
@@ -239,20 +374,30 @@ class DeepAnalyzer:
                 inputs[key].append(array)
         if not ok:
             return
-        tensors = {key: torch.from_numpy(np.stack(arrays)).to(self.device) for key, arrays in inputs.items()}
         for name, model in list(self._models.items()):
-            x = tensors[(model.input_size, model.resample)]
             try:
-                with torch.inference_mode():
-                    if name == "clip":
-                        vectors = model.embed(x).cpu().numpy().astype(np.float32)
-                        for j, i in enumerate(ok):
-                            results[i][1]["clip"] = vectors[j]
-                    else:
-                        scores = model.score(x).float().cpu().numpy()
-                        for j, i in enumerate(ok):
-                            results[i][0][name] = float(scores[j])
+                outputs = _run_by_shape(model, inputs[_input_key(model)])
             except Exception as exc:  # e.g. out of memory: stop using this model, keep the others
                 log.warning("deep model %s failed: %s", name, exc, exc_info=True)
                 self._status[name] = f"failed: {type(exc).__name__}: {exc}"
                 del self._models[name]
+                continue
+            for i, value in zip(ok, outputs):
+                if name == "clip":
+                    results[i][1]["clip"] = np.asarray(value, dtype=np.float32)
+                else:
+                    results[i][0][name] = float(value)
+
+
+def _run_by_shape(model, arrays: list[np.ndarray]) -> list:
+    """Run `model` on the arrays, one batch per input shape (whole frames differ in aspect);
+    returns the outputs in the arrays' order."""
+    outputs: list = [None] * len(arrays)
+    by_shape: dict[tuple, list[int]] = {}
+    for j, array in enumerate(arrays):
+        by_shape.setdefault(array.shape, []).append(j)
+    for indices in by_shape.values():
+        values = model(np.stack([arrays[j] for j in indices]))
+        for j, value in zip(indices, values):
+            outputs[j] = value
+    return outputs

@@ -206,8 +206,9 @@ def _pyiqa_clip_loader_returning(model):
 class ClipIqaScorer:
     """pyiqa CLIP-IQA with precomputed text features. `score(x)` takes N x 3 x 224 x 224 floats in 0-1."""
 
-    input_size = 224
+    input_size = 224  # the short side; the whole frame is judged (no crop)
     resample = "bicubic"  # CLIP's own preprocessing
+    whole_frame = True
 
     def __init__(self, files: dict[str, Path], device, precision: str = "fp32") -> None:
         import torch
@@ -236,6 +237,14 @@ class ClipIqaScorer:
             from culler.analysis.deep_precision import prepare_bf16_trunk
 
             prepare_bf16_trunk(self.clip.visual)
+
+    def export(self):
+        """(module from a 0-1 batch of any size to the scores, example input) for deep_openvino.py."""
+        import torch
+
+        from culler.analysis.deep import traceable
+
+        return traceable(self.score, self.clip), torch.rand(2, 3, self.input_size, self.input_size * 3 // 2)
 
     def score(self, x):
         """CLIPIQA.forward with the text features given: same formula, same numbers."""

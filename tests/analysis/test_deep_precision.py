@@ -33,7 +33,7 @@ def analyzers(random_models_dir):
     photos = _photos()
     out = {}
     for precision in ("fp32", "auto"):
-        deep = DeepAnalyzer(random_models_dir, threads=1, batch_size=4, precision=precision)
+        deep = DeepAnalyzer(random_models_dir, threads=1, batch_size=4, precision=precision, backend="torch")
         out[precision] = (deep, deep.run(photos), deep.precision)
     yield out
     for deep, _results, _precision in out.values():
