@@ -43,6 +43,27 @@ def album_photos(album: Path) -> list[Path]:
     return sorted(p for p in album.iterdir() if p.suffix.lower() in PHOTO_SUFFIXES and not p.name.startswith("."))
 
 
+CPU_FLAGS = ("avx2", "avx512f", "avx512_bf16", "avx512_vnni", "amx_tile", "amx_bf16", "amx_int8")
+
+
+def cpu_info() -> dict:
+    """The CPU's model name and the flags that decide the deep models' speed (Linux /proc/cpuinfo)."""
+    import platform
+
+    model, flags = platform.processor() or platform.machine(), set()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "model name":
+                model = value.strip()
+            elif key.strip() == "flags":
+                flags = set(value.split())
+                break
+    except OSError:
+        pass
+    return {"cpu_model": model, "cpu_flags": [f for f in CPU_FLAGS if f in flags]}
+
+
 def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
 
@@ -77,6 +98,8 @@ def run_pipeline(album: Path, models: Path, signals: str, threads: int | None, l
         for last in pipeline.run():
             now = time.perf_counter()
             stage_start.setdefault(last.stage, now)
+            if last.stage == "analyse" and last.done:
+                stage_start.setdefault("first result", now)
             if now - last_print > 5 or last.stage != "analyse":
                 last_print = now
                 rate = f"{last.photos_per_second:.2f}/s" if last.photos_per_second else ""
@@ -101,9 +124,12 @@ def run_pipeline(album: Path, models: Path, signals: str, threads: int | None, l
         "stage_seconds": {"scan": span("scan", "models" if "models" in stage_start else "analyse"),
                           "models": span("models", "analyse"), "analyse": span("analyse", "group"),
                           "group": span("group", "done")},
+        # Pipeline start -> first photo stored with every signal (scan, models loaded, one batch)
+        "first_result_seconds": round(stage_start["first result"] - t0, 2) if "first result" in stage_start else None,
         "torch_threads": threads,
         "deep_groups": [list(g) for g in getattr(pipeline, "deep_groups", [])],
         "deep_precision": getattr(pipeline, "deep_precision", None),
+        "deep_paths": getattr(pipeline, "deep_paths", {}),
         "steps": pipeline.times.summary(),
     }
 
@@ -187,9 +213,6 @@ def main(argv: list[str] | None = None) -> int:
     a = p.parse_args(argv)
 
     if a.phase:  # child process
-        from culler.analysis import tv_compat
-
-        tv_compat.ensure()
         if a.phase == "naive":
             result = run_naive(a.album, a.models, a.naive_photos)
         else:
@@ -211,8 +234,8 @@ def main(argv: list[str] | None = None) -> int:
         if a.limit:
             common += ["--limit", str(a.limit)]
         load_before = os.getloadavg()[0]
-        result = {"album": str(a.album), "cores": os.cpu_count(), "load_before": round(load_before, 2),
-                  "weights": "given" if a.models else "random"}
+        result = {"album": str(a.album), "cores": os.cpu_count(), **cpu_info(),
+                  "load_before": round(load_before, 2), "weights": "given" if a.models else "random"}
         result.update(_phase(common + ["--phase", "pipeline"]))
         if not a.skip_technical:
             tech = _phase(common + ["--phase", "technical"])

@@ -114,7 +114,8 @@ class Pipeline:
         self._models_loaded = False
         self.times = StepTimes()  # where the time went, per step (benchmarks/analysis.py)
         self.deep_groups: list[tuple[str, ...]] = []  # how the deep models were split over threads
-        self.deep_precision: str | None = None  # 'bf16' (AMX fast path) | 'fp32', once the models load
+        self.deep_precision: str | None = None  # 'bf16' | 'fp32', once the models load
+        self.deep_paths: dict[str, str] = {}  # model -> 'openvino bf16' | 'torch fp32' | ..., once loaded
 
     # -- controls (any thread) ---------------------------------------------------------------
     def pause(self) -> None:
@@ -219,6 +220,7 @@ class Pipeline:
             self.model_status.update(self._deep.status())
             ready = self._deep.available()
             self.deep_precision = self._deep.precision
+            self.deep_paths = self._deep.paths
         except Exception as e:  # noqa: BLE001
             self.model_status = {k: (f"failed: {e}" if v == "ok" else v) for k, v in self.model_status.items()}
             ready = []

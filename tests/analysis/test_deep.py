@@ -80,7 +80,7 @@ def test_fast_clipiqa_equals_pyiqa_forward_on_the_same_whole_frames(analyzer, ra
     from PIL import Image
 
     scores = []
-    for names, width in ((("astronaut", "coffee"), 224), (("chelsea",), 336)):  # 512 x 512 and 300 x 451 photos
+    for names, width in ((("astronaut",), 224), (("chelsea", "coffee"), 336)):  # 512 x 512; 300 x 451, 400 x 600
         x = torch.from_numpy(np.stack([whole_frame(Image.fromarray(real_photo(n)), 224, "bicubic") for n in names]))
         assert tuple(x.shape[2:]) == (224, width)  # the whole frame, nothing cropped
         with torch.inference_mode():
