@@ -10,7 +10,9 @@ Stages
    decode ONCE at ~1000 px (reduced-size JPEG decode, see ANALYSIS_LONG_EDGE) -> technical signals ->
    a 32x32 grey thumbnail for the grouping's pixel check; the decoded image then waits for the
    deep models, which run on batches of `batch_size` images. Results are written to the store as
-   they arrive, so a cancelled or crashed run resumes where it stopped.
+   they arrive, so a cancelled or crashed run resumes where it stopped. Photos go in album order
+   except those asked for with `prioritise(paths)` (the window: the photos on screen, then the
+   review order), which go next.
    Decoding + technical measures run in a small prefetch pool *while* the deep models run on
    earlier batches, and the deep models themselves are split over parallel threads with one
    torch thread each (pipeline_deep.py): on 2 cores that keeps both cores busy without torch's
@@ -35,6 +37,7 @@ models missing then, cancelled mid-batch) is analysed again once those models ar
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -55,10 +58,36 @@ ANALYSIS_LONG_EDGE = 1024
 # Decode + technical of one photo (~70 ms) is a third of the deep models' time per photo (~200 ms);
 # one prefetch worker hides it behind the inference; on bigger machines a second one helps.
 PREFETCH_WORKERS = 1 if (os.cpu_count() or 1) <= 2 else 2
-PREFETCH_WHILE_LOADING = 48  # photos decoded ahead while the deep models load
+# Photos decoded ahead while the deep models load (~1-2 s once converted, deep_openvino.py): more
+# would only hold memory and decide the order before the window can say what is on screen.
+PREFETCH_WHILE_LOADING = 16
 # Deep batches queued at once: each model group (pipeline_deep.py) may run this many batches ahead
 # of the slowest one instead of waiting for it at the end of every batch.
 DEEP_BATCHES_IN_FLIGHT = 3
+
+
+class _WorkOrder:
+    """The photos left to analyse: the ones asked for first (`prioritise`), then the rest in order.
+    `prioritise` may be called from any thread while `next` runs in the analysis thread."""
+
+    def __init__(self, photos: list) -> None:
+        self._left = {p.path: p for p in photos}  # insertion order = the run's own order
+        self._first: list[str] = []
+        self._lock = threading.Lock()
+
+    def prioritise(self, paths) -> None:
+        with self._lock:
+            self._first = [p for p in paths if p in self._left]
+
+    def next(self):
+        with self._lock:
+            while self._first:
+                photo = self._left.pop(self._first.pop(0), None)
+                if photo is not None:
+                    return photo
+            if not self._left:
+                return None
+            return self._left.pop(next(iter(self._left)))
 
 
 @dataclass
@@ -116,6 +145,8 @@ class Pipeline:
         self.deep_groups: list[tuple[str, ...]] = []  # how the deep models were split over threads
         self.deep_precision: str | None = None  # 'bf16' | 'fp32', once the models load
         self.deep_paths: dict[str, str] = {}  # model -> 'openvino bf16' | 'torch fp32' | ..., once loaded
+        self._priority: list[str] = []
+        self._order: _WorkOrder | None = None
 
     # -- controls (any thread) ---------------------------------------------------------------
     def pause(self) -> None:
@@ -126,6 +157,15 @@ class Pipeline:
 
     def cancel(self) -> None:
         self.control.cancel()
+
+    def prioritise(self, paths) -> None:
+        """Analyse these photos (album-relative paths) next, in this order: the ones on screen, then
+        the review order. Any thread, before or during run(); a new call replaces the last one.
+        The few photos already decoding (the prefetch look-ahead, ~2 batches) still come first."""
+        self._priority = list(paths)
+        order = self._order
+        if order is not None:
+            order.prioritise(self._priority)
 
     @property
     def cancelled(self) -> bool:
@@ -300,12 +340,13 @@ class Pipeline:
         # a core whenever the deep-model groups leave one idle.
         lookahead = 2 * self.batch_size + self.prefetch_workers
         queue: deque[Future] = deque()
-        source = iter(todo)
+        self._order = order = _WorkOrder(todo)
+        order.prioritise(self._priority)
         pool = ThreadPoolExecutor(max_workers=self.prefetch_workers, thread_name_prefix="culler-decode")
         try:
             def fill(ahead: int = lookahead) -> None:
                 while len(queue) < ahead:
-                    photo = next(source, None)
+                    photo = order.next()
                     if photo is None:
                         return
                     queue.append(pool.submit(self._prepare, photo))
