@@ -37,8 +37,8 @@ import json
 import logging
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -149,10 +149,10 @@ def load(name: str, files: dict[str, Path], export: Callable, *, input_size: int
 
 
 def _convert(export: Callable, whole_frame: bool):
+    import warnings
+
     import openvino as ov
     import torch
-
-    import warnings
 
     module, example = export()
     shape = [-1, 3, -1, -1] if whole_frame else [-1, 3, example.shape[2], example.shape[3]]

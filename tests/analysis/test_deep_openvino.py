@@ -90,7 +90,7 @@ def test_a_cached_model_loads_without_torch(random_models_dir, ov_cache, outputs
         "out = d.run([pf.real_photo('astronaut')])\n"
         "print(json.dumps([d.paths, out[0][0], [m for m in ('torch', 'open_clip', 'pyiqa') if m in sys.modules]]))\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     paths, signals, imported = json.loads(done.stdout.strip().splitlines()[-1])
     assert imported == [] and all(p.startswith("openvino") for p in paths.values())
