@@ -61,6 +61,12 @@ PREFETCH_WORKERS = 1 if (os.cpu_count() or 1) <= 2 else 2
 # Photos decoded ahead while the deep models load (~1-2 s once converted, deep_openvino.py): more
 # would only hold memory and decide the order before the window can say what is on screen.
 PREFETCH_WHILE_LOADING = 16
+# Analysis threads for the window (the UI should pass threads=WINDOW_ANALYSIS_THREADS; left alone it
+# gets the DeepAnalyzer default, all cores but one). benchmarks/ui_latency.py on 2 cores at load ~6
+# from other jobs, every model on OpenVINO: 1 thread 0.8 photos/s, event lateness p95 6.1 ms;
+# 2 threads (one per model group, pipeline_deep.py) 1.33 photos/s, p95 5.0 ms. The window's analysis
+# thread runs niced, so the GUI keeps its latency with every core busy.
+WINDOW_ANALYSIS_THREADS = os.cpu_count() or 1
 # Deep batches queued at once: each model group (pipeline_deep.py) may run this many batches ahead
 # of the slowest one instead of waiting for it at the end of every batch.
 DEEP_BATCHES_IN_FLIGHT = 3

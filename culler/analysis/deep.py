@@ -8,24 +8,29 @@ weights come from local files only (see deep_clipiqa.py, deep_nima.py, deep_clip
 
 Inputs: RGB uint8 arrays of any size, decoded once by the caller (a ~1024 px decode is plenty).
 Each model gets the size it was trained at, made here with Pillow (antialiased, fast on uint8):
-- clipiqa: 224 x 224 (short side 224 bicubic, centre crop) - CLIP's input size; text prompts encoded
-  once. pyiqa's `metric(path)` runs it at full resolution (27-32 s per 12 MP photo, here ~60 ms).
+- clipiqa: the WHOLE frame, short side 224 bicubic (3:2 -> 224 x 336), nothing cropped: its
+  attention pool has no positional embedding, so any size is valid; text prompts encoded once.
+  pyiqa's `metric(path)` runs it at full resolution (27-32 s per 12 MP photo, here ~90 ms).
 - nima: 299 x 299 (short side 299 bilinear, centre crop) - what pyiqa's NIMA does itself.
-- clip: 224 x 224, same tensor as clipiqa (open_clip's ViT-B-32 preprocessing) -> 512-d unit vector.
-Photos run in batches (default 8) under `torch.inference_mode`.
+- clip: 224 x 224 centre crop (open_clip's ViT-B-32 preprocessing) -> 512-d unit vector.
+Photos run in batches (default 8), one batch per input shape (whole frames differ in aspect).
 
-Precision (deep_precision.py): on a CPU with AMX bf16 the models take a bf16 fast path (NIMA 2.8x,
-CLIP-IQA 3.2x, the embedding 2.5x faster here; scores within 0.005 of fp32 on NIMA's 1-10 scale and
-0.002 on CLIP-IQA's 0-1, embedding cosine >= 0.9995, on random weights; tested). Exact fp32
-everywhere: `DeepAnalyzer(..., precision='fp32')` or the environment variable
-CULLER_DEEP_PRECISION=fp32. `DeepAnalyzer.precision` says which ran.
+Execution (`paths` says which ran, e.g. {'nima': 'openvino bf16'}):
+- on the CPU, OpenVINO when installed (deep_openvino.py): each model converted from the loaded
+  weights at first use, cached by the weight files' hash, bf16 where the CPU has native bf16
+  (AVX512_BF16 or AMX), else f32; 2-3x faster than PyTorch and ready without importing torch.
+- PyTorch otherwise (`backend='torch'` or CULLER_DEEP_BACKEND=torch, openvino missing, a
+  conversion that fails, or a CUDA/MPS device): exact fp32, or the bf16 fast path on AMX CPUs
+  (deep_precision.py).
+CULLER_DEEP_PRECISION=fp32 (or precision='fp32') forces exact fp32 on either. The tolerances against
+exact fp32 (NIMA <= 0.02 on 1-10, CLIP-IQA <= 0.005, embedding cosine >= 0.999) are tested.
+Device: CUDA, else Apple MPS, else the CPU; CULLER_DEVICE=cpu forces the CPU. The accelerator
+paths are written for but not exercised on the machines this was built on (no GPU): unverified.
 
-Threads: `torch.set_num_threads` is process-wide. The analysis runs in a background thread while the
-GUI decodes thumbnails and paints, so the default leaves one core free: max(1, cores - 1). On an idle
-2-core machine 2 threads are ~2x faster per photo but take both cores; with the cores contended
-(benchmarks/deep.py on 2 cores at load ~10) 2 threads were 2.5x SLOWER than 1 (end to end 4.8 s vs
-1.9 s per photo): torch's worker threads spin-wait for a core. A headless run with nothing else to
-serve (`culler analyze`) may pass threads=os.cpu_count().
+Threads: the analysis runs in a background thread while the GUI decodes thumbnails and paints, so
+the default leaves one core free: max(1, cores - 1). With PyTorch on contended cores (benchmarks/deep.py
+on 2 cores at load ~10) 2 threads were 2.5x SLOWER than 1: torch's worker threads spin-wait for a
+core; pipeline_deep.py therefore runs model groups side by side with one thread each.
 """
 
 from __future__ import annotations
