@@ -36,7 +36,6 @@ core; pipeline_deep.py therefore runs model groups side by side with one thread 
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import logging
 import os
 import threading
@@ -57,46 +56,7 @@ def default_threads() -> int:
     return max(1, (os.cpu_count() or 1) - 1)
 
 
-DEVICE_ENV = "CULLER_DEVICE"
 BACKEND_ENV = "CULLER_DEEP_BACKEND"
-
-
-def _accelerator_possible() -> bool:
-    """Whether CUDA or MPS could be there, without importing torch (~2 s): a CUDA build of torch
-    (read from its version.py) and an NVIDIA driver, or an Apple Silicon Mac."""
-    import platform
-    import sys
-
-    if sys.platform == "darwin" and platform.machine() == "arm64":
-        return True
-    spec = importlib.util.find_spec("torch")
-    if spec is None or not spec.origin:
-        return False
-    try:
-        version = (Path(spec.origin).parent / "version.py").read_text()
-    except OSError:
-        return True  # cannot tell: let torch answer
-    cuda_build = "cuda: Optional[str] = None" not in version and "cuda = None" not in version
-    return cuda_build and Path("/proc/driver/nvidia").exists()
-
-
-def choose_device(preferred: str | None = None, environ: Mapping[str, str] | None = None) -> str:
-    """'cuda', else 'mps', else 'cpu'; `preferred` or CULLER_DEVICE (e.g. 'cpu') decides when given.
-    Imports torch only when an accelerator could be present."""
-    env = os.environ if environ is None else environ
-    preferred = preferred or env.get(DEVICE_ENV, "").strip().lower() or None
-    if preferred:
-        return preferred
-    if not _accelerator_possible():
-        return "cpu"
-    import torch
-
-    if torch.cuda.is_available():
-        return "cuda"
-    mps = getattr(torch.backends, "mps", None)
-    if mps is not None and mps.is_available():
-        return "mps"
-    return "cpu"
 
 
 def traceable(fn, *modules):
@@ -200,6 +160,19 @@ def prepare(image, model) -> np.ndarray:
     return shape(image, model.input_size, model.resample)
 
 
+def _prepare_all(image, keys) -> dict[tuple, np.ndarray]:
+    """{input key: array} for one PIL image, resizing once per (size, resampling): CLIP-IQA's whole
+    frame and the embedding's centre crop share their 224 px bicubic resize."""
+    resized: dict[tuple, object] = {}
+    out = {}
+    for size, resample, whole in keys:
+        r = resized.get((size, resample))
+        if r is None:
+            r = resized[(size, resample)] = _resize_short_side(image, size, resample)
+        out[(size, resample, whole)] = _to_chw(r) if whole else square_crop(r, size, resample)
+    return out
+
+
 def _input_key(model) -> tuple:
     return model.input_size, model.resample, getattr(model, "whole_frame", False)
 
@@ -276,6 +249,8 @@ class DeepAnalyzer:
         self._models = {}
         if not self._files:
             return
+        from culler.analysis.deep_device import choose_device
+
         self.device = choose_device(self._preferred_device, self._environ)
         from culler.analysis import deep_openvino
 
@@ -370,7 +345,7 @@ class DeepAnalyzer:
         for i, image in enumerate(images):
             try:
                 pil = Image.fromarray(as_rgb_uint8(image))
-                prepared = {key: prepare(pil, model) for key, model in models.items()}
+                prepared = _prepare_all(pil, models)
             except (ValueError, TypeError, OSError) as exc:
                 log.warning("deep models skip an image: %s", exc)
                 continue

@@ -128,7 +128,7 @@ def test_pytorch_runs_the_models_when_openvino_cannot(random_models_dir, tmp_pat
 
 
 def test_the_cpu_can_be_forced_and_the_backend_chosen():
-    from culler.analysis.deep import choose_device
+    from culler.analysis.deep_device import choose_device
 
     assert choose_device(None, {"CULLER_DEVICE": "cpu"}) == "cpu"
     assert choose_device("cpu", {"CULLER_DEVICE": "cuda"}) == "cpu"
