@@ -10,8 +10,9 @@ Prints ONE JSON object. Phases, each in its own process so peaks and caches do n
 - naive: what a user writes with pyiqa: `metric(str(path))` per photo, per metric (clipiqa, nima),
   on the first K photos (clipiqa runs at full resolution: ~30 s per 12 MP photo)
   -> naive_seconds_per_photo (clipiqa + nima), speedup = naive / culler seconds per photo.
-Without --models, random-initialised weights of the real architectures are written to a temp
-folder (benchmarks/random_weights.py): same compute and memory as the real weights.
+Without --models, random-initialised weights of the real architectures (benchmarks/random_weights.py:
+same compute and memory as the real weights) are written once to $TMPDIR/culler-bench-random-models
+and reused, so the one-off OpenVINO conversion is not timed again (run once first to warm it).
 --count N first makes (or completes) a 12 MP album of N photos in DIR (benchmarks/make_album.py).
 The album itself is never written to: each run analyses a temporary folder of symlinks to it.
 
@@ -25,7 +26,6 @@ import argparse
 import json
 import os
 import resource
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -160,7 +160,6 @@ def naive_metrics(models: Path) -> dict:
 
 def run_naive(album: Path, models: Path, k: int) -> dict:
     import torch
-
     from PIL import Image
 
     paths = album_photos(album)[:k]
@@ -192,10 +191,16 @@ def _phase(args: list[str]) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def _random_models(into: Path) -> Path:
-    out = into / "models"
-    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "random_weights.py"), str(out)], check=True,
-                   stdout=subprocess.DEVNULL, env=dict(os.environ, HF_HUB_OFFLINE="1"))
+def _random_models() -> Path:
+    """Random weights of the real architectures, written once and reused: the deep models are
+    converted for OpenVINO once per set of weight files (deep_openvino.py), which is a first-use
+    cost, not a per-album one; new files on every run would time that conversion each time."""
+    from culler.analysis import model_files
+
+    out = Path(tempfile.gettempdir()) / "culler-bench-random-models"
+    if set(model_files.status(out).values()) != {"ok"}:
+        subprocess.run([sys.executable, str(ROOT / "benchmarks" / "random_weights.py"), str(out)], check=True,
+                       stdout=subprocess.DEVNULL, env=dict(os.environ, HF_HUB_OFFLINE="1"))
     return out
 
 
@@ -227,30 +232,26 @@ def main(argv: list[str] | None = None) -> int:
         print(f"making album: {json.dumps(make_album(a.album, a.count))}", file=sys.stderr)
     if not a.album.is_dir() or not album_photos(a.album):
         p.error(f"{a.album}: no JPEG photos (use --count N to make a benchmark album)")
-    tmp = Path(tempfile.mkdtemp(prefix="culler-bench-models-"))
-    try:
-        models = a.models or _random_models(tmp)
-        common = ["--album", str(a.album), "--models", str(models), "--threads", str(a.threads)]
-        if a.limit:
-            common += ["--limit", str(a.limit)]
-        load_before = os.getloadavg()[0]
-        result = {"album": str(a.album), "cores": os.cpu_count(), **cpu_info(),
-                  "load_before": round(load_before, 2), "weights": "given" if a.models else "random"}
-        result.update(_phase(common + ["--phase", "pipeline"]))
-        if not a.skip_technical:
-            tech = _phase(common + ["--phase", "technical"])
-            result.update({"technical_photos_per_second": tech["photos_per_second"],
-                           "technical_seconds": tech["seconds"], "technical_peak_rss_mb": tech["peak_rss_mb"]})
-        if a.naive_photos > 0:
-            naive = _phase(common + ["--phase", "naive", "--naive-photos", str(a.naive_photos)])
-            result.update(naive)
-            culler_spp = result["seconds"] / max(1, result["photos"])
-            result["seconds_per_photo"] = round(culler_spp, 4)
-            result["speedup"] = round(naive["naive_seconds_per_photo"] / culler_spp, 1)
-        result["load_after"] = round(os.getloadavg()[0], 2)
-        print(json.dumps(result))
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    models = a.models or _random_models()
+    common = ["--album", str(a.album), "--models", str(models), "--threads", str(a.threads)]
+    if a.limit:
+        common += ["--limit", str(a.limit)]
+    load_before = os.getloadavg()[0]
+    result = {"album": str(a.album), "cores": os.cpu_count(), **cpu_info(),
+              "load_before": round(load_before, 2), "weights": "given" if a.models else "random"}
+    result.update(_phase(common + ["--phase", "pipeline"]))
+    if not a.skip_technical:
+        tech = _phase(common + ["--phase", "technical"])
+        result.update({"technical_photos_per_second": tech["photos_per_second"],
+                       "technical_seconds": tech["seconds"], "technical_peak_rss_mb": tech["peak_rss_mb"]})
+    if a.naive_photos > 0:
+        naive = _phase(common + ["--phase", "naive", "--naive-photos", str(a.naive_photos)])
+        result.update(naive)
+        culler_spp = result["seconds"] / max(1, result["photos"])
+        result["seconds_per_photo"] = round(culler_spp, 4)
+        result["speedup"] = round(naive["naive_seconds_per_photo"] / culler_spp, 1)
+    result["load_after"] = round(os.getloadavg()[0], 2)
+    print(json.dumps(result))
     return 0
 
 

@@ -23,12 +23,12 @@ Stages
 3. group + rank: fused scores (analysis.score.fuse), bursts/duplicates (core.grouping) and
    best-of-group suggestions (core.ranking) are recomputed and stored.
 
-Where the time goes (benchmarks/analysis.py, 700 x 12 MP JPEGs, CPU ms per photo with both cores
-busy on a 2-core VM shared with other jobs, so up to ~1.5-2x what an idle machine needs): decode
-at 1/4 scale 73, technical 52 (+ ~15 in OpenCV's own threads), CLIP-IQA + CLIP embedding 111,
-NIMA 146 (the bf16 fast path of AMX CPUs, analysis/deep_precision.py; fp32: 328 and 446);
-storing 0.3; loading the models ~7 s CPU once per run, overlapped with the first decodes.
-4.5 photos/s end to end with 2 threads (`culler analyze`), 2 photos/s in the window (1 thread).
+Where the time goes (benchmarks/analysis.py, 12 MP JPEGs, AMD EPYC with AVX512_BF16 and no AMX,
+2 cores shared with other jobs at load ~5, CPU ms per photo): decode at 1/4 scale 37, technical 28,
+NIMA 141, CLIP-IQA (whole frame) + CLIP embedding 145 - the models on OpenVINO in bf16
+(analysis/deep_openvino.py; PyTorch fp32 needed ~760 for the three); ~0.37 CPU-s per photo in all,
+i.e. ~5 photos/s on two free cores. Loading the cached models takes ~1.3 s (~0.5 s CPU), overlapped
+with the first decodes; the first conversion of the models, once per set of weight files, 1-2 min.
 
 Every photo gets every requested signal; a photo analysed without the deep models (technical run,
 models missing then, cancelled mid-batch) is analysed again once those models are available.
