@@ -49,6 +49,28 @@ FORMAT = "v1"
 _hash_lock = threading.Lock()
 
 
+def _openvino():
+    """`import openvino`, with its usage telemetry switched off.
+
+    OpenVINO reports its import and every conversion to Google Analytics unless the user opted out
+    (`openvino_telemetry`, a dependency of the wheel), and writes ~/intel. A photo app sends nothing
+    anywhere. ovc imports that module inside try/except and then uses its own no-op stub: a None
+    entry in sys.modules makes the import fail; if openvino was imported before, the stub is put
+    in place of the module in ovc's globals."""
+    import sys
+
+    if "openvino" not in sys.modules:
+        sys.modules["openvino_telemetry"] = None
+    import openvino as ov
+
+    try:
+        from openvino.tools.ovc import convert_impl, telemetry_stub, telemetry_utils, utils
+    except ImportError:  # a release laid out otherwise: nothing more to switch off
+        return ov
+    convert_impl.tm = telemetry_utils.tm = utils.tm = telemetry_stub
+    return ov
+
+
 def available() -> bool:
     return importlib.util.find_spec("openvino") is not None
 
@@ -122,8 +144,7 @@ def load(name: str, files: dict[str, Path], export: Callable, *, input_size: int
     `export()` -> (torch module mapping a 0-1 batch to the output, example input); it is called
     (importing torch and the model libraries) only when the cache has no entry.
     """
-    import openvino as ov
-
+    ov = _openvino()
     root = cache_root(environ)
     xml = root / f"{name}-{files_digest(files, root)}-{FORMAT}.xml"
     core = ov.Core()
@@ -157,9 +178,9 @@ def load(name: str, files: dict[str, Path], export: Callable, *, input_size: int
 def _convert(export: Callable, whole_frame: bool):
     import warnings
 
-    import openvino as ov
     import torch
 
+    ov = _openvino()
     module, example = export()
     shape = [-1, 3, -1, -1] if whole_frame else [-1, 3, example.shape[2], example.shape[3]]
     with torch.no_grad(), warnings.catch_warnings():

@@ -97,6 +97,24 @@ def test_a_cached_model_loads_without_torch(random_models_dir, ov_cache, outputs
     assert signals == pytest.approx(outputs["openvino"][0][0], abs=1e-5)
 
 
+def test_openvino_sends_no_usage_report():
+    """OpenVINO's telemetry (on unless the user opted out) reports imports and conversions: culler
+    switches it off. A spy on the telemetry class, in a fresh interpreter, sees no call."""
+    code = (
+        "import json, openvino_telemetry, torch\n"
+        "calls = []\n"
+        "for m in ('send_event', 'send_error', 'start_session'):\n"
+        "    setattr(openvino_telemetry.Telemetry, m, lambda *a, m=m, **k: calls.append(m))\n"
+        "from culler.analysis.deep_openvino import _openvino\n"
+        "ov = _openvino()\n"
+        "ov.convert_model(torch.nn.Linear(4, 2), example_input=torch.rand(1, 4))\n"
+        "print(json.dumps(calls))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+
+
 def test_a_damaged_cache_entry_is_converted_again(random_models_dir, ov_cache, tmp_path, outputs):
     import shutil
 
