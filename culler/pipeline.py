@@ -77,23 +77,26 @@ class _WorkOrder:
     `prioritise` may be called from any thread while `next` runs in the analysis thread."""
 
     def __init__(self, photos: list) -> None:
-        self._left = {p.path: p for p in photos}  # insertion order = the run's own order
-        self._first: list[str] = []
+        self._rest = deque(photos)  # the run's own order; photos taken out of turn are skipped
+        self._left = {p.path: p for p in photos}
+        self._first: deque[str] = deque()
         self._lock = threading.Lock()
 
     def prioritise(self, paths) -> None:
         with self._lock:
-            self._first = [p for p in paths if p in self._left]
+            self._first = deque(p for p in paths if p in self._left)
 
     def next(self):
         with self._lock:
             while self._first:
-                photo = self._left.pop(self._first.pop(0), None)
+                photo = self._left.pop(self._first.popleft(), None)
                 if photo is not None:
                     return photo
-            if not self._left:
-                return None
-            return self._left.pop(next(iter(self._left)))
+            while self._rest:
+                photo = self._rest.popleft()
+                if self._left.pop(photo.path, None) is not None:
+                    return photo
+            return None
 
 
 @dataclass
