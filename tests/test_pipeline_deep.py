@@ -1,6 +1,7 @@
 """The deep models' scheduling in the pipeline: model groups run their batches independently (no
 barrier at the end of a batch), results are stored in photo order, and a cancel keeps what finished
-while the photos whose deep work was dropped are analysed again by the next run. Fake model groups
+while the photos whose deep work was dropped are analysed again by the next run; the photos asked
+for (`Pipeline.prioritise`) go first. Fake model groups
 stand in for torch here (the real models: tests/test_pipeline.py, tests/analysis/)."""
 
 from __future__ import annotations
