@@ -10,8 +10,9 @@ Prints ONE JSON object. Phases, each in its own process so peaks and caches do n
 - naive: what a user writes with pyiqa: `metric(str(path))` per photo, per metric (clipiqa, nima),
   on the first K photos (clipiqa runs at full resolution: ~30 s per 12 MP photo)
   -> naive_seconds_per_photo (clipiqa + nima), speedup = naive / culler seconds per photo.
-Without --models, random-initialised weights of the real architectures are written to a temp
-folder (benchmarks/random_weights.py): same compute and memory as the real weights.
+Without --models, random-initialised weights of the real architectures (benchmarks/random_weights.py:
+same compute and memory as the real weights) are written once to $TMPDIR/culler-bench-random-models
+and reused, so the one-off OpenVINO conversion is not timed again (run once first to warm it).
 --count N first makes (or completes) a 12 MP album of N photos in DIR (benchmarks/make_album.py).
 The album itself is never written to: each run analyses a temporary folder of symlinks to it.
 
@@ -25,7 +26,6 @@ import argparse
 import json
 import os
 import resource
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -41,6 +41,27 @@ PHOTO_SUFFIXES = (".jpg", ".jpeg")
 
 def album_photos(album: Path) -> list[Path]:
     return sorted(p for p in album.iterdir() if p.suffix.lower() in PHOTO_SUFFIXES and not p.name.startswith("."))
+
+
+CPU_FLAGS = ("avx2", "avx512f", "avx512_bf16", "avx512_vnni", "amx_tile", "amx_bf16", "amx_int8")
+
+
+def cpu_info() -> dict:
+    """The CPU's model name and the flags that decide the deep models' speed (Linux /proc/cpuinfo)."""
+    import platform
+
+    model, flags = platform.processor() or platform.machine(), set()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "model name":
+                model = value.strip()
+            elif key.strip() == "flags":
+                flags = set(value.split())
+                break
+    except OSError:
+        pass
+    return {"cpu_model": model, "cpu_flags": [f for f in CPU_FLAGS if f in flags]}
 
 
 def _peak_rss_mb() -> float:
@@ -77,6 +98,8 @@ def run_pipeline(album: Path, models: Path, signals: str, threads: int | None, l
         for last in pipeline.run():
             now = time.perf_counter()
             stage_start.setdefault(last.stage, now)
+            if last.stage == "analyse" and last.done:
+                stage_start.setdefault("first result", now)
             if now - last_print > 5 or last.stage != "analyse":
                 last_print = now
                 rate = f"{last.photos_per_second:.2f}/s" if last.photos_per_second else ""
@@ -101,9 +124,12 @@ def run_pipeline(album: Path, models: Path, signals: str, threads: int | None, l
         "stage_seconds": {"scan": span("scan", "models" if "models" in stage_start else "analyse"),
                           "models": span("models", "analyse"), "analyse": span("analyse", "group"),
                           "group": span("group", "done")},
+        # Pipeline start -> first photo stored with every signal (scan, models loaded, one batch)
+        "first_result_seconds": round(stage_start["first result"] - t0, 2) if "first result" in stage_start else None,
         "torch_threads": threads,
         "deep_groups": [list(g) for g in getattr(pipeline, "deep_groups", [])],
         "deep_precision": getattr(pipeline, "deep_precision", None),
+        "deep_paths": getattr(pipeline, "deep_paths", {}),
         "steps": pipeline.times.summary(),
     }
 
@@ -134,7 +160,6 @@ def naive_metrics(models: Path) -> dict:
 
 def run_naive(album: Path, models: Path, k: int) -> dict:
     import torch
-
     from PIL import Image
 
     paths = album_photos(album)[:k]
@@ -166,10 +191,16 @@ def _phase(args: list[str]) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def _random_models(into: Path) -> Path:
-    out = into / "models"
-    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "random_weights.py"), str(out)], check=True,
-                   stdout=subprocess.DEVNULL, env=dict(os.environ, HF_HUB_OFFLINE="1"))
+def _random_models() -> Path:
+    """Random weights of the real architectures, written once and reused: the deep models are
+    converted for OpenVINO once per set of weight files (deep_openvino.py), which is a first-use
+    cost, not a per-album one; new files on every run would time that conversion each time."""
+    from culler.analysis import model_files
+
+    out = Path(tempfile.gettempdir()) / "culler-bench-random-models"
+    if set(model_files.status(out).values()) != {"ok"}:
+        subprocess.run([sys.executable, str(ROOT / "benchmarks" / "random_weights.py"), str(out)], check=True,
+                       stdout=subprocess.DEVNULL, env=dict(os.environ, HF_HUB_OFFLINE="1"))
     return out
 
 
@@ -187,9 +218,6 @@ def main(argv: list[str] | None = None) -> int:
     a = p.parse_args(argv)
 
     if a.phase:  # child process
-        from culler.analysis import tv_compat
-
-        tv_compat.ensure()
         if a.phase == "naive":
             result = run_naive(a.album, a.models, a.naive_photos)
         else:
@@ -204,30 +232,26 @@ def main(argv: list[str] | None = None) -> int:
         print(f"making album: {json.dumps(make_album(a.album, a.count))}", file=sys.stderr)
     if not a.album.is_dir() or not album_photos(a.album):
         p.error(f"{a.album}: no JPEG photos (use --count N to make a benchmark album)")
-    tmp = Path(tempfile.mkdtemp(prefix="culler-bench-models-"))
-    try:
-        models = a.models or _random_models(tmp)
-        common = ["--album", str(a.album), "--models", str(models), "--threads", str(a.threads)]
-        if a.limit:
-            common += ["--limit", str(a.limit)]
-        load_before = os.getloadavg()[0]
-        result = {"album": str(a.album), "cores": os.cpu_count(), "load_before": round(load_before, 2),
-                  "weights": "given" if a.models else "random"}
-        result.update(_phase(common + ["--phase", "pipeline"]))
-        if not a.skip_technical:
-            tech = _phase(common + ["--phase", "technical"])
-            result.update({"technical_photos_per_second": tech["photos_per_second"],
-                           "technical_seconds": tech["seconds"], "technical_peak_rss_mb": tech["peak_rss_mb"]})
-        if a.naive_photos > 0:
-            naive = _phase(common + ["--phase", "naive", "--naive-photos", str(a.naive_photos)])
-            result.update(naive)
-            culler_spp = result["seconds"] / max(1, result["photos"])
-            result["seconds_per_photo"] = round(culler_spp, 4)
-            result["speedup"] = round(naive["naive_seconds_per_photo"] / culler_spp, 1)
-        result["load_after"] = round(os.getloadavg()[0], 2)
-        print(json.dumps(result))
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    models = a.models or _random_models()
+    common = ["--album", str(a.album), "--models", str(models), "--threads", str(a.threads)]
+    if a.limit:
+        common += ["--limit", str(a.limit)]
+    load_before = os.getloadavg()[0]
+    result = {"album": str(a.album), "cores": os.cpu_count(), **cpu_info(),
+              "load_before": round(load_before, 2), "weights": "given" if a.models else "random"}
+    result.update(_phase(common + ["--phase", "pipeline"]))
+    if not a.skip_technical:
+        tech = _phase(common + ["--phase", "technical"])
+        result.update({"technical_photos_per_second": tech["photos_per_second"],
+                       "technical_seconds": tech["seconds"], "technical_peak_rss_mb": tech["peak_rss_mb"]})
+    if a.naive_photos > 0:
+        naive = _phase(common + ["--phase", "naive", "--naive-photos", str(a.naive_photos)])
+        result.update(naive)
+        culler_spp = result["seconds"] / max(1, result["photos"])
+        result["seconds_per_photo"] = round(culler_spp, 4)
+        result["speedup"] = round(naive["naive_seconds_per_photo"] / culler_spp, 1)
+    result["load_after"] = round(os.getloadavg()[0], 2)
+    print(json.dumps(result))
     return 0
 
 

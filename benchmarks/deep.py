@@ -1,14 +1,16 @@
 """Time the deep models per photo (batch 8) on this machine; prints one JSON object.
 
-    python benchmarks/deep.py [--models-dir DIR] [--threads 1,2] [--precision auto,fp32] [--batch 8] [--photos 16] [--repeats 3]
+    python benchmarks/deep.py [--models-dir DIR] [--threads 1,2] [--backend auto,torch] [--precision auto,fp32]
+                              [--batch 8] [--photos 16] [--repeats 3]
 
 Without --models-dir, random-initialised weights of the real architectures are written to a temp
-folder first (same compute as the real weights). For each thread count: seconds to build the models,
-ms per photo for each model's forward pass on a ready batch, ms per photo to prepare the inputs from a
-~1024 px decode, ms per photo end to end through `DeepAnalyzer.run`, and pyiqa's own CLIP-IQA forward
-at the same 224 px (text prompts re-encoded each call) for comparison. Peak RSS of the process at the end.
---precision: 'auto' (bf16 on CPUs with AMX, see culler/analysis/deep_precision.py) and/or 'fp32';
-each run reports the precision that ran.
+folder first (same compute as the real weights). For each backend x precision x thread count:
+seconds to build the models (an OpenVINO conversion at first use, then the cached model), how each
+model ran (`paths`), wall and CPU ms per photo for each model on a ready batch (CLIP-IQA on whole
+frames of the photos' aspect), to prepare the inputs from a ~1024 px decode, and end to end through
+`DeepAnalyzer.run`; the CPU model and flags; peak RSS of the process at the end.
+--backend: 'auto' (OpenVINO when installed, culler/analysis/deep_openvino.py) and/or 'torch';
+--precision: 'auto' (bf16 where the CPU has it natively) and/or 'fp32'.
 """
 
 from __future__ import annotations
@@ -59,52 +61,31 @@ def _median_ms(fn, repeats: int, per: int, label: str | None = None) -> float:
     return round(1000 * statistics.median(times) / per, 1)
 
 
-def _measure(models_dir: Path, threads: int, batch: int, photos, repeats: int, precision: str = "auto") -> dict:
+def _measure(models_dir: Path, threads: int, batch: int, photos, repeats: int, precision: str = "auto",
+             backend: str = "auto") -> dict:
     import numpy as np
-    import torch
     from PIL import Image
 
-    from culler.analysis.deep import DeepAnalyzer, square_crop
+    from culler.analysis.deep import DeepAnalyzer, prepare
 
     start = time.perf_counter()
-    deep = DeepAnalyzer(models_dir, threads=threads, batch_size=batch, precision=precision)
+    deep = DeepAnalyzer(models_dir, threads=threads, batch_size=batch, precision=precision, backend=backend)
     available = deep.available()
     build_s = time.perf_counter() - start
-    out: dict = {"threads": threads, "precision": deep.precision, "build_seconds": round(build_s, 2), "available": available,
-                 "status": deep.status(), "ms_per_photo": {}}
-    sample = photos[:batch]
-    pil = [Image.fromarray(p) for p in sample]
+    out: dict = {"threads": threads, "backend": backend, "paths": deep.paths, "build_seconds": round(build_s, 2),
+                 "available": available, "status": deep.status(), "ms_per_photo": {}}
+    pil = [Image.fromarray(p) for p in photos[:batch]]  # same aspect (4:3 and 3:2 photos mixed otherwise)
+    pil = [p.resize(pil[0].size) for p in pil]
     for name in available:
         model = deep._models[name]
-        x = torch.from_numpy(np.stack([square_crop(p, model.input_size, model.resample) for p in pil]))
-        run = (lambda m=model, x=x: m.embed(x)) if name == "clip" else (lambda m=model, x=x: m.score(x))
-
-        def timed(run=run):
-            with torch.inference_mode():
-                run()
-
-        out["ms_per_photo"][name] = _median_ms(timed, repeats, batch, name)
-    out["ms_per_photo"]["prepare_inputs"] = _median_ms(
-        lambda: [square_crop(p, size, mode) for p in pil for size, mode in ((224, "bicubic"), (299, "bilinear"))],
-        repeats, batch, "prepare_inputs")
+        x = np.stack([prepare(p, model) for p in pil])
+        out["ms_per_photo"][name] = _median_ms(lambda m=model, x=x: m(x), repeats, batch, name)
+        out.setdefault("input_shapes", {})[name] = list(x.shape[1:])
+    models = list(deep._models.values())
+    out["ms_per_photo"]["prepare_inputs"] = _median_ms(lambda: [prepare(p, m) for p in pil for m in models],
+                                                       repeats, batch, "prepare_inputs")
     out["ms_per_photo"]["end_to_end_run"] = _median_ms(lambda: deep.run(photos), max(1, repeats - 1), len(photos),
                                                        "end_to_end_run")
-    if "clipiqa" in available:
-        from pyiqa.archs.clipiqa_arch import CLIPIQA
-
-        from culler.analysis.deep import skip_random_initialisation
-
-        with skip_random_initialisation():
-            reference = CLIPIQA(backbone=str(models_dir / "clipiqa" / "RN50.pt")).eval()
-        x = torch.from_numpy(np.stack([square_crop(p, 224, "bicubic") for p in pil]))
-
-        def pyiqa_forward():
-            with torch.inference_mode():
-                reference(x)
-
-        out["ms_per_photo"]["clipiqa_pyiqa_forward_224"] = _median_ms(pyiqa_forward, repeats, batch,
-                                                                      "clipiqa_pyiqa_forward_224")
-        del reference
     out["cpu_ms_per_photo"] = dict(CPU_MS)
     CPU_MS.clear()
     deep.close()
@@ -115,15 +96,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models-dir", type=Path)
     parser.add_argument("--threads", default=None, help="comma-separated thread counts (default: 1 and all cores)")
-    parser.add_argument("--precision", default="auto", help="comma-separated: auto (bf16 on AMX CPUs), fp32")
+    parser.add_argument("--precision", default="auto", help="comma-separated: auto (bf16 where native), fp32")
+    parser.add_argument("--backend", default="auto", help="comma-separated: auto (OpenVINO when installed), torch")
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--photos", type=int, default=16)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args(argv)
 
-    from culler.analysis.deep import prepare_offline_imports
-
-    prepare_offline_imports()
     cores = os.cpu_count() or 1
     thread_counts = [int(t) for t in args.threads.split(",")] if args.threads else sorted({1, cores})
     with tempfile.TemporaryDirectory(prefix="culler-deep-bench-") as tmp:
@@ -135,13 +114,16 @@ def main(argv: list[str] | None = None) -> int:
             models_dir, weights = Path(tmp), "random"
             write_all(models_dir)
         photos = _photos(args.photos)
-        runs = [_measure(models_dir, t, args.batch, photos, args.repeats, precision)
-                for precision in args.precision.split(",") for t in thread_counts]
+        runs = [_measure(models_dir, t, args.batch, photos, args.repeats, precision, backend)
+                for backend in args.backend.split(",") for precision in args.precision.split(",")
+                for t in thread_counts]
     try:
         load = [round(x, 2) for x in os.getloadavg()]  # other processes competing for the cores
     except (OSError, AttributeError):
         load = None
-    print(json.dumps({"cores": cores, "load_average": load, "weights": weights, "batch": args.batch,
+    from benchmarks.analysis import cpu_info
+
+    print(json.dumps({"cores": cores, **cpu_info(), "load_average": load, "weights": weights, "batch": args.batch,
                       "photos": args.photos, "runs": runs, "peak_rss_mb": _peak_rss_mb()}))
     return 0
 

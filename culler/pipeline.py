@@ -10,7 +10,9 @@ Stages
    decode ONCE at ~1000 px (reduced-size JPEG decode, see ANALYSIS_LONG_EDGE) -> technical signals ->
    a 32x32 grey thumbnail for the grouping's pixel check; the decoded image then waits for the
    deep models, which run on batches of `batch_size` images. Results are written to the store as
-   they arrive, so a cancelled or crashed run resumes where it stopped.
+   they arrive, so a cancelled or crashed run resumes where it stopped. Photos go in album order
+   except those asked for with `prioritise(paths)` (the window: the photos on screen, then the
+   review order), which go next.
    Decoding + technical measures run in a small prefetch pool *while* the deep models run on
    earlier batches, and the deep models themselves are split over parallel threads with one
    torch thread each (pipeline_deep.py): on 2 cores that keeps both cores busy without torch's
@@ -21,12 +23,12 @@ Stages
 3. group + rank: fused scores (analysis.score.fuse), bursts/duplicates (core.grouping) and
    best-of-group suggestions (core.ranking) are recomputed and stored.
 
-Where the time goes (benchmarks/analysis.py, 700 x 12 MP JPEGs, CPU ms per photo with both cores
-busy on a 2-core VM shared with other jobs, so up to ~1.5-2x what an idle machine needs): decode
-at 1/4 scale 73, technical 52 (+ ~15 in OpenCV's own threads), CLIP-IQA + CLIP embedding 111,
-NIMA 146 (the bf16 fast path of AMX CPUs, analysis/deep_precision.py; fp32: 328 and 446);
-storing 0.3; loading the models ~7 s CPU once per run, overlapped with the first decodes.
-4.5 photos/s end to end with 2 threads (`culler analyze`), 2 photos/s in the window (1 thread).
+Where the time goes (benchmarks/analysis.py, 12 MP JPEGs, AMD EPYC with AVX512_BF16 and no AMX,
+2 cores shared with other jobs at load ~5, CPU ms per photo): decode at 1/4 scale 37, technical 28,
+NIMA 141, CLIP-IQA (whole frame) + CLIP embedding 145 - the models on OpenVINO in bf16
+(analysis/deep_openvino.py; PyTorch fp32 needed ~760 for the three); ~0.37 CPU-s per photo in all,
+i.e. ~5 photos/s on two free cores. Loading the cached models takes ~1.3 s (~0.5 s CPU), overlapped
+with the first decodes; the first conversion of the models, once per set of weight files, 1-2 min.
 
 Every photo gets every requested signal; a photo analysed without the deep models (technical run,
 models missing then, cancelled mid-batch) is analysed again once those models are available.
@@ -35,6 +37,7 @@ models missing then, cancelled mid-batch) is analysed again once those models ar
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -55,10 +58,45 @@ ANALYSIS_LONG_EDGE = 1024
 # Decode + technical of one photo (~70 ms) is a third of the deep models' time per photo (~200 ms);
 # one prefetch worker hides it behind the inference; on bigger machines a second one helps.
 PREFETCH_WORKERS = 1 if (os.cpu_count() or 1) <= 2 else 2
-PREFETCH_WHILE_LOADING = 48  # photos decoded ahead while the deep models load
+# Photos decoded ahead while the deep models load (~1-2 s once converted, deep_openvino.py): more
+# would only hold memory and decide the order before the window can say what is on screen.
+PREFETCH_WHILE_LOADING = 16
+# Analysis threads for the window (the UI should pass threads=WINDOW_ANALYSIS_THREADS; left alone it
+# gets the DeepAnalyzer default, all cores but one). benchmarks/ui_latency.py on 2 cores at load ~6
+# from other jobs, every model on OpenVINO: 1 thread 0.8 photos/s, event lateness p95 6.1 ms;
+# 2 threads (one per model group, pipeline_deep.py) 1.33 photos/s, p95 5.0 ms. The window's analysis
+# thread runs niced, so the GUI keeps its latency with every core busy.
+WINDOW_ANALYSIS_THREADS = os.cpu_count() or 1
 # Deep batches queued at once: each model group (pipeline_deep.py) may run this many batches ahead
 # of the slowest one instead of waiting for it at the end of every batch.
 DEEP_BATCHES_IN_FLIGHT = 3
+
+
+class _WorkOrder:
+    """The photos left to analyse: the ones asked for first (`prioritise`), then the rest in order.
+    `prioritise` may be called from any thread while `next` runs in the analysis thread."""
+
+    def __init__(self, photos: list) -> None:
+        self._rest = deque(photos)  # the run's own order; photos taken out of turn are skipped
+        self._left = {p.path: p for p in photos}
+        self._first: deque[str] = deque()
+        self._lock = threading.Lock()
+
+    def prioritise(self, paths) -> None:
+        with self._lock:
+            self._first = deque(p for p in paths if p in self._left)
+
+    def next(self):
+        with self._lock:
+            while self._first:
+                photo = self._left.pop(self._first.popleft(), None)
+                if photo is not None:
+                    return photo
+            while self._rest:
+                photo = self._rest.popleft()
+                if self._left.pop(photo.path, None) is not None:
+                    return photo
+            return None
 
 
 @dataclass
@@ -114,7 +152,10 @@ class Pipeline:
         self._models_loaded = False
         self.times = StepTimes()  # where the time went, per step (benchmarks/analysis.py)
         self.deep_groups: list[tuple[str, ...]] = []  # how the deep models were split over threads
-        self.deep_precision: str | None = None  # 'bf16' (AMX fast path) | 'fp32', once the models load
+        self.deep_precision: str | None = None  # 'bf16' | 'fp32', once the models load
+        self.deep_paths: dict[str, str] = {}  # model -> 'openvino bf16' | 'torch fp32' | ..., once loaded
+        self._priority: list[str] = []
+        self._order: _WorkOrder | None = None
 
     # -- controls (any thread) ---------------------------------------------------------------
     def pause(self) -> None:
@@ -125,6 +166,15 @@ class Pipeline:
 
     def cancel(self) -> None:
         self.control.cancel()
+
+    def prioritise(self, paths) -> None:
+        """Analyse these photos (album-relative paths) next, in this order: the ones on screen, then
+        the review order. Any thread, before or during run(); a new call replaces the last one.
+        The few photos already decoding (the prefetch look-ahead, ~2 batches) still come first."""
+        self._priority = list(paths)
+        order = self._order
+        if order is not None:
+            order.prioritise(self._priority)
 
     @property
     def cancelled(self) -> bool:
@@ -219,6 +269,7 @@ class Pipeline:
             self.model_status.update(self._deep.status())
             ready = self._deep.available()
             self.deep_precision = self._deep.precision
+            self.deep_paths = self._deep.paths
         except Exception as e:  # noqa: BLE001
             self.model_status = {k: (f"failed: {e}" if v == "ok" else v) for k, v in self.model_status.items()}
             ready = []
@@ -298,12 +349,13 @@ class Pipeline:
         # a core whenever the deep-model groups leave one idle.
         lookahead = 2 * self.batch_size + self.prefetch_workers
         queue: deque[Future] = deque()
-        source = iter(todo)
+        self._order = order = _WorkOrder(todo)
+        order.prioritise(self._priority)
         pool = ThreadPoolExecutor(max_workers=self.prefetch_workers, thread_name_prefix="culler-decode")
         try:
             def fill(ahead: int = lookahead) -> None:
                 while len(queue) < ahead:
-                    photo = next(source, None)
+                    photo = order.next()
                     if photo is None:
                         return
                     queue.append(pool.submit(self._prepare, photo))

@@ -99,8 +99,14 @@ class DeepRunner:
 
     @property
     def precision(self) -> str | None:
-        """'bf16' | 'fp32' once the models are built (deep_precision.py); None before."""
-        return next((a.precision for a in self.analyzers if a.precision), None)
+        """'bf16' when any model runs in bf16, else 'fp32', once the models are built; None before."""
+        ran = {a.precision for a in self.analyzers if a.precision}
+        return "bf16" if "bf16" in ran else next(iter(ran), None)
+
+    @property
+    def paths(self) -> dict[str, str]:
+        """How each model runs, e.g. {'nima': 'openvino bf16'}, once built (deep.DeepAnalyzer.paths)."""
+        return {name: path for a in self.analyzers for name, path in getattr(a, "paths", {}).items()}
 
     def _run_one(self, analyzer, images):
         if self.times is None:

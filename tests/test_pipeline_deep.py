@@ -1,6 +1,7 @@
 """The deep models' scheduling in the pipeline: model groups run their batches independently (no
 barrier at the end of a batch), results are stored in photo order, and a cancel keeps what finished
-while the photos whose deep work was dropped are analysed again by the next run. Fake model groups
+while the photos whose deep work was dropped are analysed again by the next run; the photos asked
+for (`Pipeline.prioritise`) go first. Fake model groups
 stand in for torch here (the real models: tests/test_pipeline.py, tests/analysis/)."""
 
 from __future__ import annotations
@@ -188,3 +189,38 @@ def test_pause_stores_the_batches_in_flight_then_holds(tmp_path, album_template,
         worker.join(60)
         store.close()
     assert not worker.is_alive()
+
+
+def _analysed_order(reports) -> list[str]:
+    return [r.current_path for r in reports if r.stage == "analyse" and r.current_path]
+
+
+def test_the_photos_asked_for_are_analysed_first(tmp_path, album_template, fake_models):
+    """Photos on screen (prioritise, before the run) come first; asked for during the run, they
+    come right after the few already decoding."""
+    from culler.pipeline import Pipeline
+
+    album, ctx, store = _open(tmp_path, album_template)
+    try:
+        paths = sorted(f.name for f in album.iterdir() if f.suffix.lower() == ".jpg")
+        assert len(paths) == N_PHOTOS
+        wanted = paths[-3:][::-1]
+        pipeline = Pipeline(album, store, ctx, threads=2, batch_size=2)
+        pipeline.prioritise(wanted + ["not/in/the/album.jpg"])
+        assert _analysed_order(pipeline.run())[:3] == wanted
+
+        for photo in store.photos():
+            store.put_analysis(photo.id, (0, 0), {})  # stale: everything is analysed again
+        # technical only: no model loading, during which the first photos are decoded ahead
+        pipeline = Pipeline(album, store, ctx, signals="technical", batch_size=2, prefetch_workers=1)
+        reports = []
+        for report in pipeline.run():
+            reports.append(report)
+            if report.stage == "analyse" and report.done == 1:
+                pipeline.prioritise(paths[-2:])
+        order = _analysed_order(reports)
+        lookahead = 2 * 2 + 1  # the photos already decoding when asked (Pipeline._analyse)
+        assert order[0] == paths[0] and set(order[:1 + lookahead + 2]) >= set(paths[-2:])
+        assert sorted(order) == sorted(paths)
+    finally:
+        store.close()

@@ -8,24 +8,29 @@ weights come from local files only (see deep_clipiqa.py, deep_nima.py, deep_clip
 
 Inputs: RGB uint8 arrays of any size, decoded once by the caller (a ~1024 px decode is plenty).
 Each model gets the size it was trained at, made here with Pillow (antialiased, fast on uint8):
-- clipiqa: 224 x 224 (short side 224 bicubic, centre crop) - CLIP's input size; text prompts encoded
-  once. pyiqa's `metric(path)` runs it at full resolution (27-32 s per 12 MP photo, here ~60 ms).
+- clipiqa: the WHOLE frame, short side 224 bicubic (3:2 -> 224 x 336), nothing cropped: its
+  attention pool has no positional embedding, so any size is valid; text prompts encoded once.
+  pyiqa's `metric(path)` runs it at full resolution (27-32 s per 12 MP photo, here ~90 ms).
 - nima: 299 x 299 (short side 299 bilinear, centre crop) - what pyiqa's NIMA does itself.
-- clip: 224 x 224, same tensor as clipiqa (open_clip's ViT-B-32 preprocessing) -> 512-d unit vector.
-Photos run in batches (default 8) under `torch.inference_mode`.
+- clip: 224 x 224 centre crop (open_clip's ViT-B-32 preprocessing) -> 512-d unit vector.
+Photos run in batches (default 8), one batch per input shape (whole frames differ in aspect).
 
-Precision (deep_precision.py): on a CPU with AMX bf16 the models take a bf16 fast path (NIMA 2.8x,
-CLIP-IQA 3.2x, the embedding 2.5x faster here; scores within 0.005 of fp32 on NIMA's 1-10 scale and
-0.002 on CLIP-IQA's 0-1, embedding cosine >= 0.9995, on random weights; tested). Exact fp32
-everywhere: `DeepAnalyzer(..., precision='fp32')` or the environment variable
-CULLER_DEEP_PRECISION=fp32. `DeepAnalyzer.precision` says which ran.
+Execution (`paths` says which ran, e.g. {'nima': 'openvino bf16'}):
+- on the CPU, OpenVINO when installed (deep_openvino.py): each model converted from the loaded
+  weights at first use, cached by the weight files' hash, bf16 where the CPU has native bf16
+  (AVX512_BF16 or AMX), else f32; 2-3x faster than PyTorch and ready without importing torch.
+- PyTorch otherwise (`backend='torch'` or CULLER_DEEP_BACKEND=torch, openvino missing, a
+  conversion that fails, or a CUDA/MPS device): exact fp32, or the bf16 fast path on AMX CPUs
+  (deep_precision.py).
+CULLER_DEEP_PRECISION=fp32 (or precision='fp32') forces exact fp32 on either. The tolerances against
+exact fp32 (NIMA <= 0.02 on 1-10, CLIP-IQA <= 0.005, embedding cosine >= 0.999) are tested.
+Device: CUDA, else Apple MPS, else the CPU; CULLER_DEVICE=cpu forces the CPU. The accelerator
+paths are written for but not exercised on the machines this was built on (no GPU): unverified.
 
-Threads: `torch.set_num_threads` is process-wide. The analysis runs in a background thread while the
-GUI decodes thumbnails and paints, so the default leaves one core free: max(1, cores - 1). On an idle
-2-core machine 2 threads are ~2x faster per photo but take both cores; with the cores contended
-(benchmarks/deep.py on 2 cores at load ~10) 2 threads were 2.5x SLOWER than 1 (end to end 4.8 s vs
-1.9 s per photo): torch's worker threads spin-wait for a core. A headless run with nothing else to
-serve (`culler analyze`) may pass threads=os.cpu_count().
+Threads: the analysis runs in a background thread while the GUI decodes thumbnails and paints, so
+the default leaves one core free: max(1, cores - 1). With PyTorch on contended cores (benchmarks/deep.py
+on 2 cores at load ~10) 2 threads were 2.5x SLOWER than 1: torch's worker threads spin-wait for a
+core; pipeline_deep.py therefore runs model groups side by side with one thread each.
 """
 
 from __future__ import annotations
@@ -51,18 +56,22 @@ def default_threads() -> int:
     return max(1, (os.cpu_count() or 1) - 1)
 
 
-def choose_device(preferred: str | None = None):
-    """CUDA, else Apple MPS, else CPU (or `preferred` when given)."""
+BACKEND_ENV = "CULLER_DEEP_BACKEND"
+
+
+def traceable(fn, *modules):
+    """A torch module whose forward is `fn` (which uses `modules`): what OpenVINO's converter traces."""
     import torch
 
-    if preferred:
-        return torch.device(preferred)
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    mps = getattr(torch.backends, "mps", None)
-    if mps is not None and mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
+    class _Forward(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.parts = torch.nn.ModuleList(modules)
+
+        def forward(self, x):
+            return fn(x)
+
+    return _Forward().eval()
 
 
 def prepare_offline_imports() -> None:
@@ -112,12 +121,8 @@ def as_rgb_uint8(image: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(a)
 
 
-def square_crop(image, size: int, resample: str) -> np.ndarray:
-    """Short side resized to `size`, centre crop to size x size; returns 3 x size x size float32 in 0-1.
-
-    `image` is a PIL image. The rounding of the resized size and the crop offsets follow torchvision's
-    `resize(int)` and `center_crop`, which pyiqa and open_clip use.
-    """
+def _resize_short_side(image, size: int, resample: str):
+    """Short side to `size`, the long side as torchvision's `resize(int)` rounds it (pyiqa, open_clip)."""
     from PIL import Image
 
     w, h = image.size
@@ -125,11 +130,73 @@ def square_crop(image, size: int, resample: str) -> np.ndarray:
     long_new = int(size * long / short)
     new_w, new_h = (size, long_new) if w <= h else (long_new, size)
     filt = Image.Resampling.BICUBIC if resample == "bicubic" else Image.Resampling.BILINEAR
-    resized = image.resize((new_w, new_h), filt, reducing_gap=3.0) if (new_w, new_h) != (w, h) else image
+    return image.resize((new_w, new_h), filt, reducing_gap=3.0) if (new_w, new_h) != (w, h) else image
+
+
+def _to_chw(image) -> np.ndarray:
+    return np.asarray(image, dtype=np.float32).transpose(2, 0, 1) / 255.0
+
+
+def square_crop(image, size: int, resample: str) -> np.ndarray:
+    """Short side resized to `size`, centre crop to size x size; returns 3 x size x size float32 in 0-1.
+
+    `image` is a PIL image. The crop offsets follow torchvision's `center_crop`.
+    """
+    resized = _resize_short_side(image, size, resample)
+    new_w, new_h = resized.size
     left = int(round((new_w - size) / 2.0))
     top = int(round((new_h - size) / 2.0))
-    cropped = resized.crop((left, top, left + size, top + size))
-    return np.asarray(cropped, dtype=np.float32).transpose(2, 0, 1) / 255.0
+    return _to_chw(resized.crop((left, top, left + size, top + size)))
+
+
+def whole_frame(image, size: int, resample: str) -> np.ndarray:
+    """Short side resized to `size`, nothing cropped: 3 x H x W float32 in 0-1."""
+    return _to_chw(_resize_short_side(image, size, resample))
+
+
+def prepare(image, model) -> np.ndarray:
+    """The input `model` (a scorer or a loaded model) takes for a PIL image."""
+    shape = whole_frame if getattr(model, "whole_frame", False) else square_crop
+    return shape(image, model.input_size, model.resample)
+
+
+def _prepare_all(image, keys) -> dict[tuple, np.ndarray]:
+    """{input key: array} for one PIL image, resizing once per (size, resampling): CLIP-IQA's whole
+    frame and the embedding's centre crop share their 224 px bicubic resize."""
+    resized: dict[tuple, object] = {}
+    out = {}
+    for size, resample, whole in keys:
+        r = resized.get((size, resample))
+        if r is None:
+            r = resized[(size, resample)] = _resize_short_side(image, size, resample)
+        out[(size, resample, whole)] = _to_chw(r) if whole else square_crop(r, size, resample)
+    return out
+
+
+def _input_key(model) -> tuple:
+    return model.input_size, model.resample, getattr(model, "whole_frame", False)
+
+
+class TorchModel:
+    """A PyTorch scorer behind the same call as an OpenVinoModel: numpy batch in, numpy out."""
+
+    backend = "torch"
+
+    def __init__(self, scorer, device: str) -> None:
+        self.scorer = scorer
+        self.device = device
+        self.input_size = scorer.input_size
+        self.resample = scorer.resample
+        self.whole_frame = getattr(scorer, "whole_frame", False)
+        self.precision = scorer.precision
+
+    def __call__(self, batch: np.ndarray) -> np.ndarray:
+        import torch
+
+        x = torch.from_numpy(batch).to(self.device)
+        with torch.inference_mode():
+            fn = getattr(self.scorer, "embed", None) or self.scorer.score
+            return fn(x).float().cpu().numpy()
 
 
 class DeepAnalyzer:
@@ -137,12 +204,16 @@ class DeepAnalyzer:
 
     `status()` -> {name: 'ok' | 'missing' | 'failed: reason'}; `available()` -> names that run;
     `run(images)` -> per image `({'clipiqa': 0-1, 'nima': 1-10}, {'clip': float32[512] unit vector})`,
-    with keys only for the models available. Thread-safe (one lock); not re-entrant across processes.
+    with keys only for the models available; `paths` -> {name: 'openvino bf16' | 'torch fp32' | ...},
+    how each model ran. Thread-safe (one lock); not re-entrant across processes.
+
+    backend: 'auto' (OpenVINO on the CPU when installed, else PyTorch) or 'torch' (argument, else
+    CULLER_DEEP_BACKEND). A model OpenVINO cannot convert runs on PyTorch, the reason logged.
     """
 
     def __init__(self, models_dir: Path, names=DEFAULT_NAMES, threads: int | None = None, *,
                  device: str | None = None, batch_size: int = 8, environ: Mapping[str, str] | None = None,
-                 precision: str | None = None):
+                 precision: str | None = None, backend: str | None = None):
         from culler.analysis.deep_precision import requested_precision
 
         unknown = [n for n in names if n not in model_files.MODELS]
@@ -151,13 +222,19 @@ class DeepAnalyzer:
         # 'auto' | 'fp32' asked for (argument, else CULLER_DEEP_PRECISION); `precision` is what runs
         # ('bf16' | 'fp32'), known once the models are built.
         self.requested_precision = requested_precision(precision, environ)
+        self._environ = environ
+        env = os.environ if environ is None else environ
+        self.backend = (backend or env.get(BACKEND_ENV, "") or "auto").strip().lower()
+        if self.backend not in ("auto", "torch"):
+            raise ValueError(f"backend must be 'auto' or 'torch', not {self.backend!r}")
         self.precision: str | None = None
+        self.paths: dict[str, str] = {}
         self.models_dir = Path(models_dir)
         self.names = tuple(names)
         self.threads = threads if threads is not None else default_threads()
         self.batch_size = max(1, int(batch_size))
         self._preferred_device = device
-        self.device = None
+        self.device: str | None = None
         file_status = model_files.status(self.models_dir, environ)
         self._status = {n: file_status[n] for n in self.names}
         self._files = {n: model_files.locate(n, self.models_dir, environ) for n in self.names
@@ -172,25 +249,64 @@ class DeepAnalyzer:
         self._models = {}
         if not self._files:
             return
-        prepare_offline_imports()
-        import torch
+        from culler.analysis.deep_device import choose_device
 
-        torch.set_num_threads(self.threads)
-        self.device = choose_device(self._preferred_device)
+        self.device = choose_device(self._preferred_device, self._environ)
+        from culler.analysis import deep_openvino
+
+        use_openvino = self.backend == "auto" and self.device == "cpu" and deep_openvino.available()
+        for name, files in self._files.items():
+            model = None
+            if use_openvino:
+                model = self._build_openvino(name, files)
+            if model is None:
+                try:
+                    model = self._build_torch(name, files)
+                except Exception as exc:  # any failure: report it, keep the other models
+                    log.warning("deep model %s could not be built: %s", name, exc, exc_info=True)
+                    self._status[name] = f"failed: {type(exc).__name__}: {exc}"
+                    continue
+            self._models[name] = model
+            self.paths[name] = f"{model.backend} {model.precision}"
+        precisions = {m.precision for m in self._models.values()}
+        self.precision = "bf16" if "bf16" in precisions else "fp32" if precisions else None
+
+    def _scorer_class(self, name: str):
         from culler.analysis.deep_clip import ClipEmbedder
         from culler.analysis.deep_clipiqa import ClipIqaScorer
         from culler.analysis.deep_nima import NimaScorer
+
+        return {"clipiqa": ClipIqaScorer, "nima": NimaScorer, "clip": ClipEmbedder}[name]
+
+    def _build_openvino(self, name: str, files):
+        from culler.analysis import deep_openvino
+
+        def export():
+            prepare_offline_imports()
+            import torch
+
+            torch.set_num_threads(self.threads)
+            return cls(files, torch.device("cpu"), "fp32").export()
+
+        cls = self._scorer_class(name)  # its class attributes say the input shape; no torch needed
+        try:
+            return deep_openvino.load(name, files, export, input_size=cls.input_size, resample=cls.resample,
+                                      whole_frame=getattr(cls, "whole_frame", False), threads=self.threads,
+                                      precision=self.requested_precision, environ=self._environ)
+        except Exception as exc:  # noqa: BLE001 - PyTorch runs the model instead
+            log.warning("OpenVINO cannot run %s (%s: %s); using PyTorch", name, type(exc).__name__, exc)
+            return None
+
+    def _build_torch(self, name: str, files) -> TorchModel:
+        prepare_offline_imports()
+        import torch
+
         from culler.analysis.deep_precision import choose_precision
 
-        self.precision = choose_precision(self.device, self.requested_precision)
-
-        builders = {"clipiqa": ClipIqaScorer, "nima": NimaScorer, "clip": ClipEmbedder}
-        for name, files in self._files.items():
-            try:
-                self._models[name] = builders[name](files, self.device, self.precision)
-            except Exception as exc:  # any failure: report it, keep the other models
-                log.warning("deep model %s could not be built: %s", name, exc, exc_info=True)
-                self._status[name] = f"failed: {type(exc).__name__}: {exc}"
+        torch.set_num_threads(self.threads)
+        device = torch.device(self.device)
+        precision = choose_precision(device, self.requested_precision)
+        return TorchModel(self._scorer_class(name)(files, device, precision), self.device)
 
     def status(self) -> dict[str, str]:
         with self._lock:
@@ -221,16 +337,15 @@ class DeepAnalyzer:
         return results
 
     def _run_batch(self, images, results) -> None:
-        import torch
         from PIL import Image
 
-        sizes = {(m.input_size, m.resample) for m in self._models.values()}
-        inputs: dict[tuple, list] = {key: [] for key in sizes}
+        models = {_input_key(m): m for m in self._models.values()}
+        inputs: dict[tuple, list] = {key: [] for key in models}
         ok: list[int] = []
         for i, image in enumerate(images):
             try:
                 pil = Image.fromarray(as_rgb_uint8(image))
-                prepared = {key: square_crop(pil, *key) for key in sizes}
+                prepared = _prepare_all(pil, models)
             except (ValueError, TypeError, OSError) as exc:
                 log.warning("deep models skip an image: %s", exc)
                 continue
@@ -239,20 +354,30 @@ class DeepAnalyzer:
                 inputs[key].append(array)
         if not ok:
             return
-        tensors = {key: torch.from_numpy(np.stack(arrays)).to(self.device) for key, arrays in inputs.items()}
         for name, model in list(self._models.items()):
-            x = tensors[(model.input_size, model.resample)]
             try:
-                with torch.inference_mode():
-                    if name == "clip":
-                        vectors = model.embed(x).cpu().numpy().astype(np.float32)
-                        for j, i in enumerate(ok):
-                            results[i][1]["clip"] = vectors[j]
-                    else:
-                        scores = model.score(x).float().cpu().numpy()
-                        for j, i in enumerate(ok):
-                            results[i][0][name] = float(scores[j])
+                outputs = _run_by_shape(model, inputs[_input_key(model)])
             except Exception as exc:  # e.g. out of memory: stop using this model, keep the others
                 log.warning("deep model %s failed: %s", name, exc, exc_info=True)
                 self._status[name] = f"failed: {type(exc).__name__}: {exc}"
                 del self._models[name]
+                continue
+            for i, value in zip(ok, outputs):
+                if name == "clip":
+                    results[i][1]["clip"] = np.asarray(value, dtype=np.float32)
+                else:
+                    results[i][0][name] = float(value)
+
+
+def _run_by_shape(model, arrays: list[np.ndarray]) -> list:
+    """Run `model` on the arrays, one batch per input shape (whole frames differ in aspect);
+    returns the outputs in the arrays' order."""
+    outputs: list = [None] * len(arrays)
+    by_shape: dict[tuple, list[int]] = {}
+    for j, array in enumerate(arrays):
+        by_shape.setdefault(array.shape, []).append(j)
+    for indices in by_shape.values():
+        values = model(np.stack([arrays[j] for j in indices]))
+        for j, value in zip(indices, values):
+            outputs[j] = value
+    return outputs

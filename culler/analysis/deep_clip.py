@@ -67,6 +67,14 @@ class ClipEmbedder:
         self.visual.to(self.dtype)
         del model
 
+    def export(self):
+        """(module from a 0-1 batch to the embeddings, example input) for deep_openvino.py."""
+        import torch
+
+        from culler.analysis.deep import traceable
+
+        return traceable(self.embed, self.visual), torch.rand(2, 3, self.input_size, self.input_size)
+
     def embed(self, x):
         import torch.nn.functional as F
 

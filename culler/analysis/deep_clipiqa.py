@@ -1,12 +1,12 @@
-"""CLIP-IQA scorer: pyiqa's `clipiqa` on 224 px inputs with its text prompts encoded once.
+"""CLIP-IQA scorer: pyiqa's `clipiqa` on the whole frame at 224 px short side, text prompts encoded once.
 
 Why not `pyiqa.create_metric('clipiqa')(path)`: it runs CLIP RN50 on the photo at full resolution
-(27-32 s for 12 MP on 2 cores) and re-encodes its 10 text prompts on every call. Here the image is
-224 x 224 (CLIP's training size; short side resized, centre crop) and the prompts' text features are
-computed once; the score is pyiqa's formula, the mean over the 5 prompt pairs of
-softmax(logit_scale * cos(image, prompt pair))[positive]. pyiqa builds its model with
-`pos_embedding=False` (no positional embedding in the attention pool), so 224 px is a choice, not a
-requirement. A 224 px CLIP-IQA sees overall look (exposure, colour, gross blur/noise), not pixel
+(27-32 s for 12 MP on 2 cores) and re-encodes its 10 text prompts on every call. Here the whole
+frame is resized to a 224 px short side (CLIP's training scale; 4:3 -> 224 x 298, nothing cropped)
+and the prompts' text features are computed once; the score is pyiqa's formula, the mean over the 5
+prompt pairs of softmax(logit_scale * cos(image, prompt pair))[positive]. pyiqa builds its model
+with `pos_embedding=False` (no positional embedding in the attention pool), so any input size is
+valid. At 224 px CLIP-IQA sees overall look (exposure, colour, gross blur/noise), not pixel
 sharpness: the technical signals at ~1024 px cover that.
 
 precision='bf16' (deep_precision.py: CPUs with AMX): CLIP's image tower (RN50 with its attention
@@ -204,10 +204,11 @@ def _pyiqa_clip_loader_returning(model):
 
 
 class ClipIqaScorer:
-    """pyiqa CLIP-IQA with precomputed text features. `score(x)` takes N x 3 x 224 x 224 floats in 0-1."""
+    """pyiqa CLIP-IQA with precomputed text features. `score(x)` takes N x 3 x H x W floats in 0-1."""
 
-    input_size = 224
+    input_size = 224  # the short side; the whole frame is judged (no crop)
     resample = "bicubic"  # CLIP's own preprocessing
+    whole_frame = True
 
     def __init__(self, files: dict[str, Path], device, precision: str = "fp32") -> None:
         import torch
@@ -236,6 +237,14 @@ class ClipIqaScorer:
             from culler.analysis.deep_precision import prepare_bf16_trunk
 
             prepare_bf16_trunk(self.clip.visual)
+
+    def export(self):
+        """(module from a 0-1 batch of any size to the scores, example input) for deep_openvino.py."""
+        import torch
+
+        from culler.analysis.deep import traceable
+
+        return traceable(self.score, self.clip), torch.rand(2, 3, self.input_size, self.input_size * 3 // 2)
 
     def score(self, x):
         """CLIPIQA.forward with the text features given: same formula, same numbers."""

@@ -79,6 +79,23 @@ class NimaScorer:
 
             prepare_bf16_trunk(self.arch.base_model)
 
+    def export(self):
+        """(module from a 0-1 batch at 299 px to the scores, example input) for deep_openvino.py:
+        `NIMA.forward` without its resize and centre crop, which change nothing at 299 px and cannot
+        be traced."""
+        import torch
+        from pyiqa.archs.arch_util import dist_to_mos
+
+        from culler.analysis.deep import traceable
+
+        arch = self.arch
+
+        def forward(x):
+            x = (x - arch.default_mean) / arch.default_std
+            return dist_to_mos(arch.classifier(arch.global_pool(arch.base_model(x)[-1]))).reshape(-1)
+
+        return traceable(forward, arch), torch.rand(2, 3, self.input_size, self.input_size)
+
     def score(self, x):
         if self.precision != "bf16":
             return self.arch(x).reshape(-1)

@@ -1,4 +1,7 @@
-"""Which arithmetic the deep models use on this machine: exact fp32, or bf16 where the CPU has AMX.
+"""Which arithmetic the PyTorch path of the deep models uses: exact fp32, or bf16 where the CPU has AMX.
+
+This is the fallback when OpenVINO is not installed or cannot convert a model (deep_openvino.py,
+which runs bf16 on any CPU with native bf16, AMX or AVX512_BF16, and is faster still).
 
 Intel CPUs with AMX (Sapphire Rapids and later: `amx_tile` + `amx_bf16`) multiply bf16 matrices in
 hardware tiles, several times faster than fp32 FMA. On such a CPU the deep models take a fast path

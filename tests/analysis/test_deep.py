@@ -15,15 +15,16 @@ import pytest
 
 from benchmarks.photo_factory import real_photo
 from culler.analysis import model_files
-from culler.analysis.deep import DeepAnalyzer, as_rgb_uint8, skip_random_initialisation, square_crop
+from culler.analysis.deep import DeepAnalyzer, as_rgb_uint8, skip_random_initialisation, square_crop, whole_frame
 
 
 @pytest.fixture(scope="module")
 def analyzer(random_models_dir):
     # one thread: on a 2-core CI box shared with other test processes, spinning threads only contend.
     # Exact fp32: these tests compare with pyiqa/open_clip to 1e-5 (the bf16 fast path of AMX CPUs
-    # is compared with this fp32 path in test_deep_precision.py).
-    deep = DeepAnalyzer(random_models_dir, threads=1, batch_size=3, precision="fp32")
+    # is compared with this fp32 path in test_deep_precision.py). The PyTorch path: the OpenVINO path
+    # is compared with it in test_deep_openvino.py.
+    deep = DeepAnalyzer(random_models_dir, threads=1, batch_size=3, precision="fp32", backend="torch")
     yield deep
     deep.close()
 
@@ -71,7 +72,7 @@ def test_an_unreadable_array_is_skipped_and_the_rest_still_scored(analyzer):
     assert set(results[1][0]) == {"clipiqa", "nima"}
 
 
-def test_fast_clipiqa_equals_pyiqa_forward_on_the_same_224px_input(analyzer, random_models_dir):
+def test_fast_clipiqa_equals_pyiqa_forward_on_the_same_whole_frames(analyzer, random_models_dir):
     import torch
     from pyiqa.archs.clipiqa_arch import CLIPIQA
 
@@ -79,13 +80,15 @@ def test_fast_clipiqa_equals_pyiqa_forward_on_the_same_224px_input(analyzer, ran
         reference = CLIPIQA(model_type="clipiqa", backbone=str(random_models_dir / "clipiqa" / "RN50.pt")).eval()
     from PIL import Image
 
-    x = torch.from_numpy(np.stack([square_crop(Image.fromarray(real_photo(n)), 224, "bicubic")
-                                   for n in ("astronaut", "chelsea", "coffee")]))
-    with torch.inference_mode():
-        expected = reference(x).reshape(-1)
-        fast = analyzer._models["clipiqa"].score(x)
-    torch.testing.assert_close(fast, expected, atol=1e-5, rtol=1e-5)
-    assert float(expected.std()) > 0  # the test would be vacuous on constant outputs
+    scores = []
+    for names, width in ((("astronaut",), 224), (("chelsea", "coffee"), 336)):  # 512 x 512; 300 x 451, 400 x 600
+        x = torch.from_numpy(np.stack([whole_frame(Image.fromarray(real_photo(n)), 224, "bicubic") for n in names]))
+        assert tuple(x.shape[2:]) == (224, width)  # the whole frame, nothing cropped
+        with torch.inference_mode():
+            expected = reference(x).reshape(-1)
+            torch.testing.assert_close(analyzer._models["clipiqa"].scorer.score(x), expected, atol=1e-5, rtol=1e-5)
+        scores += expected.tolist()
+    assert np.std(scores) > 0  # the test would be vacuous on constant outputs
 
 
 def test_nima_loaded_safely_equals_pyiqa_own_loading(analyzer, random_models_dir):
@@ -99,7 +102,7 @@ def test_nima_loaded_safely_equals_pyiqa_own_loading(analyzer, random_models_dir
         reference = NIMA(base_model_name="inception_resnet_v2", num_classes=10, pretrained_model_path=str(path)).eval()
     x = torch.rand(2, 3, 299, 299, generator=torch.Generator().manual_seed(1))
     with torch.inference_mode():
-        torch.testing.assert_close(analyzer._models["nima"].score(x), reference(x).reshape(-1))
+        torch.testing.assert_close(analyzer._models["nima"].scorer.score(x), reference(x).reshape(-1))
 
 
 def test_clip_embedding_equals_open_clip_encode_image(analyzer, random_models_dir):
@@ -114,7 +117,7 @@ def test_clip_embedding_equals_open_clip_encode_image(analyzer, random_models_di
     x = torch.rand(2, 3, 224, 224, generator=torch.Generator().manual_seed(2))
     with torch.inference_mode():
         expected = model.eval().encode_image((x - mean) / std, normalize=True)
-        torch.testing.assert_close(analyzer._models["clip"].embed(x), expected, atol=1e-5, rtol=1e-5)
+        torch.testing.assert_close(analyzer._models["clip"].scorer.embed(x), expected, atol=1e-5, rtol=1e-5)
 
 
 def test_square_crop_matches_torchvision_geometry():
@@ -214,7 +217,7 @@ def test_threads_parameter_sets_torch_threads(random_models_dir, tmp_path):
     before = torch.get_num_threads()
     models = _partial_dir(tmp_path, random_models_dir, ["clip"])
     try:
-        deep = DeepAnalyzer(models, names=("clip",), threads=1)
+        deep = DeepAnalyzer(models, names=("clip",), threads=1, backend="torch")
         assert deep.available() == ["clip"]
         assert torch.get_num_threads() == 1
     finally:

@@ -33,7 +33,7 @@ def analyzers(random_models_dir):
     photos = _photos()
     out = {}
     for precision in ("fp32", "auto"):
-        deep = DeepAnalyzer(random_models_dir, threads=1, batch_size=4, precision=precision)
+        deep = DeepAnalyzer(random_models_dir, threads=1, batch_size=4, precision=precision, backend="torch")
         out[precision] = (deep, deep.run(photos), deep.precision)
     yield out
     for deep, _results, _precision in out.values():
@@ -89,7 +89,7 @@ def test_folding_batch_norms_keeps_the_fp32_outputs(analyzers):
     from culler.analysis.deep_precision import fold_batch_norms
 
     models = analyzers["fp32"][0]._models  # exact fp32 models; their results are already taken
-    nima, clipiqa = models["nima"], models["clipiqa"]
+    nima, clipiqa = models["nima"].scorer, models["clipiqa"].scorer
     for scorer, trunk, size in ((nima, nima.arch.base_model, 299), (clipiqa, clipiqa.clip.visual, 224)):
         x = torch.rand(2, 3, size, size, generator=torch.Generator().manual_seed(3))
         with torch.inference_mode():

@@ -55,10 +55,10 @@ class AnalysisWorker(QThread):
     def run(self) -> None:
         _lower_priority()
         try:
-            from culler.pipeline import Pipeline
+            from culler.pipeline import WINDOW_ANALYSIS_THREADS, Pipeline
 
             pipeline = Pipeline(self.album_root, self.store, self.ctx, signals=self.signals,
-                                recursive=self.recursive)
+                                recursive=self.recursive, threads=WINDOW_ANALYSIS_THREADS)
             with self._lock:
                 self._pipeline = pipeline
                 if self._cancel_requested:
