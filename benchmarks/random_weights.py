@@ -82,7 +82,8 @@ def write_clipiqa(outdir: Path) -> Path:
     import torch
     from pyiqa.archs.clip_model import CLIP, convert_weights
 
-    # CLIP RN50: embed 1024, 224 px, ResNet layers (3, 4, 6, 3) width 64; text: 77 tokens, 49408 words, 512 wide, 8 heads, 12 layers.
+    # CLIP RN50: embed 1024, 224 px, ResNet layers (3, 4, 6, 3) width 64;
+    # text: 77 tokens, 49408 words, 512 wide, 8 heads, 12 layers.
     with skip_random_initialisation():
         model = CLIP(1024, 224, (3, 4, 6, 3), 64, None, 77, 49408, 512, 8, 12).eval()
     fill_random(model, 1)

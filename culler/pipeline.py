@@ -40,10 +40,10 @@ import os
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
 
 import numpy as np
 
@@ -226,8 +226,8 @@ class Pipeline:
     def run_to_end(self) -> Progress:
         """Consume run() and return its last report (headless callers, tests)."""
         last = None
-        for last in self.run():
-            pass
+        for report in self.run():
+            last = report
         return last
 
     # -- stages ----------------------------------------------------------------------------

@@ -39,8 +39,8 @@ import contextlib
 import logging
 import os
 import threading
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 import numpy as np
 

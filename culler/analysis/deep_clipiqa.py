@@ -40,8 +40,9 @@ _STORAGE_DTYPES = {
     "BFloat16Storage": "bfloat16", "LongStorage": "int64", "IntStorage": "int32", "ShortStorage": "int16",
     "CharStorage": "int8", "ByteStorage": "uint8", "BoolStorage": "bool",
 }
-_DECLARATION = re.compile(r"^class (\w+)\(Module\):\s*\n\s*__parameters__ = \[([^\]]*)\]\s*\n\s*__buffers__ = \[([^\]]*)\]",
-                          re.MULTILINE)
+_DECLARATION = re.compile(r"^class (\w+)\(Module\):\s*\n"
+                          r"\s*__parameters__ = \[([^\]]*)\]\s*\n"
+                          r"\s*__buffers__ = \[([^\]]*)\]", re.MULTILINE)
 
 
 class UnsafeModelFile(Exception):
@@ -152,7 +153,8 @@ def read_torchscript_state_dict(path: Path) -> dict:
                 itemsize = torch.empty((), dtype=dtype).element_size()
                 if len(raw) < numel * itemsize:
                     raise ValueError(f"{path}: tensor data {key} is shorter than declared")
-                storages[key] = torch.frombuffer(raw, dtype=dtype, count=numel) if numel else torch.empty(0, dtype=dtype)
+                storages[key] = (torch.frombuffer(raw, dtype=dtype, count=numel) if numel
+                                 else torch.empty(0, dtype=dtype))
             return storages[key]
 
         root = _TensorsOnlyUnpickler(archive.read(pkl[0]), load_storage).load()

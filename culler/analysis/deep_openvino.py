@@ -27,7 +27,8 @@ unreadable cache entry is rebuilt. Anything failing here (openvino missing, conv
 makes DeepAnalyzer fall back to PyTorch for that model, with the reason logged.
 
 Precision: 'auto' runs bf16 where the CPU has native bf16 instructions (OpenVINO's
-OPTIMIZATION_CAPABILITIES lists BF16: AVX512_BF16 or AMX), else f32; 'fp32' forces f32 (`CULLER_DEEP_PRECISION=fp32`). `precision` of a loaded model says which ran.
+OPTIMIZATION_CAPABILITIES lists BF16: AVX512_BF16 or AMX), else f32; 'fp32' forces f32
+(`CULLER_DEEP_PRECISION=fp32`). `precision` of a loaded model says which ran.
 """
 
 from __future__ import annotations

@@ -26,9 +26,9 @@ def _extension_loads() -> bool:
     spec = importlib.machinery.PathFinder.find_spec("torchvision")
     if spec is None or not spec.submodule_search_locations:
         return True  # no torchvision: nothing to fix
-    import torch
-
     from pathlib import Path
+
+    import torch
 
     for folder in spec.submodule_search_locations:
         for lib in Path(folder).glob("_C*.so"):
@@ -37,7 +37,7 @@ def _extension_loads() -> bool:
                 return True
             except (OSError, RuntimeError):
                 return False
-        for lib in Path(folder).glob("_C*.pyd"):
+        if any(Path(folder).glob("_C*.pyd")):
             return True
     return False
 
