@@ -40,8 +40,8 @@ from statistics import median
 
 FEATURES = ("width", "motion", "noise", "dark", "bright", "highlights", "shadows", "contrast", "blocking")
 # Fallback when resources/ranker.json is missing or unreadable: the shipped weights, rounded.
-_FALLBACK = {"width": 6.0, "motion": 2.5, "noise": 2.0, "dark": 2.5, "bright": 3.5, "highlights": 0.7,
-             "shadows": 0.2, "contrast": 0.8, "blocking": 0.8}
+_FALLBACK = {"width": 8.1, "motion": 2.8, "noise": 4.1, "dark": 2.4, "bright": 3.6, "highlights": 1.1,
+             "shadows": 0.0, "contrast": 1.2, "blocking": 0.8}
 WIDTH_FLOOR = 0.3  # px added to edge widths before the log (below it, differences do not show)
 NOISE_FLOOR = 2.0  # grey levels added to noise sigma before the log: fainter noise is invisible
 SAME_LEVEL = 0.3  # stops: frames this close share an exposure
