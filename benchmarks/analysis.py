@@ -36,32 +36,13 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from benchmarks.machine import cpu_info  # noqa: E402  (after the path set-up above)
+
 PHOTO_SUFFIXES = (".jpg", ".jpeg")
 
 
 def album_photos(album: Path) -> list[Path]:
     return sorted(p for p in album.iterdir() if p.suffix.lower() in PHOTO_SUFFIXES and not p.name.startswith("."))
-
-
-CPU_FLAGS = ("avx2", "avx512f", "avx512_bf16", "avx512_vnni", "amx_tile", "amx_bf16", "amx_int8")
-
-
-def cpu_info() -> dict:
-    """The CPU's model name and the flags that decide the deep models' speed (Linux /proc/cpuinfo)."""
-    import platform
-
-    model, flags = platform.processor() or platform.machine(), set()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            key, _, value = line.partition(":")
-            if key.strip() == "model name":
-                model = value.strip()
-            elif key.strip() == "flags":
-                flags = set(value.split())
-                break
-    except OSError:
-        pass
-    return {"cpu_model": model, "cpu_flags": [f for f in CPU_FLAGS if f in flags]}
 
 
 def _peak_rss_mb() -> float:

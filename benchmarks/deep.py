@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         load = [round(x, 2) for x in os.getloadavg()]  # other processes competing for the cores
     except (OSError, AttributeError):
         load = None
-    from benchmarks.analysis import cpu_info
+    from benchmarks.machine import cpu_info
 
     print(json.dumps({"cores": cores, **cpu_info(), "load_average": load, "weights": weights, "batch": args.batch,
                       "photos": args.photos, "runs": runs, "peak_rss_mb": _peak_rss_mb()}))

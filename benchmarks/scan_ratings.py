@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -25,6 +24,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.machine import cpu_model
 from benchmarks.photo_factory import real_photo, resize, write_jpeg
 from culler.core import album
 
@@ -49,7 +49,7 @@ def main() -> int:
     if exiftool is None:
         print(json.dumps({"error": "exiftool missing: apt-get install libimage-exiftool-perl"}))
         return 1
-    result = {"files": opts.files, "repeat": opts.repeat, "cpu": _cpu_model(), "load_avg_1m": os.getloadavg()[0]}
+    result = {"files": opts.files, "repeat": opts.repeat, "cpu": cpu_model(), "load_avg_1m": os.getloadavg()[0]}
     with tempfile.TemporaryDirectory(prefix="culler-scan-ratings-") as tmp:
         tmp = Path(tmp)
         source = write_jpeg(tmp / "src.JPG", resize(real_photo("astronaut"), 4000, 3000))
@@ -68,15 +68,6 @@ def main() -> int:
     print(json.dumps(result))
     return 0
 
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
 
 
 if __name__ == "__main__":

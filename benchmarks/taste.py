@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import sys
 import tempfile
 import time
@@ -42,6 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from benchmarks.machine import cpu_model  # noqa: E402
 from culler.core import taste, taste_evidence, taste_words  # noqa: E402
 from culler.core.records import Decision, GroupRow  # noqa: E402
 
@@ -228,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     t_build = time.perf_counter() - t0
     results, words = run(albums, args.repeats)
     secs, n, rows, size = refit_seconds(albums)
-    print(json.dumps({"cpu": _cpu(), "albums": {k: {"sources": a["sources"], "seed": a["seed"],
+    print(json.dumps({"cpu": cpu_model(), "albums": {k: {"sources": a["sources"], "seed": a["seed"],
                                                     "photos": len(a["photos"])} for k, a in albums.items()},
                       "inconsistent": INCONSISTENT, "repeats": args.repeats, "agreement_auc": results,
                       f"learned_words_after_{DECISIONS[-1]}": words,
@@ -237,15 +237,6 @@ def main(argv: list[str] | None = None) -> int:
                       "album_build_seconds": round(t_build, 1)}))
     return 0
 
-
-def _cpu() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -26,17 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from benchmarks.machine import cpu_model  # noqa: E402
 from benchmarks.make_album import make_album  # noqa: E402
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def main() -> None:
@@ -88,7 +78,7 @@ def main() -> None:
         "group_frames": min(args.group, len(ids)),
         "group_request_kb": round(group_request["bytes"] / 1e3, 1),
         "group_seconds": round(group_seconds, 3),
-        "cpu": _cpu_model(),
+        "cpu": cpu_model(),
         "load_average": [round(x, 2) for x in os.getloadavg()],
     }))
 
