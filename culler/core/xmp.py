@@ -390,13 +390,19 @@ def _set_property(doc, desc, ns: str, preferred_prefix: str, local: str, value: 
                 element.appendChild(doc.createTextNode(value))
     if found or value is None or not add:
         return
+    prefix = _declared_prefix(desc, ns, preferred_prefix)
+    desc.setAttributeNS(ns, f"{prefix}:{local}", value)
+
+
+def _declared_prefix(desc, ns: str, preferred_prefix: str) -> str:
+    """The prefix `desc` already uses for `ns`, else `preferred_prefix` (made unique) declared on it."""
     prefix = _prefix_for(desc, ns)
     if prefix is None:
         prefix = preferred_prefix
         while _namespace_of_prefix(desc, prefix) not in (None, ns):
             prefix += "_"
         desc.setAttributeNS(NS_XMLNS, f"xmlns:{prefix}", ns)
-    desc.setAttributeNS(ns, f"{prefix}:{local}", value)
+    return prefix
 
 
 def _add_to_bag(doc, desc, ns: str, preferred_prefix: str, local: str, values: list[str]) -> None:
@@ -407,12 +413,7 @@ def _add_to_bag(doc, desc, ns: str, preferred_prefix: str, local: str, values: l
     prop = next((e for other in desc.parentNode.getElementsByTagNameNS(NS_RDF, "Description")
                  for e in other.getElementsByTagNameNS(ns, local) if e.parentNode is other), None)
     if prop is None:
-        prefix = _prefix_for(desc, ns)
-        if prefix is None:
-            prefix = preferred_prefix
-            while _namespace_of_prefix(desc, prefix) not in (None, ns):
-                prefix += "_"
-            desc.setAttributeNS(NS_XMLNS, f"xmlns:{prefix}", ns)
+        prefix = _declared_prefix(desc, ns, preferred_prefix)
         prop = doc.createElementNS(ns, f"{prefix}:{local}")
         desc.appendChild(prop)
     containers = [e for e in prop.childNodes if e.nodeType == e.ELEMENT_NODE and e.namespaceURI == NS_RDF]
