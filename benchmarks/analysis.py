@@ -14,7 +14,8 @@ Without --models, random-initialised weights of the real architectures (benchmar
 same compute and memory as the real weights) are written once to $TMPDIR/culler-bench-random-models
 and reused, so the one-off OpenVINO conversion is not timed again (run once first to warm it).
 --count N first makes (or completes) a 12 MP album of N photos in DIR (benchmarks/make_album.py).
-The album itself is never written to: each run analyses a temporary folder of symlinks to it.
+The album itself is never written to: each run analyses a temporary folder of hard links to it
+(copies across file systems; culler refuses symlinks that lead out of an album).
 
 The machine may be shared: `load_before` (1-minute load average) and `cpu_seconds` say how much
 of the wall time was this process's own work.
@@ -49,12 +50,22 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
 
 
-def _symlink_view(album: Path, into: Path, limit: int | None) -> Path:
-    """A fresh folder of symlinks to the album's photos, so every run starts from an empty store."""
+def _link_or_copy(src: Path, dst: Path) -> None:
+    import shutil
+
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def _linked_view(album: Path, into: Path, limit: int | None) -> Path:
+    """A fresh folder of the album's photos (hard links, else copies), so every run starts from an
+    empty store. Not symlinks: culler lists a symlink leading out of the album as an error."""
     view = into / "album"
     view.mkdir(parents=True)
     for p in album_photos(album)[:limit]:
-        (view / p.name).symlink_to(p.resolve())
+        _link_or_copy(p.resolve(), view / p.name)
     return view
 
 
@@ -66,7 +77,7 @@ def run_pipeline(album: Path, models: Path, signals: str, threads: int | None, l
 
     with tempfile.TemporaryDirectory(prefix="culler-bench-") as tmp:
         tmp = Path(tmp)
-        view = _symlink_view(album, tmp, limit)
+        view = _linked_view(album, tmp, limit)
         ctx = AppContext(cache_dir=tmp / "cache", data_dir=tmp / "data", config_dir=tmp / "config",
                          models_dir=models)
         store = Store.open(view, ctx.data_dir)
