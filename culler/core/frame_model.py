@@ -125,7 +125,7 @@ def group_features(frames: list[dict[str, float | None]]) -> list[dict[str, floa
         raw[k] = [median(present) if v is None else v for v in vals] if present else [None] * len(vals)
     out = [dict.fromkeys(FEATURES, 0.0) for _ in frames]
     for k in ("width", "motion", "highlights", "shadows", "blocking"):
-        _above_best(out, k, raw[k], min)
+        _above_least(out, k, raw[k])
     for o in out:
         o["motion"] *= min(1.0, o["width"] / SHAKE_WIDTH)  # as sharp as the sharpest: not shaken
         o["blocking"] = max(0.0, o["blocking"] - BLOCKING_SLACK)  # noise hides a fine grid a little
@@ -173,12 +173,13 @@ def reference_stops(levels: list[float], highlights: list[float | None]) -> floa
     return median(levels[j] for j in max(ok, key=lambda c: median(levels[j] for j in c)))
 
 
-def _above_best(out: list[dict], key: str, values: list, best) -> None:
+def _above_least(out: list[dict], key: str, values: list) -> None:
+    """out[i][key] = how far values[i] lies above the group's least (lower is better) value."""
     if values[0] is None:
         return
-    b = best(values)
+    least = min(values)
     for o, v in zip(out, values):
-        o[key] = abs(v - b)
+        o[key] = v - least
 
 
 def _log(v: float | None, floor: float) -> float | None:
