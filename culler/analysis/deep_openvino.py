@@ -165,7 +165,12 @@ def load(name: str, files: dict[str, Path], export: Callable, *, input_size: int
             os.replace(tmp, xml)
         except (OSError, RuntimeError) as exc:  # e.g. a read-only cache folder: convert again next time
             log.warning("could not cache the OpenVINO model in %s: %s", root, exc)
-    config = {"INFERENCE_NUM_THREADS": max(1, int(threads)), "PERFORMANCE_HINT": "LATENCY"}
+    # No pinning: the model groups run in threads of their own (pipeline_deep.py), and OpenVINO pins
+    # each one-thread stream to the same first core, so two groups shared one core while the other
+    # idled. benchmarks/analysis.py, 240 photos, AMD EPYC: 3.76 photos/s pinned, 5.61 unpinned, at the
+    # same CPU time.
+    config = {"INFERENCE_NUM_THREADS": max(1, int(threads)), "PERFORMANCE_HINT": "LATENCY",
+              "ENABLE_CPU_PINNING": False}
     # Asked for explicitly, not left to OpenVINO's default (which varies between releases and CPUs):
     # on AVX512_BF16 without AMX (AMD Zen 4) bf16 halves the time too, within the tested tolerances.
     native_bf16 = "BF16" in core.get_property("CPU", "OPTIMIZATION_CAPABILITIES")
