@@ -61,6 +61,7 @@ class AlbumSession(QObject):
         self.album_root: Path | None = None
         self._loader: AlbumLoader | None = None
         self._worker: AnalysisWorker | None = None
+        self._priority: list[str] = []  # photos on screen: the analysis takes them first
         self._last_refresh = 0.0
         self._first_show = True
         self._screen_painted = False
@@ -189,7 +190,18 @@ class AlbumSession(QObject):
         worker.failed.connect(self._analysis_failed)
         worker.finished.connect(self._analysis_finished)
         self._worker = worker
+        if self._priority:
+            worker.prioritise(self._priority)
         worker.start()
+
+    def analyse_first(self, photo_ids: list[int]) -> None:
+        """The running (or next) analysis takes these photos next: what the user is looking at."""
+        state = self.model.state
+        if state is None:
+            return
+        self._priority = [state.photos[i].path for i in photo_ids if i in state.photos]
+        if self._worker is not None:
+            self._worker.prioritise(self._priority)
 
     def cancel_analysis(self) -> None:
         if self._worker is not None:

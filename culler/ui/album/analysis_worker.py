@@ -34,6 +34,7 @@ class AnalysisWorker(QThread):
         self.last = None  # the last Progress
         self._pipeline = None
         self._cancel_requested = False
+        self._priority: list[str] = []
         self._lock = threading.Lock()
 
     def cancel(self) -> None:
@@ -46,6 +47,13 @@ class AnalysisWorker(QThread):
         with self._lock:
             if self._pipeline is not None:
                 self._pipeline.pause()
+
+    def prioritise(self, paths: list[str]) -> None:
+        """Analyse these photos (album-relative paths) next: the ones on screen."""
+        with self._lock:
+            self._priority = list(paths)
+            if self._pipeline is not None:
+                self._pipeline.prioritise(self._priority)
 
     def resume(self) -> None:
         with self._lock:
@@ -61,6 +69,8 @@ class AnalysisWorker(QThread):
                                 recursive=self.recursive, threads=WINDOW_ANALYSIS_THREADS)
             with self._lock:
                 self._pipeline = pipeline
+                if self._priority:
+                    pipeline.prioritise(self._priority)
                 if self._cancel_requested:
                     pipeline.cancel()
             reported_models = False

@@ -134,8 +134,9 @@ class GridView(QListView, PhotoView):
         n = model.rowCount()
         ahead = range(visible.stop, min(n, visible.stop + screen))
         behind = range(max(0, visible.start - screen // 2), visible.start)
-        ids = [model.id_at(r) for r in (*visible, *ahead, *reversed(behind))]
-        self.host.thumbnails.want([i for i in ids if i is not None])
+        ids = [i for i in (model.id_at(r) for r in (*visible, *ahead, *reversed(behind))) if i is not None]
+        self.host.thumbnails.want(ids)
+        self.host.analyse_first(ids[:len(visible) + len(ahead)])  # this screen and the next
 
     def _thumbnails_arrived(self, ids: list[int]) -> None:
         self.host.model.photos_changed(ids)

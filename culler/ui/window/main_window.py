@@ -415,6 +415,9 @@ class MainWindow(QMainWindow):
     def refresh_analysis(self) -> None:
         self.session.refresh_analysis()
 
+    def analyse_first(self, photo_ids: list[int]) -> None:
+        self.session.analyse_first(photo_ids)
+
     def help_visible(self) -> bool:
         return self.help.isVisible()
 
