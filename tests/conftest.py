@@ -14,6 +14,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # so tests can import benchmarks.photo_factory
@@ -53,6 +55,16 @@ for var in ("XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOM
 os.environ["TORCH_HOME"] = str(_home / "torch")
 os.environ["HF_HOME"] = str(_home / "hf")
 
+
+
+@pytest.fixture(scope="session")
+def clip_dir(tmp_path_factory):
+    """A models folder with only CLIP's weights (random-initialised, the real architecture)."""
+    from benchmarks.random_weights import write_all
+
+    out = tmp_path_factory.mktemp("clip-only")
+    write_all(out, names=("clip",))
+    return out
 
 
 class _TorchvisionFirst:

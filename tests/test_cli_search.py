@@ -27,15 +27,6 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def clip_dir(tmp_path_factory):
-    from benchmarks.random_weights import write_all
-
-    out = tmp_path_factory.mktemp("clip-only")
-    write_all(out, names=("clip",))
-    return out
-
-
-@pytest.fixture(scope="module")
 def analysed(tmp_path_factory, clip_dir):
     """(album, data dir): 8 small photos analysed with CLIP (no CLIP-IQA / NIMA files: faster)."""
     album = tmp_path_factory.mktemp("search-album")

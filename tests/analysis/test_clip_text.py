@@ -14,15 +14,6 @@ from culler.analysis.clip_text import ClipModelMissing, ClipTextEncoder, missing
 
 
 @pytest.fixture(scope="module")
-def clip_dir(tmp_path_factory):
-    from benchmarks.random_weights import write_all
-
-    out = tmp_path_factory.mktemp("clip-only")
-    write_all(out, names=("clip",))
-    return out
-
-
-@pytest.fixture(scope="module")
 def encoder(clip_dir):
     return ClipTextEncoder(clip_dir)
 
