@@ -160,12 +160,7 @@ def move_file(source: Path, target: Path, write=default_write) -> None:
     except OSError as e:
         if e.errno not in _NO_LINK:
             raise DestinationProblem(dest_message(target, e)) from None
-        copy_file(source, target, write=write, verify=True)
-        try:
-            os.unlink(source)
-        except OSError as e2:
-            os.unlink(target)
-            raise SourceProblem(f"cannot remove {source} after copying it: {e2.strerror or e2}") from None
+        _copy_then_remove(source, target, write, str(source))
         return
     try:
         os.unlink(source)
@@ -177,12 +172,18 @@ def move_file(source: Path, target: Path, write=default_write) -> None:
 def move_symlink(source: Path, target: Path, write=default_write) -> None:
     """Export the file a symbolic link points to as `target`, then remove the link (the journal
     keeps its text and undo puts the same link back: a relative link moved as it is would dangle)."""
+    _copy_then_remove(source, target, write, f"the link {source}")
+
+
+def _copy_then_remove(source: Path, target: Path, write, what: str) -> None:
+    """A verified copy, then the source removed; when it cannot be removed, the copy goes again so
+    the file stays in one place."""
     copy_file(source, target, write=write, verify=True)
     try:
         os.unlink(source)
     except OSError as e:
         os.unlink(target)
-        raise SourceProblem(f"cannot remove the link {source} after copying it: {e.strerror or e}") from None
+        raise SourceProblem(f"cannot remove {what} after copying it: {e.strerror or e}") from None
 
 
 def link_file(source: Path, target: Path, write=default_write) -> str | None:
