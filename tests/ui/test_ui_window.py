@@ -270,3 +270,16 @@ def test_a_sidecar_rated_elsewhere_shows_on_reopen_without_rebuilding_the_grid(q
     assert decision_of(again, "IMG_0002.jpg").rating == 2
     assert current_name(again) == "IMG_0002.jpg" and resets == []  # the user's place was kept
     again.close()
+
+
+def test_features_add_a_strip_under_a_view_and_a_control_to_the_filter_bar(qtbot, window):
+    from PySide6.QtWidgets import QLabel, QLineEdit
+
+    strip, field = QLabel("a feature's strip"), QLineEdit(placeholderText="a feature's field")
+    window.add_view_panel("loupe", strip)
+    window.add_filter_control(field)
+    assert strip.parentWidget() is window.views["loupe"]
+    bar = window.filter_bar.layout()
+    assert bar.indexOf(field) == bar.indexOf(window.filter_bar.best) + 1  # after the built-in controls
+    key(qtbot, window, Qt.Key.Key_E)  # the loupe, with the strip under the photo
+    assert window.current_view_id() == "loupe" and strip.isVisible()

@@ -55,6 +55,11 @@ class PhotoView:
     def toggle_zoom(self) -> None:
         """Z: 100 % at the cursor, or back to fit (zoomable views)."""
 
+    def add_panel(self, widget) -> None:
+        """Put a feature's strip (keyword suggestions, a critique, ...) under the view's photos;
+        the view's own layout is vertical, so the strip takes its natural height."""
+        self.layout().addWidget(widget)
+
     def decide_with(self, apply) -> None:
         """Run `apply`, which saves a decision on `target_ids()`; a view that moves on after a
         decision in its own way (the review) wraps it."""

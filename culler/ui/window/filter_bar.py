@@ -55,9 +55,16 @@ class FilterBar(QWidget):
         self.best.setProperty("segment", True)
         self.best.toggled.connect(self._emit)
         layout.addWidget(self.best)
+        self._controls_end = layout.count()  # features' controls go here, before the stretch
         layout.addStretch(1)
         self.summary = QLabel(objectName="filterSummary")
         layout.addWidget(self.summary)
+
+    def add_control(self, widget) -> None:
+        """A feature's control (search field, people, ...) after the built-in ones. Buttons and
+        combos should not take focus (culling keys must keep working); a text field may."""
+        self.layout().insertWidget(self._controls_end, widget)
+        self._controls_end += 1
 
     def current(self) -> PhotoFilter:
         flag = next((n for n, b in self.buttons.items() if b.isChecked()), "all")

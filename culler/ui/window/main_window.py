@@ -427,6 +427,12 @@ class MainWindow(QMainWindow):
     def set_filter_bar_visible(self, visible: bool) -> None:
         self.filter_bar.setVisible(visible)
 
+    def add_view_panel(self, view_id: str, widget) -> None:
+        self.views[view_id].add_panel(widget)
+
+    def add_filter_control(self, widget) -> None:
+        self.filter_bar.add_control(widget)
+
     def update_menu_check(self, action_id: str) -> None:
         action, is_on = self.menu_actions.get(action_id), self.checkable.get(action_id)
         if action is not None and is_on is not None and action.isChecked() != is_on():
