@@ -104,7 +104,7 @@ def measure(album: Path, home: Path, analyse: bool) -> dict:
     os.environ["HF_HUB_OFFLINE"] = "1"
     from culler.context import AppContext
     from culler.core.store import Store
-    from culler.pipeline_scan import refresh_photos
+    from culler.pipeline.scan import refresh_photos
 
     ctx = AppContext(cache_dir=home / "cache", data_dir=home / "data", config_dir=home / "config",
                      models_dir=home / "models")

@@ -40,7 +40,7 @@ def main() -> None:
     from culler.analysis.vlm_config import VlmConfig
     from culler.analysis.vlm_run import plan_critique, run_critique
     from culler.core.store import Store
-    from culler.pipeline_scan import refresh_photos
+    from culler.pipeline.scan import refresh_photos
     from tests.vlm.chat_server import ChatServer
 
     with tempfile.TemporaryDirectory(prefix="culler-vlm-bench-") as tmp:

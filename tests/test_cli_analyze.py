@@ -148,7 +148,7 @@ def test_progress_line_is_rewritten_in_place_on_a_terminal():
     import io
 
     from culler.cli.analyze import ProgressLine
-    from culler.pipeline_progress import Progress
+    from culler.pipeline.progress import Progress
 
     class Tty(io.StringIO):
         def isatty(self):

@@ -97,7 +97,7 @@ def test_export_into_a_file_fails_the_same_with_and_without_dry_run(album, tmp_p
 def test_export_writes_picks_the_way_asked(album, tmp_path):
     from culler.context import AppContext
     from culler.core.store import Store
-    from culler.pipeline_scan import refresh_photos
+    from culler.pipeline.scan import refresh_photos
 
     store = Store.open(album, AppContext.from_environment().data_dir)
     try:

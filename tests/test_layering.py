@@ -1,7 +1,6 @@
 """Layers as package contracts, read from every module's imports (function-level ones too):
 
-- the headless packages (core, analysis, cli, every `pipeline*` module or package, context) never
-  import Qt or the window;
+- the headless packages (core, analysis, cli, pipeline, context) never import Qt or the window;
 - core never imports the heavy parts of analysis (a module that imports torch & co. anywhere) nor
   the layers above it (pipeline, cli, ui);
 - the window's packages form layers: window -> features (groups, review, export) ->
@@ -61,7 +60,7 @@ def _under(name: str, prefix: str) -> bool:
 
 def _headless(name: str) -> bool:
     top = name.split(".")[1] if "." in name else ""
-    return top in ("core", "analysis", "cli", "context") or top.startswith("pipeline")
+    return top in ("core", "analysis", "cli", "pipeline", "context")
 
 
 def _ui_package(name: str) -> str | None:
@@ -82,7 +81,7 @@ def layer_violations(root: Path) -> list[str]:
             if _headless(name) and any(_under(target, q) for q in QT):
                 rule = "headless code imports Qt or the window"
             elif _under(name, "culler.core") and (target in heavy_analysis or any(
-                    _under(target, p) for p in ("culler.cli", "culler.ui")) or target.startswith("culler.pipeline")):
+                    _under(target, p) for p in ("culler.cli", "culler.pipeline", "culler.ui"))):
                 rule = "core imports a layer above it"
             elif (mine := _ui_package(name)) in UI_RANK and (theirs := _ui_package(target)) in UI_RANK \
                     and mine != theirs and UI_RANK[theirs] >= UI_RANK[mine]:
@@ -103,7 +102,7 @@ def test_a_broken_layer_is_caught(tmp_path):
         "culler/analysis/scorer.py": "def build():\n    import torch\n",
         "culler/analysis/light.py": "import math\n",
         "culler/core/fine.py": "from culler.analysis import light\n",
-        "culler/pipeline_extra.py": "import culler.ui.window.main_window\n",
+        "culler/pipeline/extra.py": "import culler.ui.window.main_window\n",
         "culler/ui/groups/g.py": "from culler.ui.review import r\n",
         "culler/ui/review/r.py": "from ..views import v\n",
         "culler/ui/views/v.py": "from culler.ui.base import theme\n",
@@ -116,7 +115,7 @@ def test_a_broken_layer_is_caught(tmp_path):
     assert "culler/core/leaky.py:2: PySide6.QtCore" in found
     assert "culler/core/eager.py:3: culler.analysis.scorer (core imports a layer above it)" in found
     assert "fine.py" not in found  # analysis modules without heavy imports are allowed
-    assert "culler/pipeline_extra.py:2: culler.ui.window.main_window (headless" in found
+    assert "culler/pipeline/extra.py:2: culler.ui.window.main_window (headless" in found
     assert "culler/ui/groups/g.py:2: culler.ui.review (ui.groups may not import ui.review)" in found
     assert "culler/ui/base/theme.py:2: culler.ui.window (ui.base may not import ui.window)" in found
     assert "ui/review/r.py" not in found and "ui/views/v.py" not in found  # downwards is fine

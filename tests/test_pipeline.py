@@ -265,7 +265,7 @@ def test_deep_signals_and_embeddings_for_every_photo(album, store, ctx, random_m
 
 
 def test_deep_models_are_split_over_the_threads_allowed():
-    from culler.pipeline_deep import plan_groups
+    from culler.pipeline.deep import plan_groups
 
     everything = ["clipiqa", "nima", "clip"]
     assert plan_groups(everything, 1) == ([("clipiqa", "nima", "clip")], 1)  # the GUI's one core: in turn

@@ -16,7 +16,7 @@ import pytest
 
 from benchmarks.make_album import make_album
 from culler.context import AppContext
-from culler.pipeline_deep import DeepRunner
+from culler.pipeline.deep import DeepRunner
 
 N_PHOTOS = 20
 
@@ -101,7 +101,7 @@ def album_template(tmp_path_factory) -> Path:
 @pytest.fixture
 def fake_models(monkeypatch):
     """The pipeline sees all three models as present and gets the fake groups."""
-    import culler.pipeline_deep as pipeline_deep
+    import culler.pipeline.deep as pipeline_deep
     from culler.analysis import model_files
 
     log: list = []

@@ -87,7 +87,7 @@ def test_bad_sidecars_reach_the_progress_messages_naming_file_and_reason(album, 
 
 
 def test_an_unchanged_folder_still_reports_them_and_a_fixed_one_stops(album, ctx):
-    from culler.pipeline_scan import refresh_photos
+    from culler.pipeline.scan import refresh_photos
 
     store = Store.open(album, ctx.data_dir)
     try:

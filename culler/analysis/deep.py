@@ -30,7 +30,7 @@ paths are written for but not exercised on the machines this was built on (no GP
 Threads: the analysis runs in a background thread while the GUI decodes thumbnails and paints, so
 the default leaves one core free: max(1, cores - 1). With PyTorch on contended cores (benchmarks/deep.py
 on 2 cores at load ~10) 2 threads were 2.5x SLOWER than 1: torch's worker threads spin-wait for a
-core; pipeline_deep.py therefore runs model groups side by side with one thread each.
+core; pipeline/deep.py therefore runs model groups side by side with one thread each.
 """
 
 from __future__ import annotations

@@ -165,7 +165,7 @@ def load(name: str, files: dict[str, Path], export: Callable, *, input_size: int
             os.replace(tmp, xml)
         except (OSError, RuntimeError) as exc:  # e.g. a read-only cache folder: convert again next time
             log.warning("could not cache the OpenVINO model in %s: %s", root, exc)
-    # No pinning: the model groups run in threads of their own (pipeline_deep.py), and OpenVINO pins
+    # No pinning: the model groups run in threads of their own (pipeline/deep.py), and OpenVINO pins
     # each one-thread stream to the same first core, so two groups shared one core while the other
     # idled. benchmarks/analysis.py, 240 photos, AMD EPYC: 3.76 photos/s pinned, 5.61 unpinned, at the
     # same CPU time.

@@ -125,7 +125,7 @@ def _with_keywords(plan: list, store) -> list:
 
 def _export(ctx, args, album: Path, store, journals: Path) -> int:
     from culler.core import export
-    from culler.pipeline_scan import refresh_photos
+    from culler.pipeline.scan import refresh_photos
 
     photos, _ = refresh_photos(album, store, bool(getattr(args, "recursive", False)))
     decisions, groups = store.decisions(), store.groups()

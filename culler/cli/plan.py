@@ -35,7 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def ensure_scored(album: Path, store, ctx, signals: str, recursive: bool, stream=None) -> bool:
     """Run the analysis when a photo is new, changed or unscored (progress on `stream`);
     False when it failed."""
-    from culler.pipeline_scan import refresh_photos
+    from culler.pipeline.scan import refresh_photos
 
     photos, _ = refresh_photos(album, store, recursive)
     scores, analysed = store.scores(), store.analysed_keys()

@@ -58,7 +58,7 @@ def test_every_model_runs_on_openvino_and_says_so(outputs, ov_cache):
 
 
 def test_no_model_pins_its_thread_to_a_core(outputs):
-    """The model groups run in threads of their own (pipeline_deep.py); OpenVINO's default pins each
+    """The model groups run in threads of their own (pipeline/deep.py); OpenVINO's default pins each
     one-thread stream to the same first core, so two groups shared one core and the analysis ran at
     2/3 of the speed (benchmarks/analysis.py: 3.76 against 5.61 photos/s)."""
     assert outputs["pinned"] == {"clipiqa": False, "nima": False, "clip": False}

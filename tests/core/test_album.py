@@ -191,7 +191,7 @@ def test_hidden_files_culler_folder_and_sidecars_are_not_photos(tmp_path, photo)
 
 def test_the_rejected_folder_culler_moves_rejects_into_is_not_scanned(tmp_path, photo):
     from culler.core import export
-    from culler.pipeline_scan import list_album_files
+    from culler.pipeline.scan import list_album_files
 
     write_jpeg(tmp_path / "keep.jpg", photo, T0)
     write_jpeg(tmp_path / "day2" / "keep2.jpg", photo, T0 + timedelta(days=1))

@@ -47,7 +47,7 @@ def make_album(root: Path, n: int = 6, raw_for=(0,)):
 
 def stored_album(root: Path, ctx, scores=None):
     """Scan into the store and give every photo a score, as an earlier analysis would have."""
-    from culler.pipeline_scan import refresh_photos
+    from culler.pipeline.scan import refresh_photos
 
     store = Store.open(root, ctx.data_dir)
     photos, _ = refresh_photos(root, store)

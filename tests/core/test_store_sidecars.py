@@ -13,7 +13,7 @@ from culler.core import xmp
 from culler.core.decision_log import DecisionLog
 from culler.core.records import Decision
 from culler.core.store import Store
-from culler.pipeline_scan import refresh_photos
+from culler.pipeline.scan import refresh_photos
 from tests.core.test_store import make_album
 
 

@@ -9,7 +9,7 @@ from PIL import Image
 from culler.analysis.vlm_config import VlmConfig
 from culler.core.records import GroupRow
 from culler.core.store import Store
-from culler.pipeline_scan import refresh_photos
+from culler.pipeline.scan import refresh_photos
 
 # name -> (skimage image, long edge written, fused score); burst = three frames of one group
 PHOTOS = {"a_astronaut.jpg": ("astronaut", 2000, 0.9), "b_coffee.jpg": ("coffee", 800, 0.7),

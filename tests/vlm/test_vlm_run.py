@@ -67,7 +67,7 @@ def test_a_changed_file_is_asked_about_again(store, album, tmp_path, config_for)
         config = config_for(server)
         _run(store, album, config, tmp_path / "data", photo_ids=[pid])
         (album / "b_coffee.jpg").write_bytes((album / "c_chelsea.jpg").read_bytes())
-        from culler.pipeline_scan import refresh_photos
+        from culler.pipeline.scan import refresh_photos
         refresh_photos(album, store)
         assert pid not in VlmAnswers(store).photo_critiques()
         plan, _ = _run(store, album, config, tmp_path / "data", photo_ids=[pid])

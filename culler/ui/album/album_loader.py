@@ -48,7 +48,7 @@ class AlbumLoader(QThread):
         if known:
             self._may_scan.wait(SCAN_WAIT_S)
         try:
-            from culler.pipeline_scan import refresh_photos
+            from culler.pipeline.scan import refresh_photos
 
             photos, rescanned = refresh_photos(self.root, self.store, self.recursive)
         except Exception as exc:

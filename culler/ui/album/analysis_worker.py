@@ -19,7 +19,7 @@ NICE = 10
 
 
 class AnalysisWorker(QThread):
-    progress = Signal(object)  # culler.pipeline_progress.Progress
+    progress = Signal(object)  # culler.pipeline.progress.Progress
     models_status = Signal(dict)  # model name -> 'ok' | 'missing' | 'failed: reason' (once per run)
     failed = Signal(str)  # the run stopped on an error (a sentence for the user)
 

@@ -226,7 +226,7 @@ class ExportFeatures(QObject):
             result = job(progress, cancel)
             photos = None
             if rescan and store is not None:
-                from culler.pipeline_scan import refresh_photos
+                from culler.pipeline.scan import refresh_photos
 
                 photos, _ = refresh_photos(root, store, recursive)
             return result, photos

@@ -5,7 +5,7 @@ keeping. Moving a slider regroups the album live.
 The values are stored in the album's store under the keys the pipeline reads
 ('grouping.params': GroupingParams fields, 'grouping.keep_n': int), so the next analysis run
 uses them too. Regrouping re-reads the stored signals, embeddings and tiny images
-(culler.pipeline_grouping.group_and_rank) on a background thread; requests made while one runs
+(culler.pipeline.grouping.group_and_rank) on a background thread; requests made while one runs
 are folded into one more run. While an analysis run writes to the store (its last stage groups
 the album too) a regroup waits, and starts when the window says the analysis is idle.
 """
@@ -58,7 +58,7 @@ class Regrouper(QObject):
         threading.Thread(target=self._run, args=(store,), name="culler-regroup", daemon=True).start()
 
     def _run(self, store) -> None:
-        from culler.pipeline_grouping import group_and_rank
+        from culler.pipeline.grouping import group_and_rank
 
         start = time.perf_counter()
         error = None
@@ -173,7 +173,7 @@ class GroupingPanel(QDialog):
         params = _params_class()()
         keep_n = 1
         if store is not None:
-            from culler.pipeline_grouping import grouping_params
+            from culler.pipeline.grouping import grouping_params
 
             params = grouping_params(store)
             saved = store.get("grouping.keep_n", 1)

@@ -15,7 +15,7 @@ Stages
    review order), which go next.
    Decoding + technical measures run in a small prefetch pool *while* the deep models run on
    earlier batches, and the deep models themselves are split over parallel threads with one
-   torch thread each (pipeline_deep.py): on 2 cores that keeps both cores busy without torch's
+   torch thread each (pipeline/deep.py): on 2 cores that keeps both cores busy without torch's
    OpenMP threads spinning at barriers whenever another thread (or the GUI) takes a core. Up to
    DEEP_BATCHES_IN_FLIGHT batches are queued, so each model group works at its own pace; results
    are still stored in photo order. A pause first stores the batches in flight; a cancel drops
@@ -47,7 +47,7 @@ from pathlib import Path
 
 import numpy as np
 
-from culler.pipeline_progress import Progress, RateMeter, RunControl, StepTimes
+from culler.pipeline.progress import Progress, RateMeter, RunControl, StepTimes
 
 __all__ = ["Pipeline", "Progress", "ANALYSIS_LONG_EDGE"]
 
@@ -64,10 +64,10 @@ PREFETCH_WHILE_LOADING = 16
 # Analysis threads for the window (the UI should pass threads=WINDOW_ANALYSIS_THREADS; left alone it
 # gets the DeepAnalyzer default, all cores but one). benchmarks/ui_latency.py on 2 cores at load ~6
 # from other jobs, every model on OpenVINO: 1 thread 0.8 photos/s, event lateness p95 6.1 ms;
-# 2 threads (one per model group, pipeline_deep.py) 1.33 photos/s, p95 5.0 ms. The window's analysis
+# 2 threads (one per model group, pipeline/deep.py) 1.33 photos/s, p95 5.0 ms. The window's analysis
 # thread runs niced, so the GUI keeps its latency with every core busy.
 WINDOW_ANALYSIS_THREADS = os.cpu_count() or 1
-# Deep batches queued at once: each model group (pipeline_deep.py) may run this many batches ahead
+# Deep batches queued at once: each model group (pipeline/deep.py) may run this many batches ahead
 # of the slowest one instead of waiting for it at the end of every batch.
 DEEP_BATCHES_IN_FLIGHT = 3
 
@@ -232,7 +232,7 @@ class Pipeline:
 
     # -- stages ----------------------------------------------------------------------------
     def _scan(self) -> list:
-        from culler.pipeline_scan import refresh_photos
+        from culler.pipeline.scan import refresh_photos
 
         photos, self.scanned = refresh_photos(self.album_root, self.store, self.recursive,
                                               on_error=lambda path, why: self.scan_warnings.append((path, why)))
@@ -249,7 +249,7 @@ class Pipeline:
         planned = [name for name, state in self.model_status.items() if state == "ok"]
         if self.signals != "all" or not planned:
             return []
-        from culler.pipeline_deep import DeepRunner
+        from culler.pipeline.deep import DeepRunner
 
         try:
             self._deep = DeepRunner(Path(self.ctx.models_dir), planned, threads=self.threads, times=self.times)
@@ -467,7 +467,7 @@ class Pipeline:
         self.store.sync_photos(present)
 
     def _group_and_rank(self) -> int:
-        from culler.pipeline_grouping import group_and_rank
+        from culler.pipeline.grouping import group_and_rank
 
         return group_and_rank(self.store)
 
