@@ -29,7 +29,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from culler.analysis import model_files  # noqa: E402
-from culler.analysis.deep import skip_random_initialisation  # noqa: E402
+from culler.analysis.deep_torch import skip_random_initialisation  # noqa: E402
 
 
 def fill_random(model, seed: int = 0) -> None:
@@ -130,7 +130,7 @@ WRITERS = {"clipiqa": write_clipiqa, "nima": write_nima, "clip": write_clip}
 
 def write_all(outdir: Path, names=tuple(WRITERS)) -> dict[str, Path]:
     """Write the files of `names`; the manifest records their sizes (hashing 1 GB would take ~8 s)."""
-    from culler.analysis.deep import prepare_offline_imports
+    from culler.analysis.deep_torch import prepare_offline_imports
 
     prepare_offline_imports()
     import torch

@@ -41,15 +41,15 @@ class ClipTextEncoder:
         problem = missing_message(models_dir)
         if problem:
             raise ClipModelMissing(problem)
-        from culler.analysis.deep import prepare_offline_imports
+        from culler.analysis.deep_torch import prepare_offline_imports
 
         prepare_offline_imports()  # before open_clip: torchvision usable, no Hugging Face lookups
         import open_clip
         import torch
 
         from culler.analysis import model_files
-        from culler.analysis.deep import skip_random_initialisation
         from culler.analysis.deep_clip import ARCHITECTURE, build_clip_architecture
+        from culler.analysis.deep_torch import skip_random_initialisation
 
         self._threads = threads  # torch threads while encoding (restored after), None = torch's default
         (path,) = model_files.locate(MODEL, Path(models_dir)).values()

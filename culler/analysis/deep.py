@@ -1,13 +1,14 @@
-"""Deep signals for a batch of decoded photos: CLIP-IQA, NIMA and an open_clip embedding.
+"""Deep signals for a batch of decoded photos: CLIP-IQA, NIMA, an open_clip embedding and any
+pyiqa metric registered since - every model in registry.MODELS, built by its `builder` class.
 
 `DeepAnalyzer(models_dir)` builds only the models whose files are on disk (`model_files.locate`);
 a model without files is reported 'missing' and skipped, and with no model files at all `run` returns
 empty results without importing torch. Nothing here touches the network: HF_HUB_OFFLINE=1 is set
 before open_clip/timm/pyiqa are imported, architectures are built without pretrained downloads and
-weights come from local files only (see deep_clipiqa.py, deep_nima.py, deep_clip.py).
+weights come from local files only (see deep_clipiqa.py, deep_nima.py, deep_clip.py, deep_pyiqa.py).
 
 Inputs: RGB uint8 arrays of any size, decoded once by the caller (a ~1024 px decode is plenty).
-Each model gets the size it was trained at, made here with Pillow (antialiased, fast on uint8):
+Each model gets the input its registry entry names, made here with Pillow (antialiased, fast on uint8):
 - clipiqa: the WHOLE frame, short side 224 bicubic (3:2 -> 224 x 336), nothing cropped: its
   attention pool has no positional embedding, so any size is valid; text prompts encoded once.
   pyiqa's `metric(path)` runs it at full resolution (27-32 s per 12 MP photo, here ~90 ms).
@@ -35,7 +36,7 @@ core; pipeline/deep.py therefore runs model groups side by side with one thread 
 
 from __future__ import annotations
 
-import contextlib
+import importlib
 import logging
 import os
 import threading
@@ -44,11 +45,11 @@ from pathlib import Path
 
 import numpy as np
 
-from culler.analysis import model_files
+from culler.analysis import model_files, registry
+from culler.analysis.deep_torch import prepare_offline_imports
 
 log = logging.getLogger(__name__)
 
-DEFAULT_NAMES = ("clipiqa", "nima", "clip")
 EMBEDDING_DIM = 512
 
 
@@ -57,50 +58,6 @@ def default_threads() -> int:
 
 
 BACKEND_ENV = "CULLER_DEEP_BACKEND"
-
-
-def traceable(fn, *modules):
-    """A torch module whose forward is `fn` (which uses `modules`): what OpenVINO's converter traces."""
-    import torch
-
-    class _Forward(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.parts = torch.nn.ModuleList(modules)
-
-        def forward(self, x):
-            return fn(x)
-
-    return _Forward().eval()
-
-
-def prepare_offline_imports() -> None:
-    """Must run before open_clip, timm or pyiqa are imported: no Hugging Face lookups, torchvision usable."""
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    from culler.analysis import tv_compat
-
-    tv_compat.ensure()
-
-
-@contextlib.contextmanager
-def skip_random_initialisation():
-    """While building an architecture whose every weight is then loaded (strict `load_state_dict`),
-    make the in-place random fills of the constructors (`normal_`, `uniform_`) do nothing.
-
-    That random initialisation is thrown away by the load and costs seconds on a small CPU
-    (~300 M random numbers for the three models). Process-wide while active: only model building
-    runs it, under the analyzer's lock; no other code in culler fills tensors randomly.
-    """
-    import torch
-
-    saved = {name: getattr(torch.Tensor, name) for name in ("normal_", "uniform_")}
-    for name in saved:
-        setattr(torch.Tensor, name, lambda self, *args, **kwargs: self)
-    try:
-        yield
-    finally:
-        for name, method in saved.items():
-            setattr(torch.Tensor, name, method)
 
 
 def as_rgb_uint8(image: np.ndarray) -> np.ndarray:
@@ -182,12 +139,12 @@ class TorchModel:
 
     backend = "torch"
 
-    def __init__(self, scorer, device: str) -> None:
+    def __init__(self, scorer, device: str, spec: registry.ModelSpec) -> None:
         self.scorer = scorer
         self.device = device
-        self.input_size = scorer.input_size
-        self.resample = scorer.resample
-        self.whole_frame = getattr(scorer, "whole_frame", False)
+        self.input_size = spec.input_size
+        self.resample = spec.resample
+        self.whole_frame = spec.whole_frame
         self.precision = scorer.precision
 
     def __call__(self, batch: np.ndarray) -> np.ndarray:
@@ -211,12 +168,13 @@ class DeepAnalyzer:
     CULLER_DEEP_BACKEND). A model OpenVINO cannot convert runs on PyTorch, the reason logged.
     """
 
-    def __init__(self, models_dir: Path, names=DEFAULT_NAMES, threads: int | None = None, *,
+    def __init__(self, models_dir: Path, names=None, threads: int | None = None, *,
                  device: str | None = None, batch_size: int = 8, environ: Mapping[str, str] | None = None,
                  precision: str | None = None, backend: str | None = None):
         from culler.analysis.deep_precision import requested_precision
 
-        unknown = [n for n in names if n not in model_files.MODELS]
+        names = tuple(registry.MODELS) if names is None else names  # None: every registered model
+        unknown = [n for n in names if n not in registry.MODELS]
         if unknown:
             raise ValueError(f"unknown model(s): {', '.join(unknown)}")
         # 'auto' | 'fp32' asked for (argument, else CULLER_DEEP_PRECISION); `precision` is what runs
@@ -257,7 +215,7 @@ class DeepAnalyzer:
         use_openvino = self.backend == "auto" and self.device == "cpu" and deep_openvino.available()
         for name, files in self._files.items():
             model = None
-            if use_openvino:
+            if use_openvino and hasattr(builder(registry.MODELS[name]), "export"):
                 model = self._build_openvino(name, files)
             if model is None:
                 try:
@@ -271,27 +229,21 @@ class DeepAnalyzer:
         precisions = {m.precision for m in self._models.values()}
         self.precision = "bf16" if "bf16" in precisions else "fp32" if precisions else None
 
-    def _scorer_class(self, name: str):
-        from culler.analysis.deep_clip import ClipEmbedder
-        from culler.analysis.deep_clipiqa import ClipIqaScorer
-        from culler.analysis.deep_nima import NimaScorer
-
-        return {"clipiqa": ClipIqaScorer, "nima": NimaScorer, "clip": ClipEmbedder}[name]
-
     def _build_openvino(self, name: str, files):
         from culler.analysis import deep_openvino
+
+        spec = registry.MODELS[name]
 
         def export():
             prepare_offline_imports()
             import torch
 
             torch.set_num_threads(self.threads)
-            return cls(files, torch.device("cpu"), "fp32").export()
+            return builder(spec)(spec, files, torch.device("cpu"), "fp32").export()
 
-        cls = self._scorer_class(name)  # its class attributes say the input shape; no torch needed
         try:
-            return deep_openvino.load(name, files, export, input_size=cls.input_size, resample=cls.resample,
-                                      whole_frame=getattr(cls, "whole_frame", False), threads=self.threads,
+            return deep_openvino.load(name, files, export, input_size=spec.input_size, resample=spec.resample,
+                                      whole_frame=spec.whole_frame, threads=self.threads,
                                       precision=self.requested_precision, environ=self._environ)
         except Exception as exc:  # noqa: BLE001 - PyTorch runs the model instead
             log.warning("OpenVINO cannot run %s (%s: %s); using PyTorch", name, type(exc).__name__, exc)
@@ -306,7 +258,8 @@ class DeepAnalyzer:
         torch.set_num_threads(self.threads)
         device = torch.device(self.device)
         precision = choose_precision(device, self.requested_precision)
-        return TorchModel(self._scorer_class(name)(files, device, precision), self.device)
+        spec = registry.MODELS[name]
+        return TorchModel(builder(spec)(spec, files, device, precision), self.device, spec)
 
     def status(self) -> dict[str, str]:
         with self._lock:
@@ -362,11 +315,18 @@ class DeepAnalyzer:
                 self._status[name] = f"failed: {type(exc).__name__}: {exc}"
                 del self._models[name]
                 continue
+            spec = registry.MODELS[name]
             for i, value in zip(ok, outputs):
-                if name == "clip":
-                    results[i][1]["clip"] = np.asarray(value, dtype=np.float32)
-                else:
-                    results[i][0][name] = float(value)
+                for embedding in spec.embeddings:
+                    results[i][1][embedding] = np.asarray(value, dtype=np.float32)
+                for signal in spec.signals:
+                    results[i][0][signal] = float(value)
+
+
+def builder(spec: registry.ModelSpec):
+    """The class that builds the model (`spec.builder`, 'module:Class'), imported now."""
+    module, _, name = spec.builder.partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 def _run_by_shape(model, arrays: list[np.ndarray]) -> list:

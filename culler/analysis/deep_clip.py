@@ -19,6 +19,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from culler.analysis.deep_torch import skip_random_initialisation, traceable
+
 ARCHITECTURE = "ViT-B-32"
 
 
@@ -43,15 +45,13 @@ def build_clip_architecture():
 
 
 class ClipEmbedder:
-    input_size = 224
-    resample = "bicubic"
+    """registry.MODELS['clip']: 224 px centre crops in, unit 512-d embeddings out."""
 
-    def __init__(self, files: dict[str, Path], device, precision: str = "fp32") -> None:
+    def __init__(self, spec, files: dict[str, Path], device, precision: str = "fp32") -> None:
         import open_clip
         import torch
 
-        from culler.analysis.deep import skip_random_initialisation
-
+        self.input_size = spec.input_size
         with skip_random_initialisation():  # every weight is loaded strictly right after
             model = build_clip_architecture()
         (path,) = files.values()
@@ -70,8 +70,6 @@ class ClipEmbedder:
     def export(self):
         """(module from a 0-1 batch to the embeddings, example input) for deep_openvino.py."""
         import torch
-
-        from culler.analysis.deep import traceable
 
         return traceable(self.embed, self.visual), torch.rand(2, 3, self.input_size, self.input_size)
 

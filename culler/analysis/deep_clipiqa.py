@@ -35,6 +35,8 @@ import re
 import zipfile
 from pathlib import Path
 
+from culler.analysis.deep_torch import skip_random_initialisation, traceable
+
 _STORAGE_DTYPES = {
     "FloatStorage": "float32", "HalfStorage": "float16", "DoubleStorage": "float64",
     "BFloat16Storage": "bfloat16", "LongStorage": "int64", "IntStorage": "int32", "ShortStorage": "int16",
@@ -182,7 +184,7 @@ def load_rn50_state_dict(path: Path) -> dict:
         return read_torchscript_state_dict(path)
     except (UnsafeModelFile, ValueError, KeyError, pickle.UnpicklingError, EOFError) as exc:
         from culler.analysis.download import sha256_of
-        from culler.analysis.model_files import MODELS
+        from culler.analysis.registry import MODELS
 
         if sha256_of(Path(path)) != MODELS["clipiqa"].files[0].sha256:
             raise ValueError(f"{path} cannot be read as CLIP RN50 weights ({exc})") from exc
@@ -206,19 +208,15 @@ def _pyiqa_clip_loader_returning(model):
 
 
 class ClipIqaScorer:
-    """pyiqa CLIP-IQA with precomputed text features. `score(x)` takes N x 3 x H x W floats in 0-1."""
+    """pyiqa CLIP-IQA with precomputed text features. `score(x)` takes N x 3 x H x W floats in 0-1
+    (registry.MODELS['clipiqa']: the whole frame, short side 224)."""
 
-    input_size = 224  # the short side; the whole frame is judged (no crop)
-    resample = "bicubic"  # CLIP's own preprocessing
-    whole_frame = True
-
-    def __init__(self, files: dict[str, Path], device, precision: str = "fp32") -> None:
+    def __init__(self, spec, files: dict[str, Path], device, precision: str = "fp32") -> None:
         import torch
         from pyiqa.archs.clip_model import build_model
         from pyiqa.archs.clipiqa_arch import CLIPIQA
 
-        from culler.analysis.deep import skip_random_initialisation
-
+        self.input_size = spec.input_size
         state = load_rn50_state_dict(files["RN50.pt"])
         with skip_random_initialisation():  # build_model loads every weight strictly
             clip = build_model(state).float().eval()
@@ -243,8 +241,6 @@ class ClipIqaScorer:
     def export(self):
         """(module from a 0-1 batch of any size to the scores, example input) for deep_openvino.py."""
         import torch
-
-        from culler.analysis.deep import traceable
 
         return traceable(self.score, self.clip), torch.rand(2, 3, self.input_size, self.input_size * 3 // 2)
 

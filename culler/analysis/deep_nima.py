@@ -19,28 +19,11 @@ softmax and the mean score stay fp32, the same steps as pyiqa's `NIMA.forward`. 
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 
+from culler.analysis.deep_torch import skip_random_initialisation, timm_without_pretrained_weights, traceable
+
 NIMA_BACKBONE = "inception_resnet_v2"
-
-
-@contextlib.contextmanager
-def timm_without_pretrained_weights():
-    """While active, `timm.create_model(..., pretrained=True)` builds the architecture only."""
-    import timm
-
-    original = timm.create_model
-
-    def create_model(*args, **kwargs):
-        kwargs["pretrained"] = False
-        return original(*args, **kwargs)
-
-    timm.create_model = create_model
-    try:
-        yield
-    finally:
-        timm.create_model = original
 
 
 def build_nima_architecture():
@@ -52,19 +35,17 @@ def build_nima_architecture():
 
 
 def _build_for_loading():
-    from culler.analysis.deep import skip_random_initialisation
-
     with skip_random_initialisation():  # every weight is loaded strictly right after
         return build_nima_architecture()
 
 
 class NimaScorer:
-    input_size = 299
-    resample = "bilinear"  # pyiqa resizes tensors bilinearly (with antialiasing)
+    """registry.MODELS['nima']: 299 px centre crops in, the mean opinion score out."""
 
-    def __init__(self, files: dict[str, Path], device, precision: str = "fp32") -> None:
+    def __init__(self, spec, files: dict[str, Path], device, precision: str = "fp32") -> None:
         import torch
 
+        self.input_size = spec.input_size
         arch = _build_for_loading()
         (path,) = files.values()
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
@@ -85,8 +66,6 @@ class NimaScorer:
         be traced."""
         import torch
         from pyiqa.archs.arch_util import dist_to_mos
-
-        from culler.analysis.deep import traceable
 
         arch = self.arch
 

@@ -1,4 +1,4 @@
-"""Which model files the deep signals need, where they are found, and how they get there.
+"""Where the deep models' files are found, and how they get there (which files: registry.MODELS).
 
 Layout of a models folder (`CULLER_MODELS_DIR`, else `ctx.models_dir`): `<dir>/<model>/<file>`,
 e.g. `models/clipiqa/RN50.pt`, plus `<dir>/<model>/manifest.json` recording each installed
@@ -30,87 +30,13 @@ import json
 import os
 import shutil
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from culler.analysis.download import DownloadError, FetchResult, fetch, part_path, sha256_of
+from culler.analysis.registry import MODELS, ModelFile, ModelSpec
 
 MANIFEST = "manifest.json"
 
-
-@dataclass(frozen=True)
-class ModelFile:
-    name: str
-    url: str
-    size: int | None = None
-    sha256: str | None = None
-    # (cache root, glob relative to it) where a library keeps this file; roots: 'torch_hub', 'home', 'hf_hub'
-    library_paths: tuple[tuple[str, str], ...] = ()
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    name: str
-    files: tuple[ModelFile, ...]
-    description: str
-    licence: str
-    signals: tuple[str, ...]  # what it produces: signal names, or 'embedding:clip'
-    python_modules: tuple[str, ...]  # modules that must be importable to build it
-    hash_note: str = ""
-
-
-_RN50_SHA256 = "afeb0e10f9e5a86da6080e35cf09123aca3b358a0c3e3b6c78a7b63bc04b6762"
-_NIMA_FILE = "NIMA_InceptionV2_ava-b0c77c00.pth"
-_LAION_REPO = "laion/CLIP-ViT-B-32-laion2B-s34B-b79K"
-
-MODELS: dict[str, ModelSpec] = {
-    "clipiqa": ModelSpec(
-        name="clipiqa",
-        files=(ModelFile(
-            name="RN50.pt",
-            url=f"https://openaipublic.azureedge.net/clip/models/{_RN50_SHA256}/RN50.pt",
-            sha256=_RN50_SHA256,
-            library_paths=(("torch_hub", "clip/RN50.pt"), ("home", ".cache/clip/RN50.pt")),
-        ),),
-        description="CLIP-IQA image quality, 0-1 (pyiqa 'clipiqa' on OpenAI CLIP RN50)",
-        licence="CLIP RN50 weights: OpenAI, MIT licence (github.com/openai/CLIP). The scoring code comes "
-                "from pyiqa (PolyForm Noncommercial 1.0.0 as of pyiqa 0.1.16).",
-        signals=("clipiqa",),
-        python_modules=("torch", "pyiqa", "clip", "pkg_resources"),
-        hash_note="SHA-256 published by OpenAI in the download URL",
-    ),
-    "nima": ModelSpec(
-        name="nima",
-        files=(ModelFile(
-            name=_NIMA_FILE,
-            url=f"https://huggingface.co/chaofengc/IQA-PyTorch-Weights/resolve/main/{_NIMA_FILE}",
-            size=218027161,
-            sha256="b0c77c00c789565be8e6af96c1641bbad716c1592bff1cdc749c6006b95bd34e",
-            library_paths=(("torch_hub", f"pyiqa/{_NIMA_FILE}"),),
-        ),),
-        description="NIMA aesthetic score, 1-10 (pyiqa 'nima', InceptionResNetV2 trained on AVA)",
-        licence="Weights: Hugging Face chaofengc/IQA-PyTorch-Weights, CC BY-NC-SA 4.0 (non-commercial use). "
-                "Code: pyiqa (PolyForm Noncommercial 1.0.0 as of 0.1.16), timm (Apache-2.0).",
-        signals=("nima",),
-        python_modules=("torch", "pyiqa", "timm"),
-        hash_note="size and SHA-256 from the Git LFS pointer on Hugging Face",
-    ),
-    "clip": ModelSpec(
-        name="clip",
-        files=(ModelFile(
-            name="open_clip_model.safetensors",
-            url=f"https://huggingface.co/{_LAION_REPO}/resolve/main/open_clip_model.safetensors",
-            library_paths=(("hf_hub", "models--laion--CLIP-ViT-B-32-laion2B-s34B-b79K/snapshots/*/"
-                                      "open_clip_model.safetensors"),),
-        ),),
-        description="Image embedding for grouping similar frames (open_clip ViT-B-32, LAION-2B)",
-        licence=f"Weights: Hugging Face {_LAION_REPO}, MIT licence; trained on LAION-2B. Code: open_clip (MIT).",
-        signals=("embedding:clip",),
-        python_modules=("torch", "open_clip"),
-        hash_note="no published SHA-256 at hand: checked against the hash Hugging Face declares, "
-                  "else recorded at first download (trust on first use)",
-    ),
-}
 
 _MODULE_HINTS = {
     "pkg_resources": "pkg_resources is missing (setuptools >= 81 removed it, and the `clip` package "
@@ -255,6 +181,9 @@ def download(name: str, models_dir: Path, progress: Callable[[int, int | None], 
         if path is not None:
             installed.append(path)
             continue
+        if not file.url:
+            raise DownloadError(f"no download address is known for {file.name}; copy it in with "
+                                f"`culler models import DIR`")
         target = installed_path(models_dir, name, file)
         recorded = read_manifest(models_dir, name).get(file.name, {})
         result: FetchResult = fetch(file.url, target, expected_size=file.size or recorded.get("size"),

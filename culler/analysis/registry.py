@@ -1,12 +1,21 @@
-"""The signal registry: every per-photo signal's name, range, direction, input size and model files.
+"""The one registry of what culler measures and with which models: every layer reads it.
 
-A signal is one number per photo (or None when it does not apply). Technical signals are computed
-by `technical.measure` with no downloaded weights; deep signals come from pyiqa no-reference
-metrics (and need model files named in `models`). `normalised(name, value)` turns any signal into
+Signals (`SIGNALS`): one number per photo (or None when it does not apply) with its range,
+direction and input size. Technical signals are computed by `technical.measure` with no downloaded
+weights; deep signals come from the models below. `normalised(name, value)` turns any signal into
 0-1 where 1 is best, so ranking and the fused score can treat them alike.
 
-`SIGNALS` is a registry of constants (filled here at import), not application state; `register`
-adds more, e.g. `register_pyiqa_metric('musiq', 0, 100, True, 512)` for another pyiqa metric.
+Models (`MODELS`): each deep model's weight files (URL, size and SHA-256 where known), the class
+that builds it (`builder`, imported only when the model is built), the input it takes, what it
+outputs (signal names, or `embedding:NAME`), and what it is for in plain words (`purpose`,
+`size_mb`: what a Models dialog shows). `model_files` finds, downloads and imports the files,
+`deep` builds and runs the models, the pipeline plans its threads and expected outputs from here,
+and `culler models` lists them.
+
+Both are registries of constants (filled here at import), not application state; `register_pyiqa_metric`
+adds another pyiqa no-reference metric, e.g. `register_pyiqa_metric('cnniqa', 0, 1, True, 384,
+file='CNNIQA_koniq10k-e6f14c91.pth')`, and the pipeline then scores it like the built-in models once
+its file is in the models folder.
 """
 
 from __future__ import annotations
@@ -95,19 +104,186 @@ _DEEP = (
 SIGNALS: dict[str, SignalSpec] = {s.name: s for s in _TECHNICAL + _DEEP}
 
 
+@dataclass(frozen=True)
+class ModelFile:
+    """One weight file: where it comes from and what it must be (None: not known in advance)."""
+
+    name: str
+    url: str | None
+    size: int | None = None
+    sha256: str | None = None
+    # (cache root, glob relative to it) where a library keeps this file; roots: 'torch_hub', 'home', 'hf_hub'
+    library_paths: tuple[tuple[str, str], ...] = ()
+    approx_mb: float | None = None  # the download's size when `size` is not known exactly
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One deep model. `builder` is 'module:Class', called as Class(spec, files, device, precision)
+    with `files` = {file name: path}; the object has `score(x)` (or `embed(x)`) on an N x 3 x H x W
+    batch in 0-1, and `export()` for OpenVINO. The input is the whole frame with its short side at
+    `input_size` px when `whole_frame`, else a centre crop of input_size x input_size.
+    `thread_group`/`cost_ms`: models of one group share a thread; groups run side by side, the
+    costliest first (pipeline/deep.py)."""
+
+    name: str
+    label: str
+    purpose: str  # plain words for people choosing what to download
+    description: str  # one technical line (`culler models status`)
+    files: tuple[ModelFile, ...]
+    builder: str
+    input_size: int
+    resample: str  # 'bicubic' | 'bilinear'
+    outputs: tuple[str, ...]  # signal names, or 'embedding:NAME'
+    licence: str
+    python_modules: tuple[str, ...]  # modules that must be importable to build it
+    whole_frame: bool = False
+    hash_note: str = ""
+    thread_group: str = ""  # '' = a group of its own
+    cost_ms: float = 0.0  # CPU ms per photo at 2 threads, measured (0 = unknown)
+    options: tuple[tuple[str, object], ...] = ()  # builder options, e.g. (('pyiqa_name', 'cnniqa'),)
+
+    @property
+    def size_mb(self) -> float | None:
+        """The download's size in MB (10^6 bytes); approximate where a file's exact size is unknown."""
+        sizes = [f.size / 1e6 if f.size is not None else f.approx_mb for f in self.files]
+        return None if any(s is None for s in sizes) else round(sum(sizes))
+
+    @property
+    def signals(self) -> tuple[str, ...]:
+        return tuple(o for o in self.outputs if not o.startswith("embedding:"))
+
+    @property
+    def embeddings(self) -> tuple[str, ...]:
+        return tuple(o.split(":", 1)[1] for o in self.outputs if o.startswith("embedding:"))
+
+    def option(self, key: str, default=None):
+        return dict(self.options).get(key, default)
+
+
+_RN50_SHA256 = "afeb0e10f9e5a86da6080e35cf09123aca3b358a0c3e3b6c78a7b63bc04b6762"
+_NIMA_FILE = "NIMA_InceptionV2_ava-b0c77c00.pth"
+_LAION_REPO = "laion/CLIP-ViT-B-32-laion2B-s34B-b79K"
+PYIQA_WEIGHTS_URL = "https://huggingface.co/chaofengc/IQA-PyTorch-Weights/resolve/main/"
+_PYIQA_LICENCE = "Code: pyiqa (PolyForm Noncommercial 1.0.0 as of pyiqa 0.1.16)."
+
+# Costs: ms per photo at 2 threads, measured (pipeline/deep.py): nima ~100-115, clipiqa ~58 + clip ~47,
+# so NIMA runs in one thread and CLIP-IQA with the embedding in the other.
+_MODELS = (
+    ModelSpec(
+        name="clipiqa", label="CLIP-IQA",
+        purpose="Judges technical quality - blur, noise, bad exposure - the way people rate photos. "
+                "Helps choose between frames that are otherwise alike.",
+        description="CLIP-IQA image quality, 0-1 (pyiqa 'clipiqa' on OpenAI CLIP RN50)",
+        files=(ModelFile(
+            name="RN50.pt",
+            url=f"https://openaipublic.azureedge.net/clip/models/{_RN50_SHA256}/RN50.pt",
+            sha256=_RN50_SHA256, approx_mb=256,
+            library_paths=(("torch_hub", "clip/RN50.pt"), ("home", ".cache/clip/RN50.pt")),
+        ),),
+        builder="culler.analysis.deep_clipiqa:ClipIqaScorer",
+        input_size=224, resample="bicubic", whole_frame=True,  # CLIP's own preprocessing, nothing cropped
+        outputs=("clipiqa",),
+        licence="CLIP RN50 weights: OpenAI, MIT licence (github.com/openai/CLIP). The scoring code comes "
+                "from pyiqa (PolyForm Noncommercial 1.0.0 as of pyiqa 0.1.16).",
+        python_modules=("torch", "pyiqa", "clip", "pkg_resources"),
+        hash_note="SHA-256 published by OpenAI in the download URL",
+        thread_group="clip", cost_ms=58,
+    ),
+    ModelSpec(
+        name="nima", label="NIMA",
+        purpose="Rates how appealing a photo looks (1-10), learned from photographers' votes. "
+                "Breaks near-ties between similar frames.",
+        description="NIMA aesthetic score, 1-10 (pyiqa 'nima', InceptionResNetV2 trained on AVA)",
+        files=(ModelFile(
+            name=_NIMA_FILE, url=PYIQA_WEIGHTS_URL + _NIMA_FILE, size=218027161,
+            sha256="b0c77c00c789565be8e6af96c1641bbad716c1592bff1cdc749c6006b95bd34e",
+            library_paths=(("torch_hub", f"pyiqa/{_NIMA_FILE}"),),
+        ),),
+        builder="culler.analysis.deep_nima:NimaScorer",
+        input_size=299, resample="bilinear",  # pyiqa resizes tensors bilinearly (with antialiasing)
+        outputs=("nima",),
+        licence="Weights: Hugging Face chaofengc/IQA-PyTorch-Weights, CC BY-NC-SA 4.0 (non-commercial use). "
+                "Code: pyiqa (PolyForm Noncommercial 1.0.0 as of 0.1.16), timm (Apache-2.0).",
+        python_modules=("torch", "pyiqa", "timm"),
+        hash_note="size and SHA-256 from the Git LFS pointer on Hugging Face",
+        thread_group="nima", cost_ms=108,
+    ),
+    ModelSpec(
+        name="clip", label="CLIP",
+        purpose="Recognises what a photo shows, so similar frames are grouped together and you can "
+                "search the album by words (\"dog on the beach\").",
+        description="Image embedding for grouping similar frames (open_clip ViT-B-32, LAION-2B)",
+        files=(ModelFile(
+            name="open_clip_model.safetensors",
+            url=f"https://huggingface.co/{_LAION_REPO}/resolve/main/open_clip_model.safetensors",
+            approx_mb=605,
+            library_paths=(("hf_hub", "models--laion--CLIP-ViT-B-32-laion2B-s34B-b79K/snapshots/*/"
+                                      "open_clip_model.safetensors"),),
+        ),),
+        builder="culler.analysis.deep_clip:ClipEmbedder",
+        input_size=224, resample="bicubic",  # open_clip's own preprocessing for this model
+        outputs=("embedding:clip",),
+        licence=f"Weights: Hugging Face {_LAION_REPO}, MIT licence; trained on LAION-2B. Code: open_clip (MIT).",
+        python_modules=("torch", "open_clip"),
+        hash_note="no published SHA-256 at hand: checked against the hash Hugging Face declares, "
+                  "else recorded at first download (trust on first use)",
+        thread_group="clip", cost_ms=47,
+    ),
+)
+
+MODELS: dict[str, ModelSpec] = {m.name: m for m in _MODELS}
+
+
 def register(spec: SignalSpec) -> SignalSpec:
     """Add (or replace) a signal so the pipeline, ranking and UI know how to read it."""
     SIGNALS[spec.name] = spec
     return spec
 
 
+def register_model(spec: ModelSpec) -> ModelSpec:
+    """Add (or replace) a deep model: `culler models`, the pipeline and the analyzer then use it."""
+    if spec.resample not in ("bicubic", "bilinear"):
+        raise ValueError(f"model {spec.name!r}: resample must be 'bicubic' or 'bilinear', not {spec.resample!r}")
+    if not spec.files or not spec.outputs:
+        raise ValueError(f"model {spec.name!r}: needs at least one file and one output")
+    MODELS[spec.name] = spec
+    return spec
+
+
 def register_pyiqa_metric(name: str, lo: float, hi: float, higher_is_better: bool,
-                          input_long_edge: int, label: str | None = None, doc: str = "",
-                          norm: tuple[float, float] | None = None) -> SignalSpec:
-    """Register any pyiqa no-reference metric by its pyiqa name (e.g. 'musiq', 0, 100, True, 512)."""
+                          input_size: int, label: str | None = None, doc: str = "",
+                          norm: tuple[float, float] | None = None, file: str | None = None,
+                          sha256: str | None = None, size: int | None = None,
+                          build_options: dict | None = None) -> SignalSpec:
+    """Register any pyiqa no-reference metric by its pyiqa name, e.g. ('cnniqa', 0, 1, True, 384,
+    file='CNNIQA_koniq10k-e6f14c91.pth'): a signal and a model of the same name, the whole frame
+    scored at a short side of `input_size` px. Its weight file `file` (default `<name>.pth`, a
+    state dict or pyiqa's {'params': state dict}) comes from pyiqa's Hugging Face repository or
+    `culler models import`; `build_options` go to `pyiqa.create_metric` (default pretrained=None:
+    nothing downloaded, the weights then loaded from the file)."""
+    file_name = file or f"{name}.pth"
+    register_model(ModelSpec(
+        name=name, label=label or name.upper(),
+        purpose=doc or f"pyiqa's {name!r} quality score, added by a plug-in.",
+        description=f"pyiqa metric {name!r}, {lo:g}-{hi:g} ({'higher' if higher_is_better else 'lower'} is better)",
+        files=(ModelFile(name=file_name, url=PYIQA_WEIGHTS_URL + file_name, size=size, sha256=sha256,
+                         library_paths=(("torch_hub", f"pyiqa/{file_name}"),)),),
+        builder="culler.analysis.deep_pyiqa:PyiqaScorer",
+        input_size=int(input_size), resample="bilinear", whole_frame=True, outputs=(name,),
+        licence=_PYIQA_LICENCE + " Weights: see pyiqa's model card for this metric.",
+        python_modules=("torch", "pyiqa"),
+        options=(("pyiqa_name", name), ("build_options", tuple((build_options or {"pretrained": None}).items()))),
+    ))
     return register(SignalSpec(name, label or name.upper(), float(lo), float(hi), higher_is_better,
-                               int(input_long_edge), models=(name,), kind="deep",
+                               int(input_size), models=(name,), kind="deep",
                                pyiqa_name=name, doc=doc or f"pyiqa metric {name!r}", norm=norm))
+
+
+def unregister(name: str) -> None:
+    """Forget a signal and the model of that name (plug-ins, tests)."""
+    SIGNALS.pop(name, None)
+    MODELS.pop(name, None)
 
 
 def spec(name: str) -> SignalSpec | None:

@@ -17,7 +17,9 @@ import sys
 import time
 from pathlib import Path
 
-HELP = "list, download or import the AI model files (CLIP-IQA, NIMA, CLIP)"
+from culler.analysis.registry import MODELS
+
+HELP = f"list, download or import the AI model files ({', '.join(m.label for m in MODELS.values())})"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -25,7 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     status = sub.add_parser("status", help="list each model: present, missing or failed")
     status.add_argument("--json", action="store_true", help="print {name: 'ok'|'missing'|'failed: ...'} as JSON")
     download = sub.add_parser("download", help="download model files (all missing ones by default)")
-    download.add_argument("names", nargs="*", metavar="NAME", help="clipiqa, nima or clip")
+    download.add_argument("names", nargs="*", metavar="NAME", help=", ".join(MODELS))
     download.add_argument("--timeout", type=float, default=30.0,
                           help="seconds to wait for the server before giving up (default 30)")
     imp = sub.add_parser("import", help="copy model files from a folder (for machines without internet)")
@@ -50,7 +52,7 @@ def _status(ctx, as_json: bool) -> int:
         return 0
     print(f"Models folder: {ctx.models_dir}  (CULLER_MODELS_DIR overrides)")
     for name, state in states.items():
-        spec = model_files.MODELS[name]
+        spec = MODELS[name]
         damaged = state.startswith("failed: damaged: ")
         shown = "present" if state == "ok" else "damaged" if damaged else state
         print(f"  {name:<8} {shown:<8} {spec.description}")
@@ -93,9 +95,9 @@ class _ProgressLine:
 def _download(ctx, names: list[str], timeout: float) -> int:
     from culler.analysis import model_files
 
-    unknown = [n for n in names if n not in model_files.MODELS]
+    unknown = [n for n in names if n not in MODELS]
     if unknown:
-        print(f"Unknown model {', '.join(unknown)}; choose from {', '.join(model_files.MODELS)}.", file=sys.stderr)
+        print(f"Unknown model {', '.join(unknown)}; choose from {', '.join(MODELS)}.", file=sys.stderr)
         return 2
     states = model_files.status(ctx.models_dir)
     wanted = names or [n for n, s in states.items() if s != "ok"]
@@ -104,7 +106,7 @@ def _download(ctx, names: list[str], timeout: float) -> int:
         return 0
     failures = 0
     for name in wanted:
-        spec = model_files.MODELS[name]
+        spec = MODELS[name]
         if states[name] == "ok":
             print(f"{name}: already present.")
             continue
@@ -134,7 +136,7 @@ def _import(ctx, folder: Path) -> int:
     for name, outcome in results.items():
         print(f"  {name:<8} {outcome}")
     if all(o == "not found" for o in results.values()):
-        names = ", ".join(f.name for spec in model_files.MODELS.values() for f in spec.files)
+        names = ", ".join(f.name for spec in MODELS.values() for f in spec.files)
         print(f"No model files found in {folder} (looked for {names}).", file=sys.stderr)
         return 1
     return 1 if any(o.startswith("failed") for o in results.values()) else 0

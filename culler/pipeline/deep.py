@@ -4,8 +4,9 @@ Why not one DeepAnalyzer with torch using every core: on 2 cores torch's intra-o
 (OpenMP) wait for each other at every layer, and whenever another thread of the process (the
 decode/technical prefetch) or the GUI takes a core, the other torch thread spins at a barrier.
 Measured on a busy 2-core VM, NIMA cost 1,550 ms CPU per photo with 2 torch threads against 400 ms
-with 1. So the models are split into groups of about equal cost - NIMA (InceptionResNetV2 at
-299 px) | CLIP-IQA (RN50) + the CLIP embedding (ViT-B-32), both at 224 px - each group a
+with 1. So the models are split into groups of about equal cost (registry.MODELS: `thread_group`,
+`cost_ms`) - NIMA (InceptionResNetV2 at 299 px) | CLIP-IQA (RN50) + the CLIP embedding (ViT-B-32),
+both at 224 px - each group a
 DeepAnalyzer of its own running in its own thread with `threads // groups` torch threads.
 The OS then shares the cores between whole, independent computations, without barriers.
 With one thread allowed (the GUI's default on 2 cores), all models run in one analyzer, in turn.
@@ -23,16 +24,20 @@ from pathlib import Path
 
 import numpy as np
 
-# Groups of roughly equal cost (ms per photo at 2 threads, measured: nima ~100-115,
-# clipiqa ~58 + clip ~47). A model not named here runs in a group of its own.
-MODEL_GROUPS = (("nima",), ("clipiqa", "clip"))
-
 
 def plan_groups(names: list[str], threads: int) -> tuple[list[tuple[str, ...]], int]:
-    """(model groups to run in parallel, torch threads per group) for `threads` CPU threads."""
+    """(model groups to run in parallel, torch threads per group) for `threads` CPU threads.
+    Models share a group by their registry `thread_group` (one of their own without one); the
+    costliest group comes first, so with fewer threads than groups the light ones are merged."""
+    from culler.analysis.registry import MODELS
+
     names = list(names)
-    groups = [tuple(n for n in g if n in names) for g in MODEL_GROUPS]
-    groups = [g for g in groups if g] + [(n,) for n in names if not any(n in g for g in MODEL_GROUPS)]
+    by_group: dict[str, list[str]] = {}
+    for n in names:
+        spec = MODELS.get(n)
+        by_group.setdefault((spec.thread_group if spec else "") or f"own:{n}", []).append(n)
+    groups = sorted(by_group.values(), key=lambda g: -sum(MODELS[n].cost_ms if n in MODELS else 0 for n in g))
+    groups = [tuple(g) for g in groups]
     if threads <= 1 or len(groups) <= 1:
         return [tuple(names)], max(1, threads)
     parallel = min(len(groups), threads)

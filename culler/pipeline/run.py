@@ -245,7 +245,9 @@ class Pipeline:
         try:
             self.model_status = dict(model_files.status(Path(self.ctx.models_dir)))
         except Exception as e:  # noqa: BLE001 - a broken models folder must not stop the analysis
-            self.model_status = {name: f"failed: {e}" for name in ("clipiqa", "nima", "clip")}
+            from culler.analysis.registry import MODELS
+
+            self.model_status = {name: f"failed: {e}" for name in MODELS}
         planned = [name for name, state in self.model_status.items() if state == "ok"]
         if self.signals != "all" or not planned:
             return []
@@ -497,19 +499,11 @@ class Pipeline:
 
 
 def _deep_outputs(model_names: list[str]) -> tuple[list[str], list[str]]:
-    """(signal names, embedding names) the given deep models produce (model_files.MODELS)."""
-    from culler.analysis import model_files
+    """(signal names, embedding names) the given deep models produce (registry.MODELS)."""
+    from culler.analysis.registry import MODELS
 
-    signals: list[str] = []
-    embeddings: list[str] = []
-    for name in model_names:
-        spec = model_files.MODELS.get(name)
-        for out in (spec.signals if spec else ()):
-            if out.startswith("embedding:"):
-                embeddings.append(out.split(":", 1)[1])
-            else:
-                signals.append(out)
-    return signals, embeddings
+    specs = [MODELS[n] for n in model_names if n in MODELS]
+    return [s for m in specs for s in m.signals], [e for m in specs for e in m.embeddings]
 
 
 def _reason(e: Exception) -> str:

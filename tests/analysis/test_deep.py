@@ -15,7 +15,8 @@ import pytest
 
 from benchmarks.photo_factory import real_photo
 from culler.analysis import model_files
-from culler.analysis.deep import DeepAnalyzer, as_rgb_uint8, skip_random_initialisation, square_crop, whole_frame
+from culler.analysis.deep import DeepAnalyzer, as_rgb_uint8, square_crop, whole_frame
+from culler.analysis.deep_torch import skip_random_initialisation
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +96,7 @@ def test_nima_loaded_safely_equals_pyiqa_own_loading(analyzer, random_models_dir
     import torch
     from pyiqa.archs.nima_arch import NIMA
 
-    from culler.analysis.deep_nima import timm_without_pretrained_weights
+    from culler.analysis.deep_torch import timm_without_pretrained_weights
 
     path = random_models_dir / "nima" / model_files.MODELS["nima"].files[0].name
     with timm_without_pretrained_weights(), skip_random_initialisation():

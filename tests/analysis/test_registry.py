@@ -49,8 +49,8 @@ def test_another_pyiqa_metric_can_be_added_by_name():
         registry.register_pyiqa_metric("brisque", 0, 100, False, 1024)
         assert registry.normalised("brisque", 20) == pytest.approx(0.8)
     finally:
-        registry.SIGNALS.pop("musiq", None)
-        registry.SIGNALS.pop("brisque", None)
+        registry.unregister("musiq")
+        registry.unregister("brisque")
 
 
 def test_a_malformed_spec_is_refused_with_its_name():
