@@ -1,11 +1,13 @@
 """culler analyze ALBUM --json OUT.json: analyse, group and rank an album without a window.
 
 A progress line goes to stderr (updated in place on a terminal, a plain line every few seconds
-otherwise). The JSON lists every photo with its signals, score, group, suggestion and the user's
-decision (docs/ARCHITECTURE.md, Contracts); without --json the results stay in the album's session and the
-last line says where. Unreadable files are listed with status "error" and the command
-still exits 0. Without model files it computes the technical signals and says which models are
-missing. Interrupted (Ctrl+C), it keeps what it analysed; the next run resumes.
+otherwise), and at the end the run report in two lines (photos analysed, up to date, failed with
+their reasons; models used, missing, failed; time per stage). The JSON lists every photo with its
+signals, score, group, suggestion and the user's decision (docs/ARCHITECTURE.md, Contracts); without
+--json the results stay in the album's session and the last line says where. Unreadable files are
+listed with status "error" and the command still exits 0. Without model files it computes the
+technical signals and says which models are missing. Interrupted (Ctrl+C), it keeps what it
+analysed; the next run resumes.
 """
 
 from __future__ import annotations
@@ -64,9 +66,11 @@ def run(ctx, args) -> int:
         pipeline = Pipeline(album, store, ctx, signals=signals, threads=threads,
                             recursive=bool(getattr(args, "recursive", False)))
         line = ProgressLine(sys.stderr)
+        run_report = None
         try:
             for progress in pipeline.run():
                 line.show(progress)
+                run_report = progress.run_report or run_report
                 if progress.stage == "models" and progress.done == 1:
                     _say_missing_models(pipeline.model_status, signals)
         except KeyboardInterrupt:
@@ -75,12 +79,12 @@ def run(ctx, args) -> int:
                   file=sys.stderr)
             return 130
         line.finish()
-        if signals == "all" and not any(v == "ok" for v in pipeline.model_status.values()):
-            _say_missing_models(pipeline.model_status, signals)
         for path, error in pipeline.errors.items():
             print(f"culler analyze: {path}: {error}", file=sys.stderr)
         for path in pipeline.vanished:
             print(f"culler analyze: {path} vanished during the analysis; skipped", file=sys.stderr)
+        for text in run_report.lines() if run_report else ():
+            print(f"culler analyze: {text}", file=sys.stderr)
         if args.json_out:
             report = album_report(store, album, pipeline.model_status, profile, ctx)
             if write_json_output("analyze", args.json_out, report):

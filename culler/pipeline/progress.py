@@ -10,6 +10,10 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from culler.pipeline.report import RunReport
 
 # The stages a Progress can report, in the order a run goes through them.
 STAGES = ("scan", "models", "analyse", "paused", "group", "done", "cancelled")
@@ -26,6 +30,7 @@ class Progress:
     eta_seconds: float | None = None  # for the current stage; None until measurable
     current_path: str | None = None  # album-relative path of the photo just handled
     message: str = ""  # one line a user can read ("3 of 5 models ready", "IMG_1.JPG vanished")
+    run_report: RunReport | None = None  # on the last report of a run ('done' or 'cancelled') only
 
     @property
     def fraction(self) -> float:

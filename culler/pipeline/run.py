@@ -7,12 +7,11 @@
 Stages
 1. scan: sync the album folder into the store (cheap re-check when the store already knows it).
 2. analyse, per photo that changed since its last analysis (store.analysed_keys()):
-   decode ONCE at ~1000 px (reduced-size JPEG decode, see ANALYSIS_LONG_EDGE) -> technical signals ->
-   a 32x32 grey thumbnail for the grouping's pixel check; the decoded image then waits for the
-   deep models, which run on batches of `batch_size` images. Results are written to the store as
-   they arrive, so a cancelled or crashed run resumes where it stopped. Photos go in album order
-   except those asked for with `prioritise(paths)` (the window: the photos on screen, then the
-   review order), which go next.
+   decode ONCE at ~1000 px -> technical signals -> a 32x32 grey thumbnail for the grouping's pixel
+   check (technical.py); the decoded image then waits for the deep models, which run on batches
+   of `batch_size` images. Results are written to the store as they arrive, so a cancelled or
+   crashed run resumes where it stopped. Photos go in album order except those asked for with
+   `prioritise(paths)` (order.py), which go next.
    Decoding + technical measures run in a small prefetch pool *while* the deep models run on
    earlier batches, and the deep models themselves are split over parallel threads with one
    torch thread each (pipeline/deep.py): on 2 cores that keeps both cores busy without torch's
@@ -21,7 +20,9 @@ Stages
    are still stored in photo order. A pause first stores the batches in flight; a cancel drops
    the deep work not yet started (those photos get it on the next run) and keeps the rest.
 3. group + rank: fused scores (analysis.score.fuse), bursts/duplicates (core.grouping) and
-   best-of-group suggestions (core.ranking) are recomputed and stored.
+   best-of-group suggestions (core.ranking) are recomputed and stored (grouping.py).
+The last Progress carries the run report (report.py): photos analysed, up to date, failed with
+reasons; models used, missing, failed; wall seconds per stage.
 
 Where the time goes (benchmarks/analysis.py, 12 MP JPEGs, AMD EPYC with AVX512_BF16 and no AMX,
 2 cores shared with other jobs at load ~5, CPU ms per photo): decode at 1/4 scale 37, technical 28,
@@ -37,24 +38,22 @@ models missing then, cancelled mid-batch) is analysed again once those models ar
 from __future__ import annotations
 
 import os
-import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
+from culler.pipeline.order import WorkOrder
 from culler.pipeline.progress import Progress, RateMeter, RunControl, StepTimes
+from culler.pipeline.report import RunReport
+from culler.pipeline.technical import ANALYSIS_LONG_EDGE, Prepared, clean_signals, prepare
 
 __all__ = ["Pipeline", "Progress", "ANALYSIS_LONG_EDGE"]
 
-# Technical measures want ~1000 px. load_image lets a JPEG's DCT-scaled decode land up to 10 %
-# under this, so a 4000 px photo decodes at 1/4 straight to 1000 px (a 1/2 decode + resize to
-# exactly 1024 px costs twice as much: 140 vs 65 ms CPU per 12 MP photo, measured here).
-ANALYSIS_LONG_EDGE = 1024
 # Decode + technical of one photo (~70 ms) is a third of the deep models' time per photo (~200 ms);
 # one prefetch worker hides it behind the inference; on bigger machines a second one helps.
 PREFETCH_WORKERS = 1 if (os.cpu_count() or 1) <= 2 else 2
@@ -70,56 +69,6 @@ WINDOW_ANALYSIS_THREADS = os.cpu_count() or 1
 # Deep batches queued at once: each model group (pipeline/deep.py) may run this many batches ahead
 # of the slowest one instead of waiting for it at the end of every batch.
 DEEP_BATCHES_IN_FLIGHT = 3
-
-
-class _WorkOrder:
-    """The photos left to analyse: the ones asked for first (`prioritise`), then the rest in order.
-    `prioritise` may be called from any thread while `next` runs in the analysis thread."""
-
-    def __init__(self, photos: list) -> None:
-        self._rest = deque(photos)  # the run's own order; photos taken out of turn are skipped
-        self._left = {p.path: p for p in photos}
-        self._first: deque[str] = deque()
-        self._lock = threading.Lock()
-
-    def prioritise(self, paths) -> None:
-        with self._lock:
-            self._first = deque(p for p in paths if p in self._left)
-
-    def next(self):
-        with self._lock:
-            while self._first:
-                photo = self._left.pop(self._first.popleft(), None)
-                if photo is not None:
-                    return photo
-            while self._rest:
-                photo = self._rest.popleft()
-                if self._left.pop(photo.path, None) is not None:
-                    return photo
-            return None
-
-
-@dataclass
-class _Prepared:
-    """One photo after decode + technical measures, waiting for the deep models."""
-
-    photo: object
-    rgb: np.ndarray | None = None
-    signals: dict = field(default_factory=dict)
-    tiny: np.ndarray | None = None
-    error: str | None = None
-    vanished: bool = False
-
-
-def _clean_signals(signals: dict) -> dict[str, float | None]:
-    out: dict[str, float | None] = {}
-    for k, v in signals.items():
-        if v is None:
-            out[k] = None
-            continue
-        f = float(v)
-        out[k] = f if np.isfinite(f) else None
-    return out
 
 
 class Pipeline:
@@ -154,8 +103,10 @@ class Pipeline:
         self.deep_groups: list[tuple[str, ...]] = []  # how the deep models were split over threads
         self.deep_precision: str | None = None  # 'bf16' | 'fp32', once the models load
         self.deep_paths: dict[str, str] = {}  # model -> 'openvino bf16' | 'torch fp32' | ..., once loaded
+        self.models_used: list[str] = []  # the deep models that loaded for this run's photos
+        self.stage_seconds: dict[str, float] = {}  # wall seconds per stage (report.STAGE_NAMES)
         self._priority: list[str] = []
-        self._order: _WorkOrder | None = None
+        self._order: WorkOrder | None = None
 
     # -- controls (any thread) ---------------------------------------------------------------
     def pause(self) -> None:
@@ -196,19 +147,24 @@ class Pipeline:
     def _run(self) -> Iterator[Progress]:
         t_start = time.monotonic()
         yield self._report("scan", 0, 1, message=f"reading {self.album_root}")
-        photos = self._scan()
+        with self._stage("scan"):
+            photos = self._scan()
         yield self._report("scan", 1, 1, message=f"{len(photos)} photos")
         for path, reason in self.scan_warnings:
             yield self._report("scan", 1, 1, current_path=path, message=f"{path}: {reason}")
         if self.cancelled:
-            yield self._report("cancelled", 0, 0, message="cancelled")
+            yield self._report("cancelled", 0, 0, message="cancelled",
+                               run_report=self._run_report(photos, photos, None, t_start))
             return
 
         todo = self._photos_to_analyse(photos, self._plan_models())
-        yield from self._analyse(todo)
+        with self._stage("analyse"):
+            yield from self._analyse(todo)
+        self.stage_seconds["analyse"] -= self.stage_seconds.get("models", 0.0)  # timed on its own
         if self.cancelled:
             yield self._report("cancelled", self.analysed, len(todo),
-                               message=f"cancelled after {self.analysed} of {len(todo)} photos")
+                               message=f"cancelled after {self.analysed} of {len(todo)} photos",
+                               run_report=self._run_report(photos, todo, None, t_start))
             return
         if self._deep is not None and self._models_loaded:
             self.model_status.update(self._deep.status())  # a model may have failed mid-run
@@ -216,15 +172,17 @@ class Pipeline:
         if self.vanished:
             self._forget_vanished()
         yield self._report("group", 0, 1, message="grouping bursts and ranking")
-        with self.times.measure("group and rank"):
+        with self.times.measure("group and rank"), self._stage("group"):
             n_groups = self._group_and_rank()
         secs = time.monotonic() - t_start
         rate = self.analysed / secs if secs > 0 and self.analysed else None
         yield self._report("done", self.analysed, len(todo), photos_per_second=rate, eta_seconds=0.0,
-                           message=self._summary(len(todo), len(photos), n_groups, secs))
+                           message=self._summary(len(todo), len(photos), n_groups, secs),
+                           run_report=self._run_report(photos, todo, n_groups, t_start))
 
     def run_to_end(self) -> Progress:
-        """Consume run() and return its last report (headless callers, tests)."""
+        """Consume run() and return its last report (headless callers, tests); its `run_report`
+        says what the run did."""
         last = None
         for report in self.run():
             last = report
@@ -266,10 +224,11 @@ class Pipeline:
         yield self._report("models", 0, 1, message="loading models")
         self._models_loaded = True
         try:
-            with self.times.measure("load models"):
+            with self.times.measure("load models"), self._stage("models"):
                 self._deep.load()
             self.model_status.update(self._deep.status())
             ready = self._deep.available()
+            self.models_used = list(ready)
             self.deep_precision = self._deep.precision
             self.deep_paths = self._deep.paths
         except Exception as e:  # noqa: BLE001
@@ -300,42 +259,9 @@ class Pipeline:
                     todo.append(p)  # analysed before without models that are now available
         return todo
 
-    def _prepare(self, photo) -> _Prepared:
-        """Decode + technical measures + tiny grey; runs in the prefetch pool."""
-        from culler.core import decode
-
-        item = _Prepared(photo)
-        if photo.status != "ok":
-            item.error = photo.error or "could not be read"
-            return item
-        rel = photo.display_path
-        path = self.album_root / rel
-        orientation = photo.meta.orientation if rel == photo.path else None
-        try:
-            with self.times.measure("decode"):
-                item.rgb = decode.load_image(path, ANALYSIS_LONG_EDGE, orientation)
-        except FileNotFoundError:
-            item.vanished = True
-            return item
-        except Exception as e:  # noqa: BLE001 - DecodeError and anything a broken file throws
-            if not path.exists():
-                item.vanished = True
-            else:
-                item.error = _reason(e)
-            return item
-        try:
-            from culler.analysis import technical
-            from culler.core.grouping import tiny_image
-
-            with self.times.measure("technical"):
-                item.signals = _clean_signals(technical.measure(item.rgb))
-            item.tiny = tiny_image(item.rgb)
-        except Exception as e:  # noqa: BLE001 - one odd image must not stop the album
-            item.error = f"could not be measured ({type(e).__name__}: {e})"
-            item.rgb = None
-        if self._deep is None:
-            item.rgb = None  # nothing else needs the pixels
-        return item
+    def _prepare(self, photo) -> Prepared:
+        """Runs in the prefetch pool; the pixels are kept only when the deep models will need them."""
+        return prepare(photo, self.album_root, self.times, keep_pixels=self._deep is not None)
 
     def _analyse(self, todo: list) -> Iterator[Progress]:
         total = len(todo)
@@ -345,13 +271,13 @@ class Pipeline:
         if not total:
             yield self._report("analyse", 0, 0, message="every photo is up to date")
             return
-        pending: list[_Prepared] = []  # decoded, waiting for the next deep batch
+        pending: list[Prepared] = []  # decoded, waiting for the next deep batch
         in_flight: deque = deque()  # (photos, pipeline_deep.DeepBatch) submitted to the deep models
         # Two batches decoded ahead of the deep batches in flight: the prefetch then has work to fill
         # a core whenever the deep-model groups leave one idle.
         lookahead = 2 * self.batch_size + self.prefetch_workers
         queue: deque[Future] = deque()
-        self._order = order = _WorkOrder(todo)
+        self._order = order = WorkOrder(todo)
         order.prioritise(self._priority)
         pool = ThreadPoolExecutor(max_workers=self.prefetch_workers, thread_name_prefix="culler-decode")
         try:
@@ -416,7 +342,7 @@ class Pipeline:
                 deep_batch.cancel()
             pool.shutdown(wait=True, cancel_futures=True)
 
-    def _submit(self, batch: list[_Prepared], in_flight: deque) -> None:
+    def _submit(self, batch: list[Prepared], in_flight: deque) -> None:
         """Hand a batch to the deep models (returns at once); its results are stored in turn."""
         in_flight.append((batch, self._deep.submit([it.rgb for it in batch])))
 
@@ -427,7 +353,7 @@ class Pipeline:
             batch, deep_batch = in_flight.popleft()
             yield from self._store_batch(batch, deep_batch, meter, total)
 
-    def _store_batch(self, batch: list[_Prepared], deep_batch, meter: RateMeter, total: int) -> Iterator[Progress]:
+    def _store_batch(self, batch: list[Prepared], deep_batch, meter: RateMeter, total: int) -> Iterator[Progress]:
         try:
             with self.times.measure("deep models (waited for a batch)") as t:
                 t.n = len(batch)
@@ -439,13 +365,13 @@ class Pipeline:
             message = ""
         first = self.analysed
         for it, (deep_signals, embeddings) in zip(batch, results):
-            it.signals.update(_clean_signals(deep_signals))
+            it.signals.update(clean_signals(deep_signals))
             self._store(it, embeddings)
         meter.add(self.analysed)  # the whole batch at once: the rate does not zigzag within it
         for i, it in enumerate(batch):
             yield self._report("analyse", first + i + 1, total, meter, it.photo.path, message=message)
 
-    def _store(self, item: _Prepared, embeddings: dict | None = None) -> None:
+    def _store(self, item: Prepared, embeddings: dict | None = None) -> None:
         p = item.photo
         key = (p.size, p.mtime_ns)
         with self.times.measure("store"):
@@ -453,7 +379,7 @@ class Pipeline:
         item.rgb = None
         self.analysed += 1
 
-    def _write(self, item: _Prepared, key: tuple[int, int], embeddings: dict | None) -> None:
+    def _write(self, item: Prepared, key: tuple[int, int], embeddings: dict | None) -> None:
         p = item.photo
         if item.error is not None:
             self.store.put_analysis(p.id, key, {}, error=item.error)
@@ -476,14 +402,32 @@ class Pipeline:
     # -- reporting -------------------------------------------------------------------------
     def _report(self, stage: str, done: int, total: int, meter: RateMeter | None = None,
                 current_path: str | None = None, message: str = "",
-                photos_per_second: float | None = None, eta_seconds: float | None = None) -> Progress:
+                photos_per_second: float | None = None, eta_seconds: float | None = None,
+                run_report: RunReport | None = None) -> Progress:
         if meter is not None:
             photos_per_second = meter.rate()
             eta_seconds = meter.eta(total - done)
-        p = Progress(stage, done, total, photos_per_second, eta_seconds, current_path, message)
+        p = Progress(stage, done, total, photos_per_second, eta_seconds, current_path, message, run_report)
         if self.on_progress is not None:
             self.on_progress(p)
         return p
+
+    @contextmanager
+    def _stage(self, name: str):
+        start = time.monotonic()
+        try:
+            yield
+        finally:
+            self.stage_seconds[name] = self.stage_seconds.get(name, 0.0) + time.monotonic() - start
+
+    def _run_report(self, photos: list, todo: list, n_groups: int | None, t_start: float) -> RunReport:
+        still_ok = [n for n in self.models_used if self.model_status.get(n) == "ok"]
+        return RunReport(photos=len(photos), analysed=self.analysed - len(self.errors),
+                         up_to_date=len(photos) - len(todo), failed=dict(self.errors),
+                         vanished=tuple(self.vanished),
+                         models=dict(self.model_status) if self.signals == "all" else {},
+                         models_used=tuple(still_ok), groups=n_groups, cancelled=self.cancelled,
+                         stage_seconds=dict(self.stage_seconds), seconds=time.monotonic() - t_start)
 
     def _summary(self, total: int, in_album: int, n_groups: int, secs: float) -> str:
         if total == 0:  # a rerun on an unchanged album: "analysed 0 of 0" would read as a failure
@@ -504,9 +448,3 @@ def _deep_outputs(model_names: list[str]) -> tuple[list[str], list[str]]:
 
     specs = [MODELS[n] for n in model_names if n in MODELS]
     return [s for m in specs for s in m.signals], [e for m in specs for e in m.embeddings]
-
-
-def _reason(e: Exception) -> str:
-    """Why a file could not be read, without its name (the store and the JSON key it by path)."""
-    reason = getattr(e, "reason", None)  # culler.core.decode.DecodeError
-    return str(reason or e or type(e).__name__)

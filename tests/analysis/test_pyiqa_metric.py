@@ -87,6 +87,7 @@ def test_culler_analyze_writes_the_registered_metric_into_the_store_and_the_json
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT,
                           timeout=600)
     assert done.returncode == 0, done.stderr
+    assert "culler analyze: Models: used cnniqa; missing clipiqa, nima, clip" in done.stderr  # the run report
 
     report = json.loads(out.read_text())
     assert report["models"] == {"clipiqa": "missing", "nima": "missing", "clip": "missing", "cnniqa": "ok"}
