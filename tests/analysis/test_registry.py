@@ -58,3 +58,17 @@ def test_a_malformed_spec_is_refused_with_its_name():
         registry.SignalSpec("bad", "Bad", 1.0, 0.0, True, 224)
     with pytest.raises(ValueError, match="bad"):
         registry.SignalSpec("bad", "Bad", 0.0, 1.0, True, 224, kind="magic")
+
+
+def test_every_model_says_what_it_is_for_and_how_it_is_built():
+    """What the Models dialog and the analyzer read: a typo in a builder or a signal fails here,
+    not at the first analysis on a user's machine."""
+    from benchmarks.random_weights import WRITERS
+    from culler.analysis.deep import builder
+
+    for name, model in registry.MODELS.items():
+        assert model.label and len(model.purpose) > 40 and model.size_mb > 100, name
+        assert callable(getattr(builder(model), "score", None) or getattr(builder(model), "embed", None)), name
+        assert all(registry.SIGNALS[s].models == (name,) for s in model.signals), name
+    assert registry.MODELS["clip"].embeddings == ("clip",)
+    assert set(WRITERS) == set(registry.MODELS)  # benchmarks/random_weights.py writes every model's files
