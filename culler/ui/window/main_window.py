@@ -6,7 +6,8 @@ of the view on screen.
 It is the composition root of the window: it makes the features (groups, review, export), puts
 their views in the stack, registers their actions and wires their parts into the grid and the
 model; the features see it only as a `FeatureHost` (base/host.py). Album lifecycle (open, scan,
-analysis, close) lives in album_session.py; this module owns the widgets, navigation and decisions.
+analysis, close) lives in album_session.py, decisions and undo in decisions.py; this module owns
+the widgets and navigation.
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ from PySide6.QtWidgets import (
 )
 
 from culler.core.filters import PhotoFilter
-from culler.core.store import UNSET
 from culler.ui.album.album_session import AlbumSession
 from culler.ui.album.photo_model import PhotoListModel
 from culler.ui.base.actions import ActionRegistry, load_keymap
@@ -46,6 +46,7 @@ from culler.ui.review.review_mode import ReviewView
 from culler.ui.views.grid_view import GridView
 from culler.ui.views.loupe_view import LoupeView
 from culler.ui.views.photo_view import selected_count
+from culler.ui.window.decisions import Decisions
 from culler.ui.window.empty_state import EmptyState
 from culler.ui.window.filter_bar import FilterBar
 from culler.ui.window.help_overlay import HelpOverlay
@@ -54,7 +55,7 @@ from culler.ui.window.window_actions import register_help_actions, register_wind
 from culler.ui.window.window_menus import build_menus
 
 
-class MainWindow(QMainWindow):
+class MainWindow(Decisions, QMainWindow):
     first_screen_painted = Signal()  # the first screen of thumbnails of an album is on screen
     analysis_idle = Signal()  # the analysis finished, was cancelled, failed, or will not run
     closing = Signal()  # the window is about to close the album and quit
@@ -238,72 +239,6 @@ class MainWindow(QMainWindow):
     def select_all(self) -> None:
         self.grid.selectAll()
 
-    # -- decisions
-    def decide(self, *, flag=None, rating=None, label=UNSET) -> None:
-        """Apply a decision to the view's target photos (the grid's selection, the loupe's photo);
-        the view may wrap it (the review moves on after it)."""
-        view = self.current_view()
-        if view is not None and self.session.store is not None:
-            view.decide_with(lambda: self._decide(view, flag, rating, label))
-
-    def _decide(self, view, flag, rating, label) -> None:
-        store = self.session.store
-        ids = view.target_ids()
-        if not ids:
-            return
-        description = _describe(flag, rating, label, self.model.state.describe(ids))
-        current = self.current_id()
-        row = self.model.row_of(current)
-        try:
-            store.decide(ids, flag=flag, rating=rating, label=label, description=description)
-        except Exception as exc:  # say so; the previous decision is still saved
-            self.show_message(f"Could not save the decision: {exc}", 8000)
-            return
-        if self.model.row_of(current) < 0:
-            # the photo left the filter: the one that took its place becomes current
-            if self.model.rowCount():
-                self.set_current(self.model.id_at(min(row, self.model.rowCount() - 1)))
-        elif self.settings.auto_advance and len(ids) == 1:
-            view.move("next")
-        self.show_message(description)
-
-    def toggle_label(self, label: str) -> None:
-        view = self.current_view()
-        if view is None or self.model.state is None:
-            return
-        ids = view.target_ids()
-        same = ids and all(self.model.state.decision(i).label == label for i in ids)
-        self.decide(label=None if same else label)
-
-    def undo(self) -> None:
-        self._travel(undo=True)
-
-    def redo(self) -> None:
-        self._travel(undo=False)
-
-    def _travel(self, undo: bool) -> None:
-        store = self.session.store
-        if store is None:
-            return
-        description = store.undo_description() if undo else store.redo_description()
-        ids = store.undo() if undo else store.redo()
-        if not ids:
-            self.show_message("Nothing to undo" if undo else "Nothing to redo")
-            return
-        self.show_message(f"{'Undid' if undo else 'Redid'}: {description or 'last change'}", 6000)
-        if len(ids) == 1 and self.model.row_of(ids[0]) >= 0:
-            self.set_current(ids[0])  # show the photo that changed back
-
-    def toggle_auto_advance(self) -> None:
-        self.set_auto_advance(not self.settings.auto_advance)
-
-    def set_auto_advance(self, on: bool) -> None:
-        self.settings.auto_advance = bool(on)
-        self.settings.save()
-        self.auto_label.setVisible(self.settings.auto_advance)
-        self.update_menu_check("mode.auto_advance")
-        self.show_message("Auto-advance on" if on else "Auto-advance off")
-
     # -- filters
     def set_filter(self, photo_filter: PhotoFilter) -> None:
         if photo_filter != self.filter_bar.current():
@@ -469,15 +404,4 @@ class MainWindow(QMainWindow):
         self.session.close()
         self.pool.shutdown(wait=True)  # daemon threads killed inside Qt calls at exit abort the process
         super().closeEvent(event)
-
-
-def _describe(flag, rating, label, what: str) -> str:
-    parts = []
-    if flag is not None:
-        parts.append({"pick": "Pick", "reject": "Reject", "none": "Unflag"}[flag])
-    if rating is not None:
-        parts.append(f"Rate {rating} star{'s' if rating != 1 else ''}" if rating else "Clear rating")
-    if label is not UNSET:
-        parts.append(f"{label} label" if label else "Clear label")
-    return f"{', '.join(parts)}: {what}"
 
