@@ -50,8 +50,6 @@ from culler.analysis.deep_torch import prepare_offline_imports
 
 log = logging.getLogger(__name__)
 
-EMBEDDING_DIM = 512
-
 
 def default_threads() -> int:
     return max(1, (os.cpu_count() or 1) - 1)

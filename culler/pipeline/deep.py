@@ -6,8 +6,8 @@ decode/technical prefetch) or the GUI takes a core, the other torch thread spins
 Measured on a busy 2-core VM, NIMA cost 1,550 ms CPU per photo with 2 torch threads against 400 ms
 with 1. So the models are split into groups of about equal cost (registry.MODELS: `thread_group`,
 `cost_ms`) - NIMA (InceptionResNetV2 at 299 px) | CLIP-IQA (RN50) + the CLIP embedding (ViT-B-32),
-both at 224 px - each group a
-DeepAnalyzer of its own running in its own thread with `threads // groups` torch threads.
+both at 224 px - each group a DeepAnalyzer of its own running in its own thread with
+`threads // groups` torch threads.
 The OS then shares the cores between whole, independent computations, without barriers.
 With one thread allowed (the GUI's default on 2 cores), all models run in one analyzer, in turn.
 
@@ -78,7 +78,7 @@ class DeepRunner:
     def __init__(self, models_dir: Path, names: list[str], threads: int | None = None, times=None) -> None:
         from culler.analysis import deep
 
-        self.times = times  # a pipeline_progress.StepTimes, or None
+        self.times = times  # a progress.StepTimes, or None
         total = threads if threads and threads > 0 else deep.default_threads()
         self.groups, self.threads_per_group = plan_groups(names, total)
         self.analyzers = [deep.DeepAnalyzer(Path(models_dir), names=g, threads=self.threads_per_group)

@@ -1,6 +1,6 @@
 """Progress reports, throughput/ETA measurement and the pause/resume/cancel switch of the pipeline.
 
-Kept apart from culler/pipeline.py so the UI and the CLI can use these small pieces without the
+Kept apart from run.py so the UI and the CLI can use these small pieces without the
 stages. No Qt, no heavy imports.
 """
 

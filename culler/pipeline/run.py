@@ -94,7 +94,7 @@ class Pipeline:
         self.model_status: dict[str, str] = {}  # model name -> 'ok' | 'missing' | 'failed: ...'
         self.vanished: list[str] = []  # paths that disappeared during the run
         self.errors: dict[str, str] = {}  # path -> why it could not be analysed (this run)
-        self.scan_warnings: list[tuple[str, str]] = []  # (path, reason): bad sidecars etc. (pipeline_scan)
+        self.scan_warnings: list[tuple[str, str]] = []  # (path, reason): bad sidecars etc. (scan.py)
         self.analysed = 0  # photos analysed by this run (errors included)
         self.scanned = False  # whether this run did a full scan of the folder
         self._deep = None
