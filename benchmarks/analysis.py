@@ -81,7 +81,7 @@ def run_pipeline(album: Path, models: Path, signals: str, threads: int | None, l
         ctx = AppContext(cache_dir=tmp / "cache", data_dir=tmp / "data", config_dir=tmp / "config",
                          models_dir=models)
         store = Store.open(view, ctx.data_dir)
-        stage_start: dict[str, float] = {}
+        first_result = None
         t0 = time.perf_counter()
         c0 = time.process_time()
         pipeline = Pipeline(view, store, ctx, signals=signals, threads=threads)
@@ -89,9 +89,8 @@ def run_pipeline(album: Path, models: Path, signals: str, threads: int | None, l
         last_print = 0.0
         for last in pipeline.run():
             now = time.perf_counter()
-            stage_start.setdefault(last.stage, now)
-            if last.stage == "analyse" and last.done:
-                stage_start.setdefault("first result", now)
+            if first_result is None and last.stage == "analyse" and last.done:
+                first_result = now
             if now - last_print > 5 or last.stage != "analyse":
                 last_print = now
                 rate = f"{last.photos_per_second:.2f}/s" if last.photos_per_second else ""
@@ -105,19 +104,16 @@ def run_pipeline(album: Path, models: Path, signals: str, threads: int | None, l
         embeddings = len(store.embeddings("clip"))
         store.close()
 
-    def span(a: str, b: str) -> float | None:
-        return round(stage_start[b] - stage_start[a], 2) if a in stage_start and b in stage_start else None
-
+    report = last.run_report if last else None
     return {
         "photos": n, "errors": errors, "seconds": round(seconds, 2),
         "photos_per_second": round(n / seconds, 3), "cpu_seconds": round(cpu, 1),
         "peak_rss_mb": round(_peak_rss_mb(), 1), "final_stage": last.stage if last else None,
         "model_status": pipeline.model_status, "signals": signals_seen, "clip_embeddings": embeddings,
-        "stage_seconds": {"scan": span("scan", "models" if "models" in stage_start else "analyse"),
-                          "models": span("models", "analyse"), "analyse": span("analyse", "group"),
-                          "group": span("group", "done")},
+        "stage_seconds": {k: round(v, 2) for k, v in report.stage_seconds.items()} if report else None,
+        "run_report": report.lines() if report else None,
         # Pipeline start -> first photo stored with every signal (scan, models loaded, one batch)
-        "first_result_seconds": round(stage_start["first result"] - t0, 2) if "first result" in stage_start else None,
+        "first_result_seconds": round(first_result - t0, 2) if first_result is not None else None,
         "torch_threads": threads,
         "deep_groups": [list(g) for g in getattr(pipeline, "deep_groups", [])],
         "deep_precision": getattr(pipeline, "deep_precision", None),
