@@ -6,6 +6,8 @@
 - the window's packages form layers: window -> features (groups, review, export) ->
   views -> imaging, album -> base. A package imports only lower ones, never a sibling: the
   features are independent of one another and base imports no feature;
+- the headless packages have no import cycles (the model builders once imported the analyzer that
+  imports them);
 - start-up imports no heavy library, and every module has a docstring.
 
 The rules are checked over packages, so a new module is covered the moment it exists; a test
@@ -119,6 +121,40 @@ def test_a_broken_layer_is_caught(tmp_path):
     assert "culler/ui/groups/g.py:2: culler.ui.review (ui.groups may not import ui.review)" in found
     assert "culler/ui/base/theme.py:2: culler.ui.window (ui.base may not import ui.window)" in found
     assert "ui/review/r.py" not in found and "ui/views/v.py" not in found  # downwards is fine
+
+
+def import_cycles(root: Path, packages=("core", "analysis", "pipeline", "cli")) -> list[str]:
+    """Import cycles among the modules of these headless packages (function-level imports
+    included), each as 'a -> b -> a' from its smallest module name."""
+    modules = _modules(root)
+    inside = {n for n in modules if n.split(".")[1:2] and n.split(".")[1] in packages}
+    graph = {n: sorted({t for t, _ in _imports(n, modules[n]) if t in inside and t != n}) for n in inside}
+    found = set()
+
+    def walk(path: list[str]) -> None:
+        for target in graph[path[-1]]:
+            if target == path[0]:
+                found.add(" -> ".join(path + [target]))
+            elif target > path[0] and target not in path:  # each cycle once, from its smallest name
+                walk(path + [target])
+
+    for start in sorted(inside):
+        walk([start])
+    return sorted(found)
+
+
+def test_the_headless_packages_have_no_import_cycles():
+    assert import_cycles(ROOT) == []
+
+
+def test_an_import_cycle_is_caught(tmp_path):
+    files = {"culler/analysis/runner.py": "def f():\n    from culler.analysis import scorer\n",
+             "culler/analysis/scorer.py": "def g():\n    from culler.analysis.runner import helper\n",
+             "culler/analysis/helpers.py": "import math\n"}
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(f'"""Test module."""\n{text}')
+    assert import_cycles(tmp_path) == ["culler.analysis.runner -> culler.analysis.scorer -> culler.analysis.runner"]
 
 
 def _module_level_imports(tree):
