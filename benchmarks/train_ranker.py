@@ -40,7 +40,7 @@ def pairs_of(shots: list[dict]) -> tuple[np.ndarray, np.ndarray]:
     for ids in bursts.values():
         if not any(shots[i]["what"] == "clean" for i in ids):
             continue
-        feats = frame_model.group_features([shots[i]["technical"] for i in ids])
+        feats = frame_model.group_features([shots[i]["technical"] for i in ids], [shots[i].get("detail") for i in ids])
         f = {i: np.array([x[k] for k in frame_model.FEATURES]) for i, x in zip(ids, feats)}
         clean = next(i for i in ids if shots[i]["what"] == "clean")
         rows += [f[i] - f[clean] for i in ids if shots[i]["what"] in FAULTS]

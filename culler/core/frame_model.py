@@ -7,7 +7,7 @@ each relative to the best value in its group (0 = as good as the best sibling):
     motion      `motion_blur` above the steadiest frame, counted in full only for a frame that is
                 also softer than the crispest one (straight lines read directional when steady)
     noise       log noise sigma (from `noise`) above the cleanest of the crispest frames: auto-ISO
-    dark        stops below the group's reference exposure
+    dark        stops below the group's reference exposure (mean linear light, `light`)
     bright      stops above it
     highlights  share of clipped highlights above the least clipped frame
     shadows     share of crushed shadows above the least crushed frame
@@ -38,17 +38,27 @@ from functools import lru_cache
 from pathlib import Path
 from statistics import median
 
-FEATURES = ("width", "motion", "noise", "dark", "bright", "highlights", "shadows", "contrast", "blocking")
+FEATURES = ("width", "motion", "noise", "dark", "bright", "highlights", "shadows", "contrast", "blocking",
+            "soft", "fine", "grain")
 # Fallback when resources/ranker.json is missing or unreadable: the shipped weights, rounded.
 _FALLBACK = {"width": 8.1, "motion": 2.8, "noise": 4.1, "dark": 2.4, "bright": 3.6, "highlights": 1.1,
-             "shadows": 0.0, "contrast": 1.2, "blocking": 0.8}
+             "shadows": 0.0, "contrast": 1.2, "blocking": 0.8,
+             "soft": 0.0, "fine": 0.0, "grain": 0.0}
 WIDTH_FLOOR = 0.3  # px added to edge widths before the log (below it, differences do not show)
 NOISE_FLOOR = 2.0  # grey levels added to noise sigma before the log: fainter noise is invisible
-SAME_LEVEL = 0.3  # stops: frames this close share an exposure
+SAME_LEVEL = 0.07  # stops (linear light): frames this close share an exposure
 SHAKE_WIDTH = 0.2  # log edge width above the crispest frame at which motion blur counts fully
 PEER_WIDTH, PEER_BLOCKING = 0.1, 3.0  # frames this close to the crispest set the noise reference
-BLOCKING_SLACK = 1.5  # grey levels of block grid above the least blocky frame that are no fault
+BLOCKING_FLOOR = 2.5  # grey levels of block grid a clean frame's own compression may show
+BLOCKING_SLACK = 1.0  # grey levels of block grid above the least blocky frame that are no fault
 CLIP_SLACK = 0.01  # share of the frame newly blown that still counts as "no more clipping"
+DETAIL_FEATURES = ("soft", "fine", "grain")
+DETAIL_SHARE = 0.3  # share of the usable tiles taken as the most detailed (soft, fine) / flattest (grain)
+DETAIL_CLEAR = 0.98  # a tile is usable when this share of its pixels is clear of black and white in every frame
+DETAIL_FLOOR = 4.0  # coarse gradient energy (grey levels^2) below which a tile holds no edge
+# Noise energy per unit noise variance in the detail map's channels (technical._noise_gain of one
+# gradient component at sigma 0.8 and 1.6 px; the 3x3 Laplacian difference filter's sum of squares).
+GAIN_FINE, GAIN_COARSE, LAPLACE_GAIN = 2.3348, 0.29428, 36.0
 
 
 @dataclass(frozen=True)
@@ -104,17 +114,26 @@ def stops(brightness: float | None) -> float | None:
     return None if brightness is None else 2.2 * math.log2(max(brightness, 0.005))
 
 
-def group_features(frames: list[dict[str, float | None]]) -> list[dict[str, float]]:
+def _levels(frames: list[dict[str, float | None]]) -> list[float | None]:
+    """Each frame's exposure in stops: from the mean linear light when every frame has it, else
+    from the mean grey level (older analyses)."""
+    if all(f.get("light") is not None for f in frames):
+        return [math.log2(max(f["light"], 1e-4)) for f in frames]
+    return [stops(f.get("brightness")) for f in frames]
+
+
+def group_features(frames: list[dict[str, float | None]], details: list | None = None) -> list[dict[str, float]]:
     """The features of every frame of one group (signal dicts in, one dict per frame out).
 
     A signal missing for one frame counts as the group's median (neither reward nor blame); a
-    signal missing for the whole group contributes nothing.
+    signal missing for the whole group contributes nothing. `details` are the frames' detail maps
+    (`technical.detail_map`, None when not known) for `detail_features`.
     """
     raw = {
         "width": [_log(edge_width(f.get("sharpness")), WIDTH_FLOOR) for f in frames],
         "motion": [f.get("motion_blur") for f in frames],
         "noise": [_log(noise_sigma(f.get("noise")), NOISE_FLOOR) for f in frames],
-        "stops": [stops(f.get("brightness")) for f in frames],
+        "stops": _levels(frames),
         "highlights": [f.get("highlights_clipped") for f in frames],
         "shadows": [f.get("shadows_clipped") for f in frames],
         "contrast": [f.get("contrast") for f in frames],
@@ -124,18 +143,15 @@ def group_features(frames: list[dict[str, float | None]]) -> list[dict[str, floa
         present = [v for v in vals if v is not None]
         raw[k] = [median(present) if v is None else v for v in vals] if present else [None] * len(vals)
     out = [dict.fromkeys(FEATURES, 0.0) for _ in frames]
-    for k in ("width", "motion", "highlights", "shadows", "blocking"):
+    for k in ("width", "motion", "highlights", "shadows"):
         _above_least(out, k, raw[k])
+    if raw["blocking"][0] is not None:
+        # A light grid below BLOCKING_FLOOR is the camera's own compression, found in clean frames too.
+        least = max(min(raw["blocking"]), BLOCKING_FLOOR)
+        for o, v in zip(out, raw["blocking"]):
+            o["blocking"] = max(0.0, v - least - BLOCKING_SLACK)
     for o in out:
         o["motion"] *= min(1.0, o["width"] / SHAKE_WIDTH)  # as sharp as the sharpest: not shaken
-        o["blocking"] = max(0.0, o["blocking"] - BLOCKING_SLACK)  # noise hides a fine grid a little
-    if raw["noise"][0] is not None:
-        # Against the cleanest of the frames as crisp as the crispest: a softer or JPEG-smoothed
-        # frame reads less noisy (its flat areas are flatter), which is no virtue.
-        peers = [v for v, o in zip(raw["noise"], out) if o["width"] <= PEER_WIDTH and o["blocking"] <= PEER_BLOCKING]
-        least = min(peers or raw["noise"])
-        for o, v in zip(out, raw["noise"]):
-            o["noise"] = max(0.0, v - least)
     if raw["contrast"][0] is not None:
         top = max(raw["contrast"])
         for o, v in zip(out, raw["contrast"]):
@@ -144,6 +160,85 @@ def group_features(frames: list[dict[str, float | None]]) -> list[dict[str, floa
         ref = reference_stops(raw["stops"], raw["highlights"])
         for o, v in zip(out, raw["stops"]):
             o["dark"], o["bright"] = max(0.0, ref - v), max(0.0, v - ref)
+    peers = noise_peers(out)
+    if raw["noise"][0] is not None:
+        least = min(raw["noise"][i] for i in peers)
+        for o, v in zip(out, raw["noise"]):
+            o["noise"] = max(0.0, v - least)
+    sigmas = [noise_sigma(f.get("noise")) for f in frames]
+    for o, d in zip(out, detail_features(details or [None] * len(frames), [o["width"] for o in out], sigmas, peers)):
+        o.update(d)
+    return out
+
+
+def noise_peers(out: list[dict[str, float]]) -> list[int]:
+    """The frames whose noise sets the group's reference: at the shared exposure (brightness
+    changes how noise shows in grey levels), as crisp as the crispest of those and not
+    JPEG-smoothed (a softer or smoothed frame reads less noisy, which is no virtue)."""
+    level = [i for i, o in enumerate(out) if o["dark"] < SAME_LEVEL and o["bright"] < SAME_LEVEL] or list(range(len(out)))
+    crisp = min(out[i]["width"] for i in level)
+    return [i for i in level if out[i]["width"] <= crisp + PEER_WIDTH and out[i]["blocking"] <= PEER_BLOCKING] or level
+
+
+def detail_features(details: list, widths: list[float], sigmas: list[float | None],
+                    peers: list[int] | None = None) -> list[dict[str, float]]:
+    """Tile-by-tile comparison of siblings' detail maps (`technical.detail_map`), per frame:
+
+    soft    how much wider the edges are than in the crispest frame, tile by tile on the tiles
+            where that frame has the most structure (median over tiles of the log width ratio)
+    fine    how much of the finest detail (the 3x3 Laplacian band, relative to the coarse edges)
+            the frame lacks against the crispest frame on those tiles: weak defocus, smoothing
+    grain   noise on the flattest tiles of the crispest frame, measured on the same tiles in every
+            frame, above the cleanest of the crispest frames: texture the scene holds is in every
+            sibling alike, so it cancels, and a noisier frame cannot hide behind it
+
+    Aligned to a few pixels, the same tile of two siblings shows the same patch of the scene.
+    `widths` is each frame's `width` feature (which frame is crispest), `sigmas` its noise sigma in
+    grey levels (its share of the gradient energies is taken out). All zeros when a frame has no
+    map or the maps differ in shape.
+    """
+    import numpy as np
+
+    n = len(details)
+    zero = [dict.fromkeys(DETAIL_FEATURES, 0.0) for _ in range(n)]
+    if n < 2 or any(d is None for d in details):
+        return zero
+    maps = [np.asarray(d, dtype=np.float64) for d in details]
+    if any(m.shape != maps[0].shape or m.ndim != 3 or m.shape[0] < 4 for m in maps):
+        return zero
+    fine, coarse, lap, clear = (np.stack([m[c] for m in maps]) for c in range(4))
+    var = np.array([(s or 0.0) ** 2 for s in sigmas])[:, None, None]
+    fine = fine - 2.0 * GAIN_FINE * var
+    coarse = coarse - 2.0 * GAIN_COARSE * var
+    lap_signal = lap - LAPLACE_GAIN * var
+    usable = (clear.min(axis=0) >= DETAIL_CLEAR).ravel()
+    if usable.sum() < 8:
+        return zero
+    ref = int(np.argmin(widths))
+    order = np.argsort(coarse[ref].ravel()[usable])
+    idx = np.flatnonzero(usable)
+    k = max(4, int(round(DETAIL_SHARE * idx.size)))
+    strong = idx[order[-k:]]
+    strong = strong[coarse[ref].ravel()[strong] > DETAIL_FLOOR]
+    flat = idx[order[:k]]
+    out = zero
+    if strong.size >= 4:
+        c = np.maximum(coarse.reshape(n, -1)[:, strong], 1e-6)
+        r2 = np.clip(np.maximum(fine.reshape(n, -1)[:, strong], 1e-6) / c, 1.0 + 1e-4, 4.0 - 1e-4)
+        b = np.sqrt(np.maximum((1.6 ** 2 - r2 * 0.8 ** 2) / (r2 - 1.0), 0.0))
+        soft = np.median(np.log(b + WIDTH_FLOOR) - np.log(b[ref] + WIDTH_FLOOR), axis=1)
+        for o, a in zip(out, soft - soft.min()):
+            o["soft"] = float(a)
+    grain = 0.5 * np.log(np.median(lap.reshape(n, -1)[:, flat], axis=1) / LAPLACE_GAIN + NOISE_FLOOR ** 2)
+    peers = peers or [i for i in range(n) if widths[i] <= PEER_WIDTH] or list(range(n))
+    clean = min(peers, key=lambda i: grain[i])
+    for o, g in zip(out, grain):
+        o["grain"] = float(max(0.0, g - grain[clean]))
+    if strong.size >= 4:
+        # Against the cleanest crisp frame, and never below it: noise fills this band too.
+        band = np.log(np.maximum(lap_signal.reshape(n, -1)[:, strong], 1e-3) / c)
+        for o, f in zip(out, np.median(band[clean] - band, axis=1)):
+            o["fine"] = float(max(0.0, f))
     return out
 
 
@@ -151,10 +246,12 @@ def reference_stops(levels: list[float], highlights: list[float | None]) -> floa
     """The group's reference exposure (stops).
 
     The level most frames share (within SAME_LEVEL stops; a burst keeps the photographer's
-    metering and only some frames stray): the median of that cluster. When no level is shared by
-    more frames than another, the brightest candidate that clips no more highlights than the least
-    clipped frame (plus CLIP_SLACK): a darker copy of it only trades light for nothing, a brighter
-    one pays in blown highlights."""
+    metering and only some frames stray): the median of that cluster. Frames shot at one setting
+    read within a few hundredths of a stop in linear light, while frames that strayed rarely land
+    that close to each other by chance. When no level is shared by more frames than another, the
+    middle one of the candidates (strays go both ways); between two middle candidates, the
+    brighter unless it clips more highlights than the least clipped frame (plus CLIP_SLACK): a
+    darker copy of it only trades light for nothing, a brighter one pays in blown highlights."""
     counts = [sum(abs(o - s) <= SAME_LEVEL for o in levels) for s in levels]
     top = max(counts)
     tops = [i for i, c in enumerate(counts) if c == top]
@@ -165,6 +262,9 @@ def reference_stops(levels: list[float], highlights: list[float | None]) -> floa
             clusters.append(members)
     if len(clusters) == 1:
         return median(levels[j] for j in clusters[0])
+    if len(clusters) % 2:
+        return median(levels[j] for j in clusters[len(clusters) // 2])
+    clusters = clusters[len(clusters) // 2 - 1:len(clusters) // 2 + 1]
     hl = [h if h is not None else 0.0 for h in highlights]
     least = min(hl)
     ok = [c for c in clusters if median(hl[j] for j in c) <= least + CLIP_SLACK]
