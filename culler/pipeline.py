@@ -107,6 +107,7 @@ class _Prepared:
     rgb: np.ndarray | None = None
     signals: dict = field(default_factory=dict)
     tiny: np.ndarray | None = None
+    detail: np.ndarray | None = None  # technical.detail_map, stored as the "detail" vector
     error: str | None = None
     vanished: bool = False
 
@@ -326,7 +327,8 @@ class Pipeline:
             from culler.core.grouping import tiny_image
 
             with self.times.measure("technical"):
-                item.signals = _clean_signals(technical.measure(item.rgb))
+                signals, item.detail = technical.measure_detail(item.rgb)
+                item.signals = _clean_signals(signals)
             item.tiny = tiny_image(item.rgb)
         except Exception as e:  # noqa: BLE001 - one odd image must not stop the album
             item.error = f"could not be measured ({type(e).__name__}: {e})"
@@ -458,6 +460,8 @@ class Pipeline:
             self.errors[p.path] = item.error
         else:
             emb = {k: np.asarray(v, dtype=np.float32) for k, v in (embeddings or {}).items()}
+            if item.detail is not None:
+                emb["detail"] = item.detail
             self.store.put_analysis(p.id, key, item.signals, embeddings=emb or None, tiny=item.tiny)
 
     def _forget_vanished(self) -> None:

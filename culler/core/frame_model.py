@@ -41,9 +41,10 @@ from statistics import median
 FEATURES = ("width", "motion", "noise", "dark", "bright", "highlights", "shadows", "contrast", "blocking",
             "soft", "fine", "grain")
 # Fallback when resources/ranker.json is missing or unreadable: the shipped weights, rounded.
-_FALLBACK = {"width": 8.1, "motion": 2.8, "noise": 4.1, "dark": 2.4, "bright": 3.6, "highlights": 1.1,
-             "shadows": 0.0, "contrast": 1.2, "blocking": 0.8,
-             "soft": 0.0, "fine": 0.0, "grain": 0.0}
+_FALLBACK = {"width": 4.3, "motion": 2.1, "noise": 3.1, "dark": 3.7, "bright": 3.8, "highlights": 1.4,
+             "shadows": 0.2, "contrast": 0.6, "blocking": 2.0, "soft": 2.2, "fine": 1.2, "grain": 3.5}
+_FALLBACK_PLAIN = {"width": 7.8, "motion": 2.5, "noise": 4.5, "dark": 3.7, "bright": 4.2, "highlights": 1.6,
+                   "shadows": 0.2, "contrast": 0.9, "blocking": 1.9, "soft": 0.0, "fine": 0.0, "grain": 0.0}
 WIDTH_FLOOR = 0.3  # px added to edge widths before the log (below it, differences do not show)
 NOISE_FLOOR = 2.0  # grey levels added to noise sigma before the log: fainter noise is invisible
 SAME_LEVEL = 0.07  # stops (linear light): frames this close share an exposure
@@ -53,8 +54,10 @@ BLOCKING_FLOOR = 2.5  # grey levels of block grid a clean frame's own compressio
 BLOCKING_SLACK = 1.0  # grey levels of block grid above the least blocky frame that are no fault
 CLIP_SLACK = 0.01  # share of the frame newly blown that still counts as "no more clipping"
 DETAIL_FEATURES = ("soft", "fine", "grain")
+DETAIL_LAYERS = 4  # fine, coarse, laplace, clear: technical.DETAIL_CHANNELS, tiles flattened in each
 DETAIL_SHARE = 0.3  # share of the usable tiles taken as the most detailed (soft, fine) / flattest (grain)
 DETAIL_CLEAR = 0.98  # a tile is usable when this share of its pixels is clear of black and white in every frame
+PEER_SOFT = 0.08  # a frame this much softer on the detailed tiles sets no noise reference
 DETAIL_FLOOR = 4.0  # coarse gradient energy (grey levels^2) below which a tile holds no edge
 # Noise energy per unit noise variance in the detail map's channels (technical._noise_gain of one
 # gradient component at sigma 0.8 and 1.6 px; the 3x3 Laplacian difference filter's sum of squares).
@@ -63,13 +66,21 @@ GAIN_FINE, GAIN_COARSE, LAPLACE_GAIN = 2.3348, 0.29428, 36.0
 
 @dataclass(frozen=True)
 class FrameModel:
-    """Non-negative penalty weights per feature (see the module docstring)."""
+    """Non-negative penalty weights per feature (see the module docstring), and the weights fitted
+    without the detail features for a group whose frames have no detail maps (an album analysed
+    before they existed): there the signals alone must carry the evidence."""
 
     weights: dict[str, float]
     source: str = "built-in"
+    without_detail: dict[str, float] | None = None
 
     def utility(self, features: dict[str, float]) -> float:
         return -sum(self.weights.get(k, 0.0) * v for k, v in features.items())
+
+    def for_group(self, has_detail: bool) -> FrameModel:
+        if has_detail or self.without_detail is None:
+            return self
+        return FrameModel(self.without_detail, self.source)
 
 
 def load(path: Path | None = None) -> FrameModel:
@@ -81,10 +92,11 @@ def load(path: Path | None = None) -> FrameModel:
 def _load(path: str) -> FrameModel:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-        weights = {k: max(0.0, float(data["weights"][k])) for k in FEATURES}
-        return FrameModel(weights, source=Path(path).name)
+        weights, plain = ({k: max(0.0, float(data[key][k])) for k in FEATURES}
+                          for key in ("weights", "weights_without_detail"))
+        return FrameModel(weights, Path(path).name, plain)
     except (OSError, ValueError, KeyError, TypeError):
-        return FrameModel(dict(_FALLBACK))
+        return FrameModel(dict(_FALLBACK), without_detail=dict(_FALLBACK_PLAIN))
 
 
 def _default_path() -> Path:
@@ -181,62 +193,59 @@ def noise_peers(out: list[dict[str, float]]) -> list[int]:
 
 
 def detail_features(details: list, widths: list[float], sigmas: list[float | None],
-                    peers: list[int] | None = None) -> list[dict[str, float]]:
+                    peers: list[int]) -> list[dict[str, float]]:
     """Tile-by-tile comparison of siblings' detail maps (`technical.detail_map`), per frame:
 
-    soft    how much wider the edges are than in the crispest frame, tile by tile on the tiles
-            where that frame has the most structure (median over tiles of the log width ratio)
-    fine    how much of the finest detail (the 3x3 Laplacian band, relative to the coarse edges)
-            the frame lacks against the crispest frame on those tiles: weak defocus, smoothing
-    grain   noise on the flattest tiles of the crispest frame, measured on the same tiles in every
-            frame, above the cleanest of the crispest frames: texture the scene holds is in every
-            sibling alike, so it cancels, and a noisier frame cannot hide behind it
+    soft    how much wider the edges are than in the crispest frame, on the tiles where that
+            frame has the most structure (median over those tiles of the log width ratio)
+    grain   noise on the crispest frame's flattest tiles, measured on the same tiles in every
+            frame, above the cleanest of the `peers` (crisp frames at the shared exposure) that
+            are not softer on the detailed tiles either: the texture a scene holds is in every
+            sibling alike, and a softer sibling, whose texture is smoothed, sets no reference
+    fine    how much of the finest detail (the 3x3 Laplacian band against the coarse edges) the
+            frame lacks on the detailed tiles against that cleanest peer, never below 0 (noise
+            fills this band too): weak defocus, JPEG smoothing
 
-    Aligned to a few pixels, the same tile of two siblings shows the same patch of the scene.
-    `widths` is each frame's `width` feature (which frame is crispest), `sigmas` its noise sigma in
-    grey levels (its share of the gradient energies is taken out). All zeros when a frame has no
-    map or the maps differ in shape.
+    Frames of a burst are aligned to a few pixels, so the same tile of two siblings shows the same
+    patch of the scene. `widths` is each frame's `width` feature, `sigmas` its noise sigma in grey
+    levels (its share of the energies is taken out). All zeros when a frame has no map, the maps
+    differ in size, or too few tiles are clear of black and white in every frame.
     """
     import numpy as np
 
     n = len(details)
-    zero = [dict.fromkeys(DETAIL_FEATURES, 0.0) for _ in range(n)]
+    out = [dict.fromkeys(DETAIL_FEATURES, 0.0) for _ in range(n)]
     if n < 2 or any(d is None for d in details):
-        return zero
-    maps = [np.asarray(d, dtype=np.float64) for d in details]
-    if any(m.shape != maps[0].shape or m.ndim != 3 or m.shape[0] < 4 for m in maps):
-        return zero
-    fine, coarse, lap, clear = (np.stack([m[c] for m in maps]) for c in range(4))
-    var = np.array([(s or 0.0) ** 2 for s in sigmas])[:, None, None]
-    fine = fine - 2.0 * GAIN_FINE * var
-    coarse = coarse - 2.0 * GAIN_COARSE * var
-    lap_signal = lap - LAPLACE_GAIN * var
-    usable = (clear.min(axis=0) >= DETAIL_CLEAR).ravel()
-    if usable.sum() < 8:
-        return zero
+        return out
+    maps = [np.asarray(d, dtype=np.float64).reshape(-1) for d in details]
+    if any(m.size != maps[0].size or m.size % DETAIL_LAYERS for m in maps):
+        return out
+    fine, coarse, lap, clear = np.stack(maps).reshape(n, DETAIL_LAYERS, -1).transpose(1, 0, 2)
+    var = np.array([(s or 0.0) ** 2 for s in sigmas])[:, None]
+    usable = np.flatnonzero(clear.min(axis=0) >= DETAIL_CLEAR)
+    if usable.size < 8:
+        return out
     ref = int(np.argmin(widths))
-    order = np.argsort(coarse[ref].ravel()[usable])
-    idx = np.flatnonzero(usable)
-    k = max(4, int(round(DETAIL_SHARE * idx.size)))
-    strong = idx[order[-k:]]
-    strong = strong[coarse[ref].ravel()[strong] > DETAIL_FLOOR]
-    flat = idx[order[:k]]
-    out = zero
+    coarse = np.maximum(coarse - 2.0 * GAIN_COARSE * var, 1e-6)
+    by_structure = usable[np.argsort(coarse[ref, usable])]
+    k = max(4, round(DETAIL_SHARE * usable.size))
+    flat, strong = by_structure[:k], by_structure[-k:]
+    strong = strong[coarse[ref, strong] > DETAIL_FLOOR]
+
+    grain = 0.5 * np.log(np.median(lap[:, flat], axis=1) / LAPLACE_GAIN + NOISE_FLOOR ** 2)
+    soft = np.zeros(n)
     if strong.size >= 4:
-        c = np.maximum(coarse.reshape(n, -1)[:, strong], 1e-6)
-        r2 = np.clip(np.maximum(fine.reshape(n, -1)[:, strong], 1e-6) / c, 1.0 + 1e-4, 4.0 - 1e-4)
-        b = np.sqrt(np.maximum((1.6 ** 2 - r2 * 0.8 ** 2) / (r2 - 1.0), 0.0))
+        c = coarse[:, strong]
+        ratio2 = np.clip((fine[:, strong] - 2.0 * GAIN_FINE * var) / c, 1.0 + 1e-4, 4.0 - 1e-4)
+        b = np.sqrt((1.6 ** 2 - ratio2 * 0.8 ** 2) / (ratio2 - 1.0))  # as technical.edge_width
         soft = np.median(np.log(b + WIDTH_FLOOR) - np.log(b[ref] + WIDTH_FLOOR), axis=1)
-        for o, a in zip(out, soft - soft.min()):
-            o["soft"] = float(a)
-    grain = 0.5 * np.log(np.median(lap.reshape(n, -1)[:, flat], axis=1) / LAPLACE_GAIN + NOISE_FLOOR ** 2)
-    peers = peers or [i for i in range(n) if widths[i] <= PEER_WIDTH] or list(range(n))
-    clean = min(peers, key=lambda i: grain[i])
-    for o, g in zip(out, grain):
-        o["grain"] = float(max(0.0, g - grain[clean]))
+        soft -= soft.min()
+    crisp = [i for i in peers if soft[i] <= PEER_SOFT] or peers
+    clean = min(crisp, key=lambda i: grain[i])
+    for o, g, a in zip(out, grain, soft):
+        o["grain"], o["soft"] = float(max(0.0, g - grain[clean])), float(a)
     if strong.size >= 4:
-        # Against the cleanest crisp frame, and never below it: noise fills this band too.
-        band = np.log(np.maximum(lap_signal.reshape(n, -1)[:, strong], 1e-3) / c)
+        band = np.log(np.maximum(lap[:, strong] - LAPLACE_GAIN * var, 1e-3) / c)
         for o, f in zip(out, np.median(band[clean] - band, axis=1)):
             o["fine"] = float(max(0.0, f))
     return out

@@ -158,7 +158,9 @@ def _has_any(f: _Frame) -> bool:
 
 def _utilities(frames: list[_Frame], p: RankingParams, m: frame_model.FrameModel) -> None:
     """Each frame's utility: the learned technical model, eyes, and a bounded quality tie-breaker."""
-    for f, feats in zip(frames, frame_model.group_features([f.signals for f in frames], [f.detail for f in frames])):
+    details = [f.detail for f in frames]
+    m = m.for_group(all(d is not None for d in details))
+    for f, feats in zip(frames, frame_model.group_features([f.signals for f in frames], details)):
         f.features = feats
         f.utility = m.utility(feats)
     eyes = [f.eyes_open for f in frames if f.eyes_open is not None]
@@ -246,9 +248,9 @@ def _faults(f: _Frame, best: _Frame, frames: list[_Frame], p: RankingParams) -> 
 
 def _exposure_faults(f: _Frame, best: _Frame, p: RankingParams) -> tuple[list[str], bool]:
     reasons, severe = [], False
-    off = f.features.get("bright", 0.0) - f.features.get("dark", 0.0)  # stops from the shared level
+    off = _offset(f)  # stops from the shared level
     if abs(off) >= p.note_stops and f.brightness is not None and best.brightness is not None:
-        d = frame_model.stops(f.brightness) - frame_model.stops(best.brightness)
+        d = off - _offset(best)
         far = abs(off) >= p.reject_stops
         if d < 0:
             reasons.append(f"underexposed ({-d:.1f} stops darker)" if far else "darker than the best frame")
@@ -264,6 +266,10 @@ def _exposure_faults(f: _Frame, best: _Frame, p: RankingParams) -> tuple[list[st
         reasons.append(f"{_pct(f.shadows)} % shadows clipped")
         severe |= more_sh >= p.reject_shadows and -off >= p.reject_stops
     return reasons, severe
+
+
+def _offset(f: _Frame) -> float:
+    return f.features.get("bright", 0.0) - f.features.get("dark", 0.0)
 
 
 def _eyes_text(f: _Frame) -> str:
