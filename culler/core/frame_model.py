@@ -41,8 +41,8 @@ from statistics import median
 FEATURES = ("width", "motion", "noise", "dark", "bright", "highlights", "shadows", "contrast", "blocking",
             "soft", "fine", "grain")
 # Fallback when resources/ranker.json is missing or unreadable: the shipped weights, rounded.
-_FALLBACK = {"width": 4.3, "motion": 2.1, "noise": 3.1, "dark": 3.7, "bright": 3.8, "highlights": 1.4,
-             "shadows": 0.2, "contrast": 0.6, "blocking": 2.0, "soft": 2.2, "fine": 1.2, "grain": 3.5}
+_FALLBACK = {"width": 4.2, "motion": 2.1, "noise": 2.5, "dark": 3.7, "bright": 3.8, "highlights": 1.3,
+             "shadows": 0.2, "contrast": 0.7, "blocking": 2.0, "soft": 2.6, "fine": 1.7, "grain": 3.9}
 _FALLBACK_PLAIN = {"width": 7.8, "motion": 2.5, "noise": 4.5, "dark": 3.7, "bright": 4.2, "highlights": 1.6,
                    "shadows": 0.2, "contrast": 0.9, "blocking": 1.9, "soft": 0.0, "fine": 0.0, "grain": 0.0}
 WIDTH_FLOOR = 0.3  # px added to edge widths before the log (below it, differences do not show)
@@ -203,8 +203,8 @@ def detail_features(details: list, widths: list[float], sigmas: list[float | Non
             are not softer on the detailed tiles either: the texture a scene holds is in every
             sibling alike, and a softer sibling, whose texture is smoothed, sets no reference
     fine    how much of the finest detail (the 3x3 Laplacian band against the coarse edges) the
-            frame lacks on the detailed tiles against that cleanest peer, never below 0 (noise
-            fills this band too): weak defocus, JPEG smoothing
+            frame lacks on the detailed tiles against the least grainy of the peers, never below 0:
+            weak defocus, JPEG smoothing (never against a grainier frame: noise fills this band)
 
     Frames of a burst are aligned to a few pixels, so the same tile of two siblings shows the same
     patch of the scene. `widths` is each frame's `width` feature, `sigmas` its noise sigma in grey
@@ -246,7 +246,8 @@ def detail_features(details: list, widths: list[float], sigmas: list[float | Non
         o["grain"], o["soft"] = float(max(0.0, g - grain[clean])), float(a)
     if strong.size >= 4:
         band = np.log(np.maximum(lap[:, strong] - LAPLACE_GAIN * var, 1e-3) / c)
-        for o, f in zip(out, np.median(band[clean] - band, axis=1)):
+        quiet = min(peers, key=lambda i: grain[i])
+        for o, f in zip(out, np.median(band[quiet] - band, axis=1)):
             o["fine"] = float(max(0.0, f))
     return out
 
