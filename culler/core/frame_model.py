@@ -187,9 +187,11 @@ def noise_peers(out: list[dict[str, float]]) -> list[int]:
     """The frames whose noise sets the group's reference: at the shared exposure (brightness
     changes how noise shows in grey levels), as crisp as the crispest of those and not
     JPEG-smoothed (a softer or smoothed frame reads less noisy, which is no virtue)."""
-    level = [i for i, o in enumerate(out) if o["dark"] < SAME_LEVEL and o["bright"] < SAME_LEVEL] or list(range(len(out)))
+    level = [i for i, o in enumerate(out) if o["dark"] < SAME_LEVEL and o["bright"] < SAME_LEVEL]
+    level = level or list(range(len(out)))
     crisp = min(out[i]["width"] for i in level)
-    return [i for i in level if out[i]["width"] <= crisp + PEER_WIDTH and out[i]["blocking"] <= PEER_BLOCKING] or level
+    peers = [i for i in level if out[i]["width"] <= crisp + PEER_WIDTH and out[i]["blocking"] <= PEER_BLOCKING]
+    return peers or level
 
 
 def detail_features(details: list, widths: list[float], sigmas: list[float | None],
