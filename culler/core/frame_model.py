@@ -6,20 +6,25 @@ each relative to the best value in its group (0 = as good as the best sibling):
     width       log edge width (from `sharpness`) above the narrowest: defocus, shake, heavy JPEG
     motion      `motion_blur` above the steadiest frame, counted in full only for a frame that is
                 also softer than the crispest one (straight lines read directional when steady)
-    noise       log noise sigma (from `noise`) above the cleanest of the crispest frames: auto-ISO
+    noise       log noise sigma (from `noise`) above the cleanest of the crispest frames at the
+                shared exposure: auto-ISO
     dark        stops below the group's reference exposure (mean linear light, `light`)
     bright      stops above it
     highlights  share of clipped highlights above the least clipped frame
     shadows     share of crushed shadows above the least crushed frame
     contrast    RMS contrast below the most contrasted frame (haze, flare, a washed-out frame)
-    blocking    JPEG block grid above the least blocky frame, beyond a small slack (a heavily
-                compressed copy)
+    blocking    JPEG block grid above the least blocky frame and above what a clean file's own
+                compression shows, beyond a small slack (a heavily compressed copy)
+    soft, fine, grain
+                siblings compared tile by tile on their detail maps (see `detail_features`):
+                wider edges, less of the finest detail, more noise on the same patches of the scene
 
 The reference exposure is the level most frames share (a burst keeps the photographer's metering
 and only some frames stray from it), not an ideal mid-grey that night or high-key scenes never
-meet, nor the plain median, which half a burst shot too dark would drag down. Clipping the scene
-shares in every well-exposed frame costs nothing (only clipping above the least clipped frame
-counts), and fewer clipped pixels bought by under-exposure are paid for in `dark`.
+meet, nor the plain median, which half a burst shot too dark would drag down (see
+`reference_stops`). Clipping the scene shares in every well-exposed frame costs nothing (only
+clipping above the least clipped frame counts), and fewer clipped pixels bought by
+under-exposure are paid for in `dark`.
 
 The frame's utility is u = -sum(w_k * feature_k). The weights come from a logistic regression on
 pairs of frames (P(a better than b) = sigmoid(u_a - u_b)), fitted by benchmarks/train_ranker.py on
@@ -48,6 +53,7 @@ _FALLBACK_PLAIN = {"width": 7.8, "motion": 2.5, "noise": 4.5, "dark": 3.7, "brig
 WIDTH_FLOOR = 0.3  # px added to edge widths before the log (below it, differences do not show)
 NOISE_FLOOR = 2.0  # grey levels added to noise sigma before the log: fainter noise is invisible
 SAME_LEVEL = 0.07  # stops (linear light): frames this close share an exposure
+SAME_GREY_LEVEL = 0.3  # the same from the mean grey level (older analyses), which blur and grain move
 SHAKE_WIDTH = 0.2  # log edge width above the crispest frame at which motion blur counts fully
 PEER_WIDTH, PEER_BLOCKING = 0.1, 3.0  # frames this close to the crispest set the noise reference
 BLOCKING_FLOOR = 2.5  # grey levels of block grid a clean frame's own compression may show
@@ -126,12 +132,12 @@ def stops(brightness: float | None) -> float | None:
     return None if brightness is None else 2.2 * math.log2(max(brightness, 0.005))
 
 
-def _levels(frames: list[dict[str, float | None]]) -> list[float | None]:
-    """Each frame's exposure in stops: from the mean linear light when every frame has it, else
-    from the mean grey level (older analyses)."""
+def _levels(frames: list[dict[str, float | None]]) -> tuple[list[float | None], float]:
+    """Each frame's exposure in stops and how close two shared levels read: from the mean linear
+    light when every frame has it, else from the mean grey level (older analyses)."""
     if all(f.get("light") is not None for f in frames):
-        return [math.log2(max(f["light"], 1e-4)) for f in frames]
-    return [stops(f.get("brightness")) for f in frames]
+        return [math.log2(max(f["light"], 1e-4)) for f in frames], SAME_LEVEL
+    return [stops(f.get("brightness")) for f in frames], SAME_GREY_LEVEL
 
 
 def group_features(frames: list[dict[str, float | None]], details: list | None = None) -> list[dict[str, float]]:
@@ -141,11 +147,12 @@ def group_features(frames: list[dict[str, float | None]], details: list | None =
     signal missing for the whole group contributes nothing. `details` are the frames' detail maps
     (`technical.detail_map`, None when not known) for `detail_features`.
     """
+    levels, same = _levels(frames)
     raw = {
         "width": [_log(edge_width(f.get("sharpness")), WIDTH_FLOOR) for f in frames],
         "motion": [f.get("motion_blur") for f in frames],
         "noise": [_log(noise_sigma(f.get("noise")), NOISE_FLOOR) for f in frames],
-        "stops": _levels(frames),
+        "stops": levels,
         "highlights": [f.get("highlights_clipped") for f in frames],
         "shadows": [f.get("shadows_clipped") for f in frames],
         "contrast": [f.get("contrast") for f in frames],
@@ -169,10 +176,10 @@ def group_features(frames: list[dict[str, float | None]], details: list | None =
         for o, v in zip(out, raw["contrast"]):
             o["contrast"] = top - v
     if raw["stops"][0] is not None:
-        ref = reference_stops(raw["stops"], raw["highlights"])
+        ref = reference_stops(raw["stops"], raw["highlights"], same)
         for o, v in zip(out, raw["stops"]):
             o["dark"], o["bright"] = max(0.0, ref - v), max(0.0, v - ref)
-    peers = noise_peers(out)
+    peers = _noise_peers(out, same)
     if raw["noise"][0] is not None:
         least = min(raw["noise"][i] for i in peers)
         for o, v in zip(out, raw["noise"]):
@@ -183,11 +190,11 @@ def group_features(frames: list[dict[str, float | None]], details: list | None =
     return out
 
 
-def noise_peers(out: list[dict[str, float]]) -> list[int]:
+def _noise_peers(out: list[dict[str, float]], same: float) -> list[int]:
     """The frames whose noise sets the group's reference: at the shared exposure (brightness
     changes how noise shows in grey levels), as crisp as the crispest of those and not
     JPEG-smoothed (a softer or smoothed frame reads less noisy, which is no virtue)."""
-    level = [i for i, o in enumerate(out) if o["dark"] < SAME_LEVEL and o["bright"] < SAME_LEVEL]
+    level = [i for i, o in enumerate(out) if o["dark"] < same and o["bright"] < same]
     level = level or list(range(len(out)))
     crisp = min(out[i]["width"] for i in level)
     peers = [i for i in level if out[i]["width"] <= crisp + PEER_WIDTH and out[i]["blocking"] <= PEER_BLOCKING]
@@ -254,22 +261,22 @@ def detail_features(details: list, widths: list[float], sigmas: list[float | Non
     return out
 
 
-def reference_stops(levels: list[float], highlights: list[float | None]) -> float:
+def reference_stops(levels: list[float], highlights: list[float | None], same: float = SAME_LEVEL) -> float:
     """The group's reference exposure (stops).
 
-    The level most frames share (within SAME_LEVEL stops; a burst keeps the photographer's
+    The level most frames share (within `same` stops; a burst keeps the photographer's
     metering and only some frames stray): the median of that cluster. Frames shot at one setting
     read within a few hundredths of a stop in linear light, while frames that strayed rarely land
     that close to each other by chance. When no level is shared by more frames than another, the
     middle one of the candidates (strays go both ways); between two middle candidates, the
     brighter unless it clips more highlights than the least clipped frame (plus CLIP_SLACK): a
     darker copy of it only trades light for nothing, a brighter one pays in blown highlights."""
-    counts = [sum(abs(o - s) <= SAME_LEVEL for o in levels) for s in levels]
+    counts = [sum(abs(o - s) <= same for o in levels) for s in levels]
     top = max(counts)
     tops = [i for i, c in enumerate(counts) if c == top]
     clusters = []
     for i in sorted(tops, key=lambda i: levels[i]):
-        members = [j for j, s in enumerate(levels) if abs(s - levels[i]) <= SAME_LEVEL]
+        members = [j for j, s in enumerate(levels) if abs(s - levels[i]) <= same]
         if not clusters or set(members) != set(clusters[-1]):
             clusters.append(members)
     if len(clusters) == 1:
