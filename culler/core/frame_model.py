@@ -46,8 +46,8 @@ from statistics import median
 FEATURES = ("width", "motion", "noise", "dark", "bright", "highlights", "shadows", "contrast", "blocking",
             "soft", "fine", "grain")
 # Fallback when resources/ranker.json is missing or unreadable: the shipped weights, rounded.
-_FALLBACK = {"width": 4.2, "motion": 2.1, "noise": 2.5, "dark": 3.7, "bright": 3.8, "highlights": 1.3,
-             "shadows": 0.2, "contrast": 0.7, "blocking": 2.0, "soft": 2.6, "fine": 1.7, "grain": 3.9}
+_FALLBACK = {"width": 4.1, "motion": 2.0, "noise": 2.3, "dark": 3.8, "bright": 3.8, "highlights": 1.4,
+             "shadows": 0.2, "contrast": 0.7, "blocking": 2.1, "soft": 3.4, "fine": 1.6, "grain": 4.0}
 _FALLBACK_PLAIN = {"width": 7.8, "motion": 2.5, "noise": 4.5, "dark": 3.7, "bright": 4.2, "highlights": 1.6,
                    "shadows": 0.2, "contrast": 0.9, "blocking": 1.9, "soft": 0.0, "fine": 0.0, "grain": 0.0}
 WIDTH_FLOOR = 0.3  # px added to edge widths before the log (below it, differences do not show)
