@@ -85,15 +85,16 @@ def evaluate(shots: list[dict], use_deep: bool, model=None) -> dict:
     groups = group(items, GroupingParams())
     label = {pid: gi for gi, g in enumerate(groups) for pid in g.ids}
     ari = adjusted_rand_score([s["group"] for s in shots], [label[i] for i in range(len(shots))])
-    rows = {r.photo_id: r for r in ranking.rank_groups(groups, signals, fused, model=model)}
-    final = ranking.album_scores(rows.values(), fused, signals, model=model)
+    details = {pid: s.get("detail") for pid, s in enumerate(shots)}
+    rows = {r.photo_id: r for r in ranking.rank_groups(groups, signals, fused, model=model, details=details)}
+    final = ranking.album_scores(rows.values(), fused, signals, model=model, details=details)
 
     truth: dict[int, list[int]] = {}
     for pid, s in enumerate(shots):
         truth.setdefault(s["group"], []).append(pid)
     bursts = [ids for ids in truth.values() if any(shots[i]["what"] == "clean" for i in ids)]
     true_rows = {r.photo_id: r for r in ranking.rank_groups([Group(ids, "burst") for ids in bursts], signals,
-                                                            fused, model=model)}
+                                                            fused, model=model, details=details)}
     clean = [i for ids in bursts for i in ids if shots[i]["what"] == "clean"]
     faulty = [i for ids in bursts for i in ids if shots[i]["what"] in FAULTY]
 

@@ -142,7 +142,7 @@ def analyse(shots: list[dict], deep_dir: Path | None) -> dict:
         meta = read_meta(s["path"])
         rgb = load_image(s["path"], 1024, meta.orientation)
         s["captured_at"], s["exposure_bias"] = meta.captured_at, meta.exposure_bias
-        s["technical"] = technical.measure(rgb)
+        s["technical"], s["detail"] = technical.measure_detail(rgb)
         s["tiny"] = tiny_image(rgb)
         t_tech += time.perf_counter() - t0
         s.setdefault("deep", {})

@@ -5,7 +5,9 @@ sources only (default skimage + sklearn; opencv is held out for benchmarks/burst
 the pipeline's per-photo analysis on them, and fits a logistic regression on pairs of frames of one
 burst: x = features(worse) - features(better), so that P(better wins) = sigmoid(u_better - u_worse)
 with u = -w . features. Penalty weights must be >= 0 (a fault never helps): a feature that comes
-out negative is dropped and the model refitted. Deterministic for a given seed.
+out negative is dropped and the model refitted. A second set of weights is fitted on the same
+pairs without the detail features (soft, fine, grain), for groups whose photos have no detail maps
+(albums analysed before culler stored them). Deterministic for a given seed.
 
     .venv/bin/python benchmarks/train_ranker.py [--sources skimage,sklearn] [--out resources/ranker.json]
 """
@@ -40,7 +42,7 @@ def pairs_of(shots: list[dict]) -> tuple[np.ndarray, np.ndarray]:
     for ids in bursts.values():
         if not any(shots[i]["what"] == "clean" for i in ids):
             continue
-        feats = frame_model.group_features([shots[i]["technical"] for i in ids])
+        feats = frame_model.group_features([shots[i]["technical"] for i in ids], [shots[i].get("detail") for i in ids])
         f = {i: np.array([x[k] for k in frame_model.FEATURES]) for i, x in zip(ids, feats)}
         clean = next(i for i in ids if shots[i]["what"] == "clean")
         rows += [f[i] - f[clean] for i in ids if shots[i]["what"] in FAULTS]
@@ -49,9 +51,16 @@ def pairs_of(shots: list[dict]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def fit(pairs: tuple[np.ndarray, np.ndarray]) -> frame_model.FrameModel:
+    """The model, with its weights for groups without detail maps fitted on the same pairs."""
+    x, y = pairs
+    plain = x.copy()
+    plain[:, [frame_model.FEATURES.index(k) for k in frame_model.DETAIL_FEATURES]] = 0.0
+    return frame_model.FrameModel(_weights(x, y), "fitted", _weights(plain, y))
+
+
+def _weights(x: np.ndarray, y: np.ndarray) -> dict[str, float]:
     from sklearn.linear_model import LogisticRegression
 
-    x, y = pairs
     keep = list(range(x.shape[1]))
     while True:
         lr = LogisticRegression(C=C, fit_intercept=False, max_iter=2000).fit(x[:, keep], y)
@@ -62,7 +71,7 @@ def fit(pairs: tuple[np.ndarray, np.ndarray]) -> frame_model.FrameModel:
     weights = dict.fromkeys(frame_model.FEATURES, 0.0)
     for k, wk in zip(keep, w):
         weights[frame_model.FEATURES[k]] = round(float(wk), 4)
-    return frame_model.FrameModel(weights, source="fitted")
+    return weights
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -87,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     accuracy = float(np.mean((x @ w > 0) == (y == 1)))
     out = {"model": "pairwise logistic regression over group-relative frame features (culler/core/frame_model.py)",
            "features": list(frame_model.FEATURES), "weights": model.weights,
+           "weights_without_detail": model.without_detail,
            "trained_on": {"sources": sources, "albums": args.albums, "bursts_per_album": args.bursts,
                           "seeds": [100 + a for a in range(args.albums)], "pairs": int(len(y) // 2),
                           "pair_accuracy_on_training": round(accuracy, 4)},

@@ -18,6 +18,8 @@ from benchmarks.burst_album import _frame
 from benchmarks.camera_sim import Scene
 from benchmarks.photo_factory import write_jpeg
 from benchmarks.photo_sources import load
+from culler.context import AppContext
+from culler.core.store import Store
 from tests.test_cli_analyze import run_cli
 
 FAULTS = {"defocus": {"defocus": 3.0}, "shake": {"shake": 12.0, "shake_angle": 30.0},
@@ -72,3 +74,6 @@ def test_the_clean_frame_of_each_burst_wins_and_is_never_suggested_for_reject(tm
                 assert p["score"] < clean["score"], (scene, kind)
     assert not any(p["suggestion"] == "reject" for kind, p in sum(by_scene.values(), []) if kind == "clean")
     assert sum(p["suggestion"] == "reject" for p in photos.values()) >= 3  # clear faults are named and flagged
+    # every frame's detail map is kept, so regrouping later compares siblings' pixels again
+    with Store.open(album, AppContext.from_environment().data_dir) as store:
+        assert set(store.embeddings("detail")) == {p.id for p in store.photos()}

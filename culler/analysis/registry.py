@@ -76,6 +76,9 @@ _TECHNICAL = (
                unit="fraction", doc="Fraction of pixels at black.", norm=(0.0, 0.3)),
     SignalSpec("brightness", "Brightness", 0.0, 1.0, None, TECHNICAL_LONG_EDGE,
                doc="Mean level (0 black, 1 white). Neutral: night and high-key photos are fine."),
+    SignalSpec("light", "Light", 0.0, 1.0, None, TECHNICAL_LONG_EDGE,
+               doc="Mean level in linear light (blur and noise do not move it); compares the "
+                   "exposures of a burst's frames."),
     SignalSpec("exposure", "Exposure", 0.0, 1.0, True, TECHNICAL_LONG_EDGE,
                doc="Exposure quality: penalises clipped highlights/shadows and a mean level far "
                    "from the middle."),

@@ -30,6 +30,10 @@ gains sharpness. Widths are in pixels of the measured image (1024 px long edge i
   noise = sigma^2 / (sigma^2 + 4^2) (0.5 = sigma 4 grey levels, 0.9 = 12).
 - highlights_clipped: fraction of pixels with a channel >= 252; shadows_clipped: grey <= 6.
 - brightness: mean grey level / 255 (neutral).
+- light: mean level in linear light (the sRGB tone curve undone, 0-1; neutral). Unlike the mean
+  grey level it does not move when a frame is blurred or grainier (the curve is not linear, so
+  spreading a bright moon over a black sky raises the mean grey level but not the light), which
+  makes it the exposure that siblings of a burst are compared on.
 - exposure = clamp(1 - level - clipping) with level = 0.6 (1 - exp(-((brightness - 0.46)/0.25)^2))
   and clipping = 3 max(0, highlights - 0.01) + 1.5 max(0, shadows - 0.05).
 - contrast = tanh(std(grey / 255) / 0.182) (0.5 = RMS contrast 0.1).
@@ -57,6 +61,9 @@ NOISE_HALF_SIGMA = 4.0  # noise sigma (grey levels) that maps to noise 0.5
 HIGHLIGHT_LEVEL, SHADOW_LEVEL = 252, 6
 MIN_FACE_EDGE_PIXELS = 40
 BLOCK = 8  # JPEG block size (px)
+DETAIL_GRID = 16  # tiles per side of the detail map
+DETAIL_CHANNELS = ("fine", "coarse", "laplace", "clear")  # see detail_map
+_LAPLACE_DIFF = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float32)  # Immerkaer's noise filter
 
 
 def measure(rgb: np.ndarray, *, find_faces: bool = True,
@@ -66,6 +73,12 @@ def measure(rgb: np.ndarray, *, find_faces: bool = True,
     `faces` may be given (boxes in `rgb`'s pixels) to skip detection; `find_faces=False` skips it
     and reports the face signals as None.
     """
+    return measure_detail(rgb, find_faces=find_faces, faces=faces)[0]
+
+
+def measure_detail(rgb: np.ndarray, *, find_faces: bool = True,
+                   faces: list[faces_mod.Face] | None = None) -> tuple[dict[str, float | None], np.ndarray]:
+    """`measure`'s signals and the photo's detail map (see `detail_map`), from one pass."""
     import cv2
 
     rgb = as_rgb_uint8(rgb)
@@ -79,7 +92,8 @@ def measure(rgb: np.ndarray, *, find_faces: bool = True,
     grey8 = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     signals: dict[str, float | None] = exposure_signals(rgb, grey8)
     grey = grey8.astype(np.float32)
-    sigma = noise_sigma(grey, grey8)
+    laplace = cv2.filter2D(grey, cv2.CV_32F, _LAPLACE_DIFF)
+    sigma = noise_sigma(grey, grey8, laplace=laplace)
     signals["noise"] = sigma * sigma / (sigma * sigma + NOISE_HALF_SIGMA ** 2)
 
     found: list[faces_mod.Face] | None = faces
@@ -89,9 +103,10 @@ def measure(rgb: np.ndarray, *, find_faces: bool = True,
         except faces_mod.FacesUnavailable:
             found = None
     signals.update(face_signals(found))
-    signals.update(edge_signals(grey, sigma, found or []))
+    grads = _gradients(grey, FINE_SIGMA) + _gradients(grey, COARSE_SIGMA)
+    signals.update(edge_signals(grey, sigma, found or [], grads))
     signals["blockiness"] = blockiness(grey)
-    return signals
+    return signals, detail_map(grads, laplace, grey8)
 
 
 def as_rgb_uint8(image: np.ndarray) -> np.ndarray:
@@ -127,8 +142,16 @@ def exposure_signals(rgb: np.ndarray, grey8: np.ndarray) -> dict[str, float]:
     mean, std = (float(v[0][0]) / 255.0 for v in cv2.meanStdDev(grey_sample))
     level = 0.6 * (1.0 - math.exp(-((mean - 0.46) / 0.25) ** 2))
     clipping = 3.0 * max(0.0, highlights - 0.01) + 1.5 * max(0.0, shadows - 0.05)
+    light = float(cv2.LUT(grey_sample, _linear_lut()).mean())
     return {"highlights_clipped": highlights, "shadows_clipped": shadows, "brightness": mean,
-            "exposure": _clamp01(1.0 - level - clipping), "contrast": math.tanh(std / 0.182)}
+            "exposure": _clamp01(1.0 - level - clipping), "contrast": math.tanh(std / 0.182), "light": light}
+
+
+@functools.cache
+def _linear_lut() -> np.ndarray:
+    """sRGB grey level -> linear light (0-1), the inverse of the sRGB tone curve."""
+    v = np.arange(256, dtype=np.float64) / 255.0
+    return np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4).astype(np.float32)
 
 
 def blockiness(grey: np.ndarray) -> float:
@@ -157,6 +180,36 @@ def blockiness(grey: np.ndarray) -> float:
     return min(min(across, down), 30.0)
 
 
+def detail_map(grads: tuple[np.ndarray, ...], laplace: np.ndarray, grey8: np.ndarray) -> np.ndarray:
+    """Where the photo's detail and noise are, on a DETAIL_GRID x DETAIL_GRID grid of tiles over the frame.
+
+    Frames of one burst are aligned to a few pixels, so the same tile of two siblings shows the
+    same patch of the scene: comparing them tile by tile tells blur and noise apart from what the
+    scene holds (`frame_model` does this at group time). Per tile (float32, DETAIL_CHANNELS x
+    GRID x GRID): the mean energy of the gradient at the fine and the coarse scale (the ratio gives
+    the edge width, whatever the exposure), the mean energy of the 3x3 Laplacian-difference filter
+    (noise and the finest detail: 36 sigma^2 on pure noise), and the share of pixels clear of
+    black and white (clipped pixels hold neither detail nor noise). `grads` are the fine and
+    coarse gradients (x, y, x, y) of `edge_signals`, `laplace` the filter's response.
+    """
+    import cv2
+
+    h, w = grey8.shape
+    # cropped to whole tiles: OpenCV's area resize is a fast box mean only for an integer ratio
+    crop = (slice(0, max(1, h // DETAIL_GRID) * DETAIL_GRID), slice(0, max(1, w // DETAIL_GRID) * DETAIL_GRID))
+
+    def tiles(a: np.ndarray) -> np.ndarray:
+        return cv2.resize(a[crop], (DETAIL_GRID, DETAIL_GRID), interpolation=cv2.INTER_AREA)
+
+    fx, fy, cx, cy = grads
+    return np.stack([
+        tiles(_energy(fx, fy)),
+        tiles(_energy(cx, cy)),
+        tiles(cv2.multiply(laplace, laplace)),
+        tiles(cv2.inRange(grey8, 4, 251)).astype(np.float32) / 255.0,
+    ]).astype(np.float32)
+
+
 def face_signals(found: list[faces_mod.Face] | None) -> dict[str, float | None]:
     if found is None:
         return {"faces": None, "eyes_closed": None, "eyes_open": None}
@@ -166,12 +219,15 @@ def face_signals(found: list[faces_mod.Face] | None) -> dict[str, float | None]:
             "eyes_open": (len(judged) - closed) / len(judged) if judged else None}
 
 
-def noise_sigma(grey: np.ndarray, grey8: np.ndarray | None = None, tile: int = 16) -> float:
-    """Noise sigma in grey levels (Immerkaer's filter, low percentile over unclipped tiles)."""
+def noise_sigma(grey: np.ndarray, grey8: np.ndarray | None = None, tile: int = 16,
+                laplace: np.ndarray | None = None) -> float:
+    """Noise sigma in grey levels (Immerkaer's filter, low percentile over unclipped tiles);
+    `laplace` is the filter's response when already computed."""
     import cv2
 
-    kernel = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float32)
-    response = cv2.absdiff(cv2.filter2D(grey, cv2.CV_32F, kernel), 0.0)
+    if laplace is None:
+        laplace = cv2.filter2D(grey, cv2.CV_32F, _LAPLACE_DIFF)
+    response = cv2.absdiff(laplace, 0.0)
     h, w = grey.shape
     th, tw = h // tile, w // tile
     if th == 0 or tw == 0:
@@ -213,6 +269,15 @@ def _gradients(grey: np.ndarray, sigma: float) -> tuple[np.ndarray, np.ndarray]:
     return (cv2.Sobel(smooth, cv2.CV_32F, 1, 0, ksize=3), cv2.Sobel(smooth, cv2.CV_32F, 0, 1, ksize=3))
 
 
+def _energy(gx: np.ndarray, gy: np.ndarray) -> np.ndarray:
+    """gx^2 + gy^2, with magnitudes below 1e-6 grey levels set to 0: smoothing leaves denormal
+    floats in flat areas, and squaring them is ~50x slower than squaring anything else."""
+    import cv2
+
+    magnitude = cv2.threshold(cv2.magnitude(gx, gy), 1e-6, 0.0, cv2.THRESH_TOZERO)[1]
+    return cv2.multiply(magnitude, magnitude)
+
+
 def edge_width(ratio: float) -> float:
     """Gaussian edge width b (px) whose fine/coarse gradient energy ratio is `ratio`."""
     r2 = min(max(ratio * ratio, 1.0 + 1e-4), (COARSE_SIGMA / FINE_SIGMA) ** 2 - 1e-4)
@@ -223,15 +288,14 @@ def sharpness_from_width(b: float) -> float:
     return 1.0 / (1.0 + (b / SHARP_HALF_WIDTH) ** 2)
 
 
-def edge_signals(grey: np.ndarray, sigma: float, found: list[faces_mod.Face]) -> dict[str, float | None]:
-    """sharpness and motion_blur of a float32 grey image with noise sigma `sigma`."""
-    import cv2
-
-    fx, fy = _gradients(grey, FINE_SIGMA)
-    cx, cy = _gradients(grey, COARSE_SIGMA)
+def edge_signals(grey: np.ndarray, sigma: float, found: list[faces_mod.Face],
+                 grads: tuple[np.ndarray, ...] | None = None) -> dict[str, float | None]:
+    """sharpness and motion_blur of a float32 grey image with noise sigma `sigma` (`grads`: its
+    fine and coarse gradients x, y, x, y when already computed)."""
+    fx, fy, cx, cy = grads or (_gradients(grey, FINE_SIGMA) + _gradients(grey, COARSE_SIGMA))
     noise_f = NOISE_MARGIN * sigma * sigma * _noise_gain(FINE_SIGMA)  # per gradient component
     noise_c = NOISE_MARGIN * sigma * sigma * _noise_gain(COARSE_SIGMA)
-    coarse2 = cv2.add(cv2.multiply(cx, cx), cv2.multiply(cy, cy))
+    coarse2 = _energy(cx, cy)
     floor = max(16.0 * 2.0 * noise_c, 64.0)  # 4x the noise's magnitude, and >= 1 grey level/px
     threshold = max(float(np.percentile(coarse2[::4, ::4], 100 * (1 - EDGE_FRACTION))), floor)
     edges = np.flatnonzero(coarse2 >= threshold)

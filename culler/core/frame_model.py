@@ -6,20 +6,25 @@ each relative to the best value in its group (0 = as good as the best sibling):
     width       log edge width (from `sharpness`) above the narrowest: defocus, shake, heavy JPEG
     motion      `motion_blur` above the steadiest frame, counted in full only for a frame that is
                 also softer than the crispest one (straight lines read directional when steady)
-    noise       log noise sigma (from `noise`) above the cleanest of the crispest frames: auto-ISO
-    dark        stops below the group's reference exposure
+    noise       log noise sigma (from `noise`) above the cleanest of the crispest frames at the
+                shared exposure: auto-ISO
+    dark        stops below the group's reference exposure (mean linear light, `light`)
     bright      stops above it
     highlights  share of clipped highlights above the least clipped frame
     shadows     share of crushed shadows above the least crushed frame
     contrast    RMS contrast below the most contrasted frame (haze, flare, a washed-out frame)
-    blocking    JPEG block grid above the least blocky frame, beyond a small slack (a heavily
-                compressed copy)
+    blocking    JPEG block grid above the least blocky frame and above what a clean file's own
+                compression shows, beyond a small slack (a heavily compressed copy)
+    soft, fine, grain
+                siblings compared tile by tile on their detail maps (see `detail_features`):
+                wider edges, less of the finest detail, more noise on the same patches of the scene
 
 The reference exposure is the level most frames share (a burst keeps the photographer's metering
 and only some frames stray from it), not an ideal mid-grey that night or high-key scenes never
-meet, nor the plain median, which half a burst shot too dark would drag down. Clipping the scene
-shares in every well-exposed frame costs nothing (only clipping above the least clipped frame
-counts), and fewer clipped pixels bought by under-exposure are paid for in `dark`.
+meet, nor the plain median, which half a burst shot too dark would drag down (see
+`reference_stops`). Clipping the scene shares in every well-exposed frame costs nothing (only
+clipping above the least clipped frame counts), and fewer clipped pixels bought by
+under-exposure are paid for in `dark`.
 
 The frame's utility is u = -sum(w_k * feature_k). The weights come from a logistic regression on
 pairs of frames (P(a better than b) = sigmoid(u_a - u_b)), fitted by benchmarks/train_ranker.py on
@@ -38,28 +43,50 @@ from functools import lru_cache
 from pathlib import Path
 from statistics import median
 
-FEATURES = ("width", "motion", "noise", "dark", "bright", "highlights", "shadows", "contrast", "blocking")
+FEATURES = ("width", "motion", "noise", "dark", "bright", "highlights", "shadows", "contrast", "blocking",
+            "soft", "fine", "grain")
 # Fallback when resources/ranker.json is missing or unreadable: the shipped weights, rounded.
-_FALLBACK = {"width": 8.1, "motion": 2.8, "noise": 4.1, "dark": 2.4, "bright": 3.6, "highlights": 1.1,
-             "shadows": 0.0, "contrast": 1.2, "blocking": 0.8}
+_FALLBACK = {"width": 4.1, "motion": 2.0, "noise": 2.3, "dark": 3.8, "bright": 3.8, "highlights": 1.4,
+             "shadows": 0.2, "contrast": 0.7, "blocking": 2.1, "soft": 3.4, "fine": 1.6, "grain": 4.0}
+_FALLBACK_PLAIN = {"width": 7.8, "motion": 2.5, "noise": 4.5, "dark": 3.7, "bright": 4.2, "highlights": 1.6,
+                   "shadows": 0.2, "contrast": 0.9, "blocking": 1.9, "soft": 0.0, "fine": 0.0, "grain": 0.0}
 WIDTH_FLOOR = 0.3  # px added to edge widths before the log (below it, differences do not show)
 NOISE_FLOOR = 2.0  # grey levels added to noise sigma before the log: fainter noise is invisible
-SAME_LEVEL = 0.3  # stops: frames this close share an exposure
+SAME_LEVEL = 0.07  # stops (linear light): frames this close share an exposure
+SAME_GREY_LEVEL = 0.3  # the same from the mean grey level (older analyses), which blur and grain move
 SHAKE_WIDTH = 0.2  # log edge width above the crispest frame at which motion blur counts fully
 PEER_WIDTH, PEER_BLOCKING = 0.1, 3.0  # frames this close to the crispest set the noise reference
-BLOCKING_SLACK = 1.5  # grey levels of block grid above the least blocky frame that are no fault
+BLOCKING_FLOOR = 2.5  # grey levels of block grid a clean frame's own compression may show
+BLOCKING_SLACK = 1.0  # grey levels of block grid above the least blocky frame that are no fault
 CLIP_SLACK = 0.01  # share of the frame newly blown that still counts as "no more clipping"
+DETAIL_FEATURES = ("soft", "fine", "grain")
+DETAIL_LAYERS = 4  # fine, coarse, laplace, clear: technical.DETAIL_CHANNELS, tiles flattened in each
+DETAIL_SHARE = 0.3  # share of the usable tiles taken as the most detailed (soft, fine) / flattest (grain)
+DETAIL_CLEAR = 0.98  # a tile is usable when this share of its pixels is clear of black and white in every frame
+PEER_SOFT = 0.08  # a frame this much softer on the detailed tiles sets no noise reference
+DETAIL_FLOOR = 4.0  # coarse gradient energy (grey levels^2) below which a tile holds no edge
+# Noise energy per unit noise variance in the detail map's channels (technical._noise_gain of one
+# gradient component at sigma 0.8 and 1.6 px; the 3x3 Laplacian difference filter's sum of squares).
+GAIN_FINE, GAIN_COARSE, LAPLACE_GAIN = 2.3348, 0.29428, 36.0
 
 
 @dataclass(frozen=True)
 class FrameModel:
-    """Non-negative penalty weights per feature (see the module docstring)."""
+    """Non-negative penalty weights per feature (see the module docstring), and the weights fitted
+    without the detail features for a group whose frames have no detail maps (an album analysed
+    before they existed): there the signals alone must carry the evidence."""
 
     weights: dict[str, float]
     source: str = "built-in"
+    without_detail: dict[str, float] | None = None
 
     def utility(self, features: dict[str, float]) -> float:
         return -sum(self.weights.get(k, 0.0) * v for k, v in features.items())
+
+    def for_group(self, has_detail: bool) -> FrameModel:
+        if has_detail or self.without_detail is None:
+            return self
+        return FrameModel(self.without_detail, self.source)
 
 
 def load(path: Path | None = None) -> FrameModel:
@@ -71,10 +98,11 @@ def load(path: Path | None = None) -> FrameModel:
 def _load(path: str) -> FrameModel:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-        weights = {k: max(0.0, float(data["weights"][k])) for k in FEATURES}
-        return FrameModel(weights, source=Path(path).name)
+        weights, plain = ({k: max(0.0, float(data[key][k])) for k in FEATURES}
+                          for key in ("weights", "weights_without_detail"))
+        return FrameModel(weights, Path(path).name, plain)
     except (OSError, ValueError, KeyError, TypeError):
-        return FrameModel(dict(_FALLBACK))
+        return FrameModel(dict(_FALLBACK), without_detail=dict(_FALLBACK_PLAIN))
 
 
 def _default_path() -> Path:
@@ -104,17 +132,27 @@ def stops(brightness: float | None) -> float | None:
     return None if brightness is None else 2.2 * math.log2(max(brightness, 0.005))
 
 
-def group_features(frames: list[dict[str, float | None]]) -> list[dict[str, float]]:
+def _levels(frames: list[dict[str, float | None]]) -> tuple[list[float | None], float]:
+    """Each frame's exposure in stops and how close two shared levels read: from the mean linear
+    light when every frame has it, else from the mean grey level (older analyses)."""
+    if all(f.get("light") is not None for f in frames):
+        return [math.log2(max(f["light"], 1e-4)) for f in frames], SAME_LEVEL
+    return [stops(f.get("brightness")) for f in frames], SAME_GREY_LEVEL
+
+
+def group_features(frames: list[dict[str, float | None]], details: list | None = None) -> list[dict[str, float]]:
     """The features of every frame of one group (signal dicts in, one dict per frame out).
 
     A signal missing for one frame counts as the group's median (neither reward nor blame); a
-    signal missing for the whole group contributes nothing.
+    signal missing for the whole group contributes nothing. `details` are the frames' detail maps
+    (`technical.detail_map`, None when not known) for `detail_features`.
     """
+    levels, same = _levels(frames)
     raw = {
         "width": [_log(edge_width(f.get("sharpness")), WIDTH_FLOOR) for f in frames],
         "motion": [f.get("motion_blur") for f in frames],
         "noise": [_log(noise_sigma(f.get("noise")), NOISE_FLOOR) for f in frames],
-        "stops": [stops(f.get("brightness")) for f in frames],
+        "stops": levels,
         "highlights": [f.get("highlights_clipped") for f in frames],
         "shadows": [f.get("shadows_clipped") for f in frames],
         "contrast": [f.get("contrast") for f in frames],
@@ -124,47 +162,128 @@ def group_features(frames: list[dict[str, float | None]]) -> list[dict[str, floa
         present = [v for v in vals if v is not None]
         raw[k] = [median(present) if v is None else v for v in vals] if present else [None] * len(vals)
     out = [dict.fromkeys(FEATURES, 0.0) for _ in frames]
-    for k in ("width", "motion", "highlights", "shadows", "blocking"):
+    for k in ("width", "motion", "highlights", "shadows"):
         _above_least(out, k, raw[k])
+    if raw["blocking"][0] is not None:
+        # A light grid below BLOCKING_FLOOR is the camera's own compression, found in clean frames too.
+        least = max(min(raw["blocking"]), BLOCKING_FLOOR)
+        for o, v in zip(out, raw["blocking"]):
+            o["blocking"] = max(0.0, v - least - BLOCKING_SLACK)
     for o in out:
         o["motion"] *= min(1.0, o["width"] / SHAKE_WIDTH)  # as sharp as the sharpest: not shaken
-        o["blocking"] = max(0.0, o["blocking"] - BLOCKING_SLACK)  # noise hides a fine grid a little
-    if raw["noise"][0] is not None:
-        # Against the cleanest of the frames as crisp as the crispest: a softer or JPEG-smoothed
-        # frame reads less noisy (its flat areas are flatter), which is no virtue.
-        peers = [v for v, o in zip(raw["noise"], out) if o["width"] <= PEER_WIDTH and o["blocking"] <= PEER_BLOCKING]
-        least = min(peers or raw["noise"])
-        for o, v in zip(out, raw["noise"]):
-            o["noise"] = max(0.0, v - least)
     if raw["contrast"][0] is not None:
         top = max(raw["contrast"])
         for o, v in zip(out, raw["contrast"]):
             o["contrast"] = top - v
     if raw["stops"][0] is not None:
-        ref = reference_stops(raw["stops"], raw["highlights"])
+        ref = reference_stops(raw["stops"], raw["highlights"], same)
         for o, v in zip(out, raw["stops"]):
             o["dark"], o["bright"] = max(0.0, ref - v), max(0.0, v - ref)
+    peers = _noise_peers(out, same)
+    if raw["noise"][0] is not None:
+        least = min(raw["noise"][i] for i in peers)
+        for o, v in zip(out, raw["noise"]):
+            o["noise"] = max(0.0, v - least)
+    sigmas = [noise_sigma(f.get("noise")) for f in frames]
+    for o, d in zip(out, detail_features(details or [None] * len(frames), [o["width"] for o in out], sigmas, peers)):
+        o.update(d)
     return out
 
 
-def reference_stops(levels: list[float], highlights: list[float | None]) -> float:
+def _noise_peers(out: list[dict[str, float]], same: float) -> list[int]:
+    """The frames whose noise sets the group's reference: at the shared exposure (brightness
+    changes how noise shows in grey levels), as crisp as the crispest of those and not
+    JPEG-smoothed (a softer or smoothed frame reads less noisy, which is no virtue)."""
+    level = [i for i, o in enumerate(out) if o["dark"] < same and o["bright"] < same]
+    level = level or list(range(len(out)))
+    crisp = min(out[i]["width"] for i in level)
+    peers = [i for i in level if out[i]["width"] <= crisp + PEER_WIDTH and out[i]["blocking"] <= PEER_BLOCKING]
+    return peers or level
+
+
+def detail_features(details: list, widths: list[float], sigmas: list[float | None],
+                    peers: list[int]) -> list[dict[str, float]]:
+    """Tile-by-tile comparison of siblings' detail maps (`technical.detail_map`), per frame:
+
+    soft    how much wider the edges are than in the crispest frame, on the tiles where that
+            frame has the most structure (median over those tiles of the log width ratio)
+    grain   noise on the crispest frame's flattest tiles, measured on the same tiles in every
+            frame, above the cleanest of the `peers` (crisp frames at the shared exposure) that
+            are not softer on the detailed tiles either: the texture a scene holds is in every
+            sibling alike, and a softer sibling, whose texture is smoothed, sets no reference
+    fine    how much of the finest detail (the 3x3 Laplacian band against the coarse edges) the
+            frame lacks on the detailed tiles against the least grainy of the peers, never below 0:
+            weak defocus, JPEG smoothing (never against a grainier frame: noise fills this band)
+
+    Frames of a burst are aligned to a few pixels, so the same tile of two siblings shows the same
+    patch of the scene. `widths` is each frame's `width` feature, `sigmas` its noise sigma in grey
+    levels (its share of the energies is taken out). All zeros when a frame has no map, the maps
+    differ in size, or too few tiles are clear of black and white in every frame.
+    """
+    import numpy as np
+
+    n = len(details)
+    out = [dict.fromkeys(DETAIL_FEATURES, 0.0) for _ in range(n)]
+    if n < 2 or any(d is None for d in details):
+        return out
+    maps = [np.asarray(d, dtype=np.float64).reshape(-1) for d in details]
+    if any(m.size != maps[0].size or m.size % DETAIL_LAYERS for m in maps):
+        return out
+    fine, coarse, lap, clear = np.stack(maps).reshape(n, DETAIL_LAYERS, -1).transpose(1, 0, 2)
+    var = np.array([(s or 0.0) ** 2 for s in sigmas])[:, None]
+    usable = np.flatnonzero(clear.min(axis=0) >= DETAIL_CLEAR)
+    if usable.size < 8:
+        return out
+    ref = int(np.argmin(widths))
+    coarse = np.maximum(coarse - 2.0 * GAIN_COARSE * var, 1e-6)
+    by_structure = usable[np.argsort(coarse[ref, usable])]
+    k = max(4, round(DETAIL_SHARE * usable.size))
+    flat, strong = by_structure[:k], by_structure[-k:]
+    strong = strong[coarse[ref, strong] > DETAIL_FLOOR]
+
+    grain = 0.5 * np.log(np.median(lap[:, flat], axis=1) / LAPLACE_GAIN + NOISE_FLOOR ** 2)
+    soft = np.zeros(n)
+    if strong.size >= 4:
+        c = coarse[:, strong]
+        ratio2 = np.clip((fine[:, strong] - 2.0 * GAIN_FINE * var) / c, 1.0 + 1e-4, 4.0 - 1e-4)
+        b = np.sqrt((1.6 ** 2 - ratio2 * 0.8 ** 2) / (ratio2 - 1.0))  # as technical.edge_width
+        soft = np.median(np.log(b + WIDTH_FLOOR) - np.log(b[ref] + WIDTH_FLOOR), axis=1)
+        soft -= soft.min()
+    crisp = [i for i in peers if soft[i] <= PEER_SOFT] or peers
+    clean = min(crisp, key=lambda i: grain[i])
+    for o, g, a in zip(out, grain, soft):
+        o["grain"], o["soft"] = float(max(0.0, g - grain[clean])), float(a)
+    if strong.size >= 4:
+        band = np.log(np.maximum(lap[:, strong] - LAPLACE_GAIN * var, 1e-3) / c)
+        quiet = min(peers, key=lambda i: grain[i])
+        for o, f in zip(out, np.median(band[quiet] - band, axis=1)):
+            o["fine"] = float(max(0.0, f))
+    return out
+
+
+def reference_stops(levels: list[float], highlights: list[float | None], same: float = SAME_LEVEL) -> float:
     """The group's reference exposure (stops).
 
-    The level most frames share (within SAME_LEVEL stops; a burst keeps the photographer's
-    metering and only some frames stray): the median of that cluster. When no level is shared by
-    more frames than another, the brightest candidate that clips no more highlights than the least
-    clipped frame (plus CLIP_SLACK): a darker copy of it only trades light for nothing, a brighter
-    one pays in blown highlights."""
-    counts = [sum(abs(o - s) <= SAME_LEVEL for o in levels) for s in levels]
+    The level most frames share (within `same` stops; a burst keeps the photographer's
+    metering and only some frames stray): the median of that cluster. Frames shot at one setting
+    read within a few hundredths of a stop in linear light, while frames that strayed rarely land
+    that close to each other by chance. When no level is shared by more frames than another, the
+    middle one of the candidates (strays go both ways); between two middle candidates, the
+    brighter unless it clips more highlights than the least clipped frame (plus CLIP_SLACK): a
+    darker copy of it only trades light for nothing, a brighter one pays in blown highlights."""
+    counts = [sum(abs(o - s) <= same for o in levels) for s in levels]
     top = max(counts)
     tops = [i for i, c in enumerate(counts) if c == top]
     clusters = []
     for i in sorted(tops, key=lambda i: levels[i]):
-        members = [j for j, s in enumerate(levels) if abs(s - levels[i]) <= SAME_LEVEL]
+        members = [j for j, s in enumerate(levels) if abs(s - levels[i]) <= same]
         if not clusters or set(members) != set(clusters[-1]):
             clusters.append(members)
     if len(clusters) == 1:
         return median(levels[j] for j in clusters[0])
+    if len(clusters) % 2:
+        return median(levels[j] for j in clusters[len(clusters) // 2])
+    clusters = clusters[len(clusters) // 2 - 1:len(clusters) // 2 + 1]
     hl = [h if h is not None else 0.0 for h in highlights]
     least = min(hl)
     ok = [c for c in clusters if median(hl[j] for j in c) <= least + CLIP_SLACK]

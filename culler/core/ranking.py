@@ -66,8 +66,10 @@ _RANKED_KINDS = ("burst", "duplicates")
 
 def rank_groups(groups, signals: dict[int, dict[str, float | None]],
                 scores: dict[int, float | None], keep_n: int = 1,
-                params: RankingParams | None = None, model: frame_model.FrameModel | None = None) -> list[GroupRow]:
-    """One GroupRow per photo of every group (grouping.Group or plain lists of ids)."""
+                params: RankingParams | None = None, model: frame_model.FrameModel | None = None,
+                details: dict | None = None) -> list[GroupRow]:
+    """One GroupRow per photo of every group (grouping.Group or plain lists of ids); `details` are
+    the photos' detail maps (`technical.detail_map`) where known, for comparing siblings' pixels."""
     p = params or RankingParams()
     m = model or frame_model.load()
     keep_n = max(1, int(keep_n))
@@ -83,13 +85,13 @@ def rank_groups(groups, signals: dict[int, dict[str, float | None]],
         elif kind in _NO_CULL_KINDS:
             rows += _set_rows(ids, gid, kind)
         else:
-            rows += _ranked_rows(ids, gid, kind, signals, scores, keep_n, p, m)
+            rows += _ranked_rows(ids, gid, kind, signals, scores, keep_n, p, m, details or {})
     return rows
 
 
 def album_scores(rows, fused: dict[int, float | None], signals: dict[int, dict[str, float | None]],
                  params: RankingParams | None = None, model: frame_model.FrameModel | None = None,
-                 discount: float = 0.6) -> dict[int, float | None]:
+                 discount: float = 0.6, details: dict | None = None) -> dict[int, float | None]:
     """The score of every photo in `fused`, lowered for a frame that has a better sibling:
     score * (1 - discount * sure), with sure = 2 * P(the group's best frame is better) - 1, so the
     best frame keeps its score and a frame the model is sure about loses `discount` of it."""
@@ -101,7 +103,7 @@ def album_scores(rows, fused: dict[int, float | None], signals: dict[int, dict[s
             members.setdefault(r.group, []).append(r.photo_id)
     out = dict(fused)
     for ids in members.values():
-        frames = [_Frame(pid, signals.get(pid) or {}, fused.get(pid)) for pid in ids]
+        frames = [_Frame(pid, signals.get(pid) or {}, fused.get(pid), (details or {}).get(pid)) for pid in ids]
         if not any(_has_any(f) for f in frames):
             continue
         _utilities(frames, p, m)
@@ -116,8 +118,9 @@ def album_scores(rows, fused: dict[int, float | None], signals: dict[int, dict[s
 class _Frame:
     """The signals of one frame, read defensively (missing or non-numeric -> None)."""
 
-    def __init__(self, pid: int, sig: dict, score):
+    def __init__(self, pid: int, sig: dict, score, detail=None):
         self.id = pid
+        self.detail = detail
         self.signals = {k: _num(v) for k, v in sig.items()}
         get = self.signals.get
         self.faces = get("faces")
@@ -155,7 +158,9 @@ def _has_any(f: _Frame) -> bool:
 
 def _utilities(frames: list[_Frame], p: RankingParams, m: frame_model.FrameModel) -> None:
     """Each frame's utility: the learned technical model, eyes, and a bounded quality tie-breaker."""
-    for f, feats in zip(frames, frame_model.group_features([f.signals for f in frames])):
+    details = [f.detail for f in frames]
+    m = m.for_group(all(d is not None for d in details))
+    for f, feats in zip(frames, frame_model.group_features([f.signals for f in frames], details)):
         f.features = feats
         f.utility = m.utility(feats)
     eyes = [f.eyes_open for f in frames if f.eyes_open is not None]
@@ -169,8 +174,8 @@ def _utilities(frames: list[_Frame], p: RankingParams, m: frame_model.FrameModel
         f.utility += max(-p.quality_cap, min(p.quality_cap, nudge))
 
 
-def _ranked_rows(ids, gid, kind, signals, scores, keep_n, p: RankingParams, m) -> list[GroupRow]:
-    frames = [_Frame(pid, signals.get(pid) or {}, scores.get(pid)) for pid in ids]
+def _ranked_rows(ids, gid, kind, signals, scores, keep_n, p: RankingParams, m, details: dict) -> list[GroupRow]:
+    frames = [_Frame(pid, signals.get(pid) or {}, scores.get(pid), details.get(pid)) for pid in ids]
     n = len(frames)
     if not any(_has_any(f) for f in frames):
         return [GroupRow(f.id, gid, n, r + 1, None, ["no quality signals yet"], kind)
@@ -243,9 +248,9 @@ def _faults(f: _Frame, best: _Frame, frames: list[_Frame], p: RankingParams) -> 
 
 def _exposure_faults(f: _Frame, best: _Frame, p: RankingParams) -> tuple[list[str], bool]:
     reasons, severe = [], False
-    off = f.features.get("bright", 0.0) - f.features.get("dark", 0.0)  # stops from the shared level
+    off = _offset(f)  # stops from the shared level
     if abs(off) >= p.note_stops and f.brightness is not None and best.brightness is not None:
-        d = frame_model.stops(f.brightness) - frame_model.stops(best.brightness)
+        d = off - _offset(best)
         far = abs(off) >= p.reject_stops
         if d < 0:
             reasons.append(f"underexposed ({-d:.1f} stops darker)" if far else "darker than the best frame")
@@ -261,6 +266,10 @@ def _exposure_faults(f: _Frame, best: _Frame, p: RankingParams) -> tuple[list[st
         reasons.append(f"{_pct(f.shadows)} % shadows clipped")
         severe |= more_sh >= p.reject_shadows and -off >= p.reject_stops
     return reasons, severe
+
+
+def _offset(f: _Frame) -> float:
+    return f.features.get("bright", 0.0) - f.features.get("dark", 0.0)
 
 
 def _eyes_text(f: _Frame) -> str:

@@ -1,6 +1,7 @@
 """The pipeline's last stage: fused scores, groups of near-duplicates and best-of-group suggestions.
 
-Everything is read back from the store (signals, CLIP embeddings, 32x32 greys, capture times),
+Everything is read back from the store (signals, CLIP embeddings, 32x32 greys, capture times, the
+detail maps the ranking compares siblings with),
 so this stage can also run on its own after the user moves the grouping thresholds
 (settings 'grouping.params' and 'grouping.keep_n' of the album's store).
 """
@@ -69,9 +70,10 @@ def group_and_rank(store) -> int:
     keep_n = store.get("grouping.keep_n", 1)
     keep_n = keep_n if isinstance(keep_n, int) and keep_n >= 1 else 1
     plain = {pid: sc[0] for pid, sc in scores.items()}
-    rows = list(ranking.rank_groups(groups, signals, plain, keep_n=keep_n)) if groups else []
+    details = store.embeddings("detail")  # per-photo detail maps: siblings are compared tile by tile
+    rows = list(ranking.rank_groups(groups, signals, plain, keep_n=keep_n, details=details)) if groups else []
     # The score people see: a frame with a clearly better sibling in its burst is worth less.
-    adjusted = ranking.album_scores(rows, plain, signals)
+    adjusted = ranking.album_scores(rows, plain, signals, details=details)
     store.put_scores({pid: (adjusted.get(pid), conf) for pid, (_, conf) in scores.items()})
     # Unreadable photos stand alone and get no suggestion: nothing is known about them.
     for p in photos:

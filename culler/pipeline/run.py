@@ -386,6 +386,8 @@ class Pipeline:
             self.errors[p.path] = item.error
         else:
             emb = {k: np.asarray(v, dtype=np.float32) for k, v in (embeddings or {}).items()}
+            if item.detail is not None:
+                emb["detail"] = item.detail
             self.store.put_analysis(p.id, key, item.signals, embeddings=emb or None, tiny=item.tiny)
 
     def _forget_vanished(self) -> None:

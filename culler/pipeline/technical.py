@@ -26,6 +26,7 @@ class Prepared:
     rgb: np.ndarray | None = None
     signals: dict = field(default_factory=dict)
     tiny: np.ndarray | None = None
+    detail: np.ndarray | None = None  # technical.detail_map, stored as the "detail" vector
     error: str | None = None
     vanished: bool = False
 
@@ -70,7 +71,8 @@ def prepare(photo, album_root: Path, times, keep_pixels: bool) -> Prepared:
         from culler.core.grouping import tiny_image
 
         with times.measure("technical"):
-            item.signals = clean_signals(technical.measure(item.rgb))
+            signals, item.detail = technical.measure_detail(item.rgb)
+            item.signals = clean_signals(signals)
         item.tiny = tiny_image(item.rgb)
     except Exception as e:  # noqa: BLE001 - one odd image must not stop the album
         item.error = f"could not be measured ({type(e).__name__}: {e})"

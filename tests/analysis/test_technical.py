@@ -195,3 +195,16 @@ def test_the_blur_width_curve_is_what_the_docstring_says():
         f, c = technical.FINE_SIGMA, technical.COARSE_SIGMA
         ratio = math.sqrt((b * b + c * c) / (b * b + f * f))
         assert technical.edge_width(ratio) == pytest.approx(b, rel=1e-3)
+
+
+def test_light_does_not_move_when_a_bright_subject_on_black_is_blurred():
+    import cv2
+
+    # a moon on a black sky, then the same light spread by defocus (blurred in linear light)
+    sharp = np.zeros((600, 800, 3), np.uint8)
+    cv2.circle(sharp, (400, 300), 60, (230, 230, 230), -1)
+    linear = cv2.GaussianBlur(((sharp / 255.0) ** 2.2).astype(np.float32), (0, 0), 8)
+    blurred = (np.clip(linear, 0, 1) ** (1 / 2.2) * 255 + 0.5).astype(np.uint8)
+    a, b = technical.measure(sharp, find_faces=False), technical.measure(blurred, find_faces=False)
+    assert b["brightness"] > 1.2 * a["brightness"]  # the mean grey level rises by a fifth
+    assert abs(b["light"] - a["light"]) < 0.02 * a["light"]  # the light stays

@@ -1,10 +1,13 @@
-"""The learned within-burst model: features relative to the group, the shipped weights, the fallback."""
+"""The learned within-burst model: features relative to the group (also from real photographs shot
+through the simulated camera, compared tile by tile), the shipped weights, the fallback."""
 
 from __future__ import annotations
 
 import json
 
 from culler.core import frame_model
+from culler.core.grouping import Group
+from culler.core.ranking import rank_groups
 
 
 def test_features_are_relative_to_the_best_sibling_and_zero_for_it():
@@ -49,3 +52,80 @@ def test_conversions_match_the_technical_signals_definitions():
     assert abs(frame_model.edge_width(0.5) - 1.6) < 1e-9  # sharpness 0.5 = edges 1.6 px wide
     assert abs(frame_model.noise_sigma(0.5) - 4.0) < 1e-9  # noise 0.5 = sigma 4 grey levels
     assert frame_model.edge_width(None) is None and frame_model.noise_sigma(None) is None
+
+
+def _levels(*stops_and_clipping):
+    """Frames at these exposures (stops of linear light) with this share of highlights clipped."""
+    return [{"sharpness": 0.8, "light": 2.0 ** s, "brightness": 2.0 ** (s / 2.2), "highlights_clipped": h}
+            for s, h in stops_and_clipping]
+
+
+def test_exposure_is_compared_in_linear_light_so_a_blurred_night_frame_is_not_brighter():
+    # Blurring a bright moon over a black sky raises the mean grey level, not the light
+    sharp = {"sharpness": 0.8, "brightness": 0.10, "light": 0.02}
+    blurred = {"sharpness": 0.4, "brightness": 0.13, "light": 0.02}
+    feats = frame_model.group_features([sharp, blurred])
+    assert all(f["dark"] == 0.0 and f["bright"] == 0.0 for f in feats)
+
+
+def test_two_under_exposed_siblings_do_not_outvote_the_clean_frame():
+    # a bright scene: the clean frame and a blurred sibling share the metering and clip a little
+    # sky; two frames strayed darker (0.8 and 1.0 stops) and clip none. They are not a level.
+    frames = _levels((-1.0, 0.03), (-1.0, 0.03), (-1.8, 0.0), (-2.0, 0.0))
+    frames[1]["sharpness"] = 0.5
+    feats = frame_model.group_features(frames)
+    assert feats[0]["dark"] == feats[0]["bright"] == 0.0
+    assert feats[2]["dark"] > 0.7 and feats[3]["dark"] > 0.9
+    rows = {r.photo_id: r for r in rank_groups([Group([0, 1, 2, 3], "burst")], dict(enumerate(frames)), {})}
+    assert rows[0].group_rank == 1
+
+
+def test_with_no_shared_level_the_middle_exposure_is_the_reference():
+    # one frame under, one over (blowing almost nothing in a night scene): the clean one between
+    assert frame_model.reference_stops([-4.0, -3.0, -2.2], [0.0, 0.0, 0.004]) == -3.0
+
+
+def _burst(name: str, faults: list[dict]):
+    """Frames of one scene through the simulated camera, each shifted a pixel or two as a hand-held
+    burst is, measured as the pipeline does: (signals, detail map) per frame."""
+    import numpy as np
+
+    from benchmarks.burst_album import _frame
+    from benchmarks.camera_sim import Scene
+    from benchmarks.photo_sources import load
+    from culler.analysis import technical
+
+    rng = np.random.default_rng(0)
+    scene = Scene.from_photo(dict(load("skimage"))[name][:400, :560], rng)
+    return [technical.measure_detail(_frame(scene, rng, 2.0, f, shift=(i % 3 - 1, 1 - i % 2)))
+            for i, f in enumerate(faults)]
+
+
+def _features(burst):
+    return frame_model.group_features([s for s, _ in burst], [d for _, d in burst])
+
+
+def test_a_frame_softer_than_its_aligned_siblings_is_found_on_the_same_tiles_and_loses():
+    burst = _burst("skimage:chelsea", [{}, {"defocus": 1.0}, {"iso_stops": 1.0}])
+    feats = _features(burst)
+    assert feats[0]["soft"] < 0.01 < 0.04 < feats[1]["soft"]  # 1 px of defocus
+    assert feats[0]["grain"] < 0.02 < 0.1 < feats[2]["grain"]  # 1 stop of ISO
+    signals, details = dict(enumerate(s for s, _ in burst)), dict(enumerate(d for _, d in burst))
+    rows = {r.photo_id: r for r in rank_groups([Group([0, 1, 2], "burst")], signals, {}, details=details)}
+    assert rows[0].group_rank == 1
+
+
+def test_a_textured_clean_frame_is_not_read_as_grainy_and_a_noisier_sibling_is():
+    # grass: every tile is texture; a slightly defocused sibling smooths it, which is no less noise
+    feats = _features(_burst("skimage:grass", [{}, {"defocus": 0.9}, {"shake": 3.0, "shake_angle": 20.0}]))
+    assert feats[0]["grain"] == 0.0 and feats[1]["soft"] > 0.0
+    # gravel with a sibling shot 1 stop of ISO higher: the same tiles carry more than the texture
+    feats = _features(_burst("skimage:gravel", [{}, {"iso_stops": 1.0}, {"defocus": 1.0}]))
+    assert feats[1]["grain"] > 0.3 and feats[0]["grain"] == 0.0
+
+
+def test_without_detail_maps_the_signals_only_weights_rank():
+    model = frame_model.load()
+    assert model.without_detail is not None and model.for_group(False).weights == model.without_detail
+    assert all(model.without_detail[k] == 0.0 for k in frame_model.DETAIL_FEATURES)
+    assert model.for_group(True) is model
