@@ -119,3 +119,85 @@ def test_sixty_decisions_teach_a_taste_that_orders_a_later_album_and_reset_resto
     assert best_offsets(window, later) == generic_best
     assert album_order(window) == generic_order
     assert feature.status.text() == "Taste: nothing learned yet"
+
+
+def rate_like_lightroom(folder: Path, offsets: dict[str, float]) -> None:
+    """XMP sidecars as another app leaves them: one star on the darker frame, the others rejected."""
+    from culler.core.records import Decision
+    from culler.core.xmp import sidecar_path_for, write_sidecar
+
+    for name, off in offsets.items():
+        photo = folder / name
+        write_sidecar(sidecar_path_for(photo), Decision(rating=1) if off == -1.0 else Decision(flag="reject"))
+
+
+def test_learn_from_a_rated_folder_switch_off_per_album_export_and_import(qtbot, tmp_path, taste_window, monkeypatch):
+    window, feature = taste_window
+    archive = make_bursts(tmp_path / "archive", 16, seed=3)
+    rate_like_lightroom(tmp_path / "archive", archive)
+    later = make_bursts(tmp_path / "later", 8, seed=2)
+    open_analysed(qtbot, window, tmp_path / "later")
+    generic_best, generic_order = best_offsets(window, later), album_order(window)
+
+    # Taste › Learn from rated folders…: the sidecars' stars and rejects teach it, the open album follows
+    monkeypatch.setattr("PySide6.QtWidgets.QFileDialog.getExistingDirectory", lambda *a, **k: str(tmp_path / "archive"))
+    window.registry.trigger("taste.learn")
+    qtbot.waitUntil(lambda: feature.profile is not None and taste_reasons(window) > 0 and not feature.worker.busy(),
+                    timeout=180_000)
+    assert feature.profile.decisions == 64 and feature.profile.albums == [str((tmp_path / "archive").resolve())]
+    assert best_offsets(window, later) == [-1.0] * 8
+    assert window.menu_actions["taste.album"].isChecked()
+
+    # switched off for this album: culler's order, remembered by the album, and the profile unchanged
+    window.registry.trigger("taste.album")
+    qtbot.waitUntil(lambda: taste_reasons(window) == 0 and not feature.worker.busy(), timeout=60_000)
+    assert best_offsets(window, later) == generic_best and album_order(window) == generic_order
+    assert not window.menu_actions["taste.album"].isChecked()
+    assert feature.status.text() == "Taste: off in this album"
+    assert feature.profile.decisions == 64
+    open_analysed(qtbot, window, tmp_path / "later")  # opened again: still off, still culler's order
+    assert feature.status.text() == "Taste: off in this album" and taste_reasons(window) == 0
+    window.registry.trigger("taste.album")
+    qtbot.waitUntil(lambda: taste_reasons(window) > 0 and not feature.worker.busy(), timeout=60_000)
+
+    # export, reset, import: the same profile and the same order back
+    exported = tmp_path / "carry" / "my-taste.json"
+    exported.parent.mkdir()
+    monkeypatch.setattr("PySide6.QtWidgets.QFileDialog.getSaveFileName", lambda *a, **k: (str(exported), ""))
+    window.registry.trigger("taste.export")
+    qtbot.waitUntil(lambda: exported.exists() and not feature.worker.busy(), timeout=20_000)
+    profile_file = taste.default_path(Path(window.ctx.data_dir))
+    assert exported.read_bytes() == profile_file.read_bytes()
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    window.registry.trigger("taste.reset")
+    qtbot.waitUntil(lambda: taste_reasons(window) == 0 and not feature.worker.busy(), timeout=60_000)
+    assert feature.profile is None and not profile_file.exists()
+
+    garbage = tmp_path / "carry" / "not-a-profile.json"
+    garbage.write_text('{"format": "something else"}')
+    monkeypatch.setattr("PySide6.QtWidgets.QFileDialog.getOpenFileName", lambda *a, **k: (str(garbage), ""))
+    window.registry.trigger("taste.import")
+    qtbot.waitUntil(lambda: not feature.worker.busy(), timeout=20_000)
+    assert "not a culler taste profile" in window.statusBar().currentMessage() and not profile_file.exists()
+
+    monkeypatch.setattr("PySide6.QtWidgets.QFileDialog.getOpenFileName", lambda *a, **k: (str(exported), ""))
+    window.registry.trigger("taste.import")
+    qtbot.waitUntil(lambda: taste_reasons(window) > 0 and not feature.worker.busy(), timeout=60_000)
+    assert feature.profile.decisions == 64 and best_offsets(window, later) == [-1.0] * 8
+
+
+def test_a_damaged_profile_is_reported_never_overwritten_and_the_order_stays_cullers(qtbot, tmp_path, taste_window):
+    window, feature = taste_window
+    profile_file = taste.default_path(Path(window.ctx.data_dir))
+    profile_file.parent.mkdir(parents=True, exist_ok=True)
+    profile_file.write_text("{damaged")
+    make_bursts(tmp_path / "album", 3, seed=4)
+    open_analysed(qtbot, window, tmp_path / "album")
+    for _ in range(6):
+        key(qtbot, window, Qt.Key.Key_P)
+        key(qtbot, window, Qt.Key.Key_Right)
+    qtbot.wait(feature._timer.interval() + 200)
+    qtbot.waitUntil(lambda: not feature.worker.busy(), timeout=20_000)
+    assert feature.status.text() == "Taste: cannot read the profile"
+    assert "cannot read the taste profile" in feature.status.toolTip()
+    assert profile_file.read_text() == "{damaged" and taste_reasons(window) == 0
