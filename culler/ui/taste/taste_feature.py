@@ -41,6 +41,7 @@ class TasteFeature(QObject):
         self.error: str | None = None  # why the profile file cannot be used (it is then left alone)
         self._off = False  # the open album switched the taste off
         self._features = None  # (store, features, GroupRows) of the open album, made on the worker thread
+        self._disk = None  # ((mtime, size), Profile) of the file as the worker thread last read or wrote it
         self.worker = TasteWorker(self)
         self.worker.finished.connect(self._finished)
         self.status = QLabel(objectName="tasteStatus")
@@ -97,7 +98,21 @@ class TasteFeature(QObject):
 
     # -- jobs (on the worker thread)
     def _read_profile(self) -> taste.Profile | None:
-        return taste.load(self.path) if self.path.exists() else None  # TasteError: never overwritten
+        """The profile on disk (TasteError: damaged, never overwritten); read again only when
+        another program changed the file since this window last read or wrote it."""
+        try:
+            st = self.path.stat()
+        except FileNotFoundError:
+            return None
+        if self._disk is None or self._disk[0] != (st.st_mtime_ns, st.st_size):
+            self._disk = ((st.st_mtime_ns, st.st_size), taste.load(self.path))
+        return self._disk[1]
+
+    def _save(self, profile: taste.Profile) -> taste.Profile:
+        taste.save(profile, self.path)
+        st = self.path.stat()
+        self._disk = ((st.st_mtime_ns, st.st_size), profile)
+        return profile
 
     def _refit_job(self, store):
         """The open album's decisions replace what it taught before; the profile is refitted and saved."""
@@ -119,23 +134,17 @@ class TasteFeature(QObject):
             return previous
         if not rows and (previous is None or album not in previous.albums):
             return previous  # nothing to learn here, nothing to forget
-        profile = taste.merged(previous, {album: rows})
-        taste.save(profile, self.path)
-        return profile
+        return self._save(taste.merged(previous, {album: rows}))
 
     def _learn_job(self, folders: list[Path]):
         from culler.cli.taste import album_evidence
 
         previous = self._read_profile()
         albums = {str(f): album_evidence(self.w.ctx, f, "all", False) for f in folders}
-        profile = taste.merged(previous, albums)
-        taste.save(profile, self.path)
-        return profile
+        return self._save(taste.merged(previous, albums))
 
     def _import_job(self, source: Path):
-        profile = taste.load(source)  # checked before anything is replaced
-        taste.save(profile, self.path)
-        return profile
+        return self._save(taste.load(source))  # checked before anything is replaced
 
     def _export_job(self, dest: Path):
         shutil.copyfile(self.path, dest)
