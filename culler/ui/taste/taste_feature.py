@@ -46,6 +46,7 @@ class TasteFeature(QObject):
         self.worker.finished.connect(self._finished)
         self.status = QLabel(objectName="tasteStatus")
         self.status.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.status.setContentsMargins(12, 0, 0, 0)
         window.add_filter_control(self.status)
         self._timer = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
         self._timer.timeout.connect(self.refit)
