@@ -183,7 +183,7 @@ def _ranked_rows(ids, gid, kind, signals, scores, keep_n, p: RankingParams, m, t
     ordered = sorted(frames, key=lambda f: (-round(f.utility, 6), -(f.quality["score"] or 0.0), position[f.id]))
     moved_up: set[int] = set()
     if taste is not None:
-        ordered, moved_up = _taste_order(frames, ordered, taste)
+        ordered, moved_up = _taste_order(ordered, taste)
     best = ordered[0]
     rows = []
     for r, f in enumerate(ordered):
@@ -205,14 +205,14 @@ def _ranked_rows(ids, gid, kind, signals, scores, keep_n, p: RankingParams, m, t
 TASTE_REASON = "matches your taste"
 
 
-def _taste_order(frames: list[_Frame], ordered: list[_Frame], taste) -> tuple[list[_Frame], set[int]]:
+def _taste_order(ordered: list[_Frame], taste) -> tuple[list[_Frame], set[int]]:
     """The frames ordered by the taste's blended keep score (culler's order breaks ties), and the
     ids of the frames it moved up. A frame the taste knows nothing about leaves the burst as it was."""
-    keys = {f.id: taste.utility(f.id) for f in frames}
-    if any(u is None for u in keys.values()):
+    keys = {f.id: taste.keep(f.id) for f in ordered}
+    if None in keys.values():
         return ordered, set()
+    blended = sorted(ordered, key=lambda f: -round(keys[f.id], 6))  # stable: culler's order breaks ties
     before = {f.id: r for r, f in enumerate(ordered)}
-    blended = sorted(ordered, key=lambda f: (-round(keys[f.id], 6), before[f.id]))
     return blended, {f.id for r, f in enumerate(blended) if r < before[f.id]}
 
 

@@ -3,9 +3,10 @@
 `for_album` finds the profile an album's grouping stage uses: the default one in the user data
 folder the store was opened with, unless the album turned taste off (setting `OFF_KEY`) or the
 profile has not earned a weight yet (alpha 0: the generic ranking, exactly). `TasteBlend` is what
-`culler.core.ranking` takes as its `taste` parameter: each photo's own taste utility (the
-pairwise form, for the order inside a burst) and the blended keep score (for the album-wide
-order: suggestions, tiles, the time-budget review).
+`culler.core.ranking` takes as its `taste` parameter: each photo's keep score blended from
+culler's album score and the taste (Profile.scores, the quantity whose weight was checked on the
+held-back decisions). It orders the frames of a burst (the best frame, the pick suggestion) and
+replaces the album score (tiles, the time-budget review).
 """
 
 from __future__ import annotations
@@ -46,8 +47,8 @@ class TasteBlend:
         self.alpha = profile.alpha
         self._scores = profile.scores(features, rows) if features else {}
 
-    def utility(self, photo_id: int) -> float | None:
-        """The blended keep score (0-1) of a photo, None if unknown: it orders a burst's frames."""
+    def keep(self, photo_id: int) -> float | None:
+        """The blended keep score (0-1) of a photo, None if unknown."""
         return self._scores.get(photo_id)
 
     def scores(self, generic: dict[int, float | None]) -> dict[int, float | None]:
