@@ -186,7 +186,8 @@ def test_learn_from_a_rated_folder_switch_off_per_album_export_and_import(qtbot,
     assert feature.profile.decisions == 64 and best_offsets(window, later) == [-1.0] * 8
 
 
-def test_a_damaged_profile_is_reported_never_overwritten_and_the_order_stays_cullers(qtbot, tmp_path, taste_window):
+def test_a_damaged_profile_is_reported_never_overwritten_and_the_order_stays_cullers(qtbot, tmp_path, taste_window,
+                                                                                     monkeypatch):
     window, feature = taste_window
     profile_file = taste.default_path(Path(window.ctx.data_dir))
     profile_file.parent.mkdir(parents=True, exist_ok=True)
@@ -201,3 +202,12 @@ def test_a_damaged_profile_is_reported_never_overwritten_and_the_order_stays_cul
     assert feature.status.text() == "Taste: cannot read the profile"
     assert "cannot read the taste profile" in feature.status.toolTip()
     assert profile_file.read_text() == "{damaged" and taste_reasons(window) == 0
+    # the user may still forget it on purpose, and learning starts again
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    window.registry.trigger("taste.reset")
+    qtbot.waitUntil(lambda: not profile_file.exists() and not feature.worker.busy(), timeout=20_000)
+    assert feature.status.text() == "Taste: nothing learned yet"
+    key(qtbot, window, Qt.Key.Key_X)
+    decided = sum(d.flag != "none" for d in window.session.store.decisions().values())
+    qtbot.waitUntil(lambda: feature.profile is not None and feature.profile.decisions == decided, timeout=30_000)
+    assert decided > 0 and feature.status.text() == f"Taste: learning ({decided} decisions)"

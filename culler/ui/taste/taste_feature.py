@@ -77,7 +77,7 @@ class TasteFeature(QObject):
           enabled_when=lambda: self.profile is not None)
         r("taste.import", "Import taste profile…", [], self.choose_import, section="Taste")
         r("taste.reset", "Reset my taste…", [], self.confirm_reset, section="Taste",
-          enabled_when=lambda: self.profile is not None)
+          enabled_when=lambda: self.profile is not None or self.error is not None)
 
     # -- the album
     def _album_shown(self) -> None:
@@ -219,11 +219,12 @@ class TasteFeature(QObject):
         self.worker.submit("import", lambda: self._import_job(source))
 
     def confirm_reset(self) -> None:
-        n = self.profile.decisions if self.profile is not None else 0
+        what = (f"what culler learned from your {self.profile.decisions} decisions" if self.profile is not None
+                else f"the profile that cannot be read ({self.path})")
         if QMessageBox.question(
                 self.w, "Reset my taste",
-                f"Forget what culler learned from your {n} decisions? Suggestions go back to culler's default "
-                "ranking; your decisions themselves stay.") == QMessageBox.StandardButton.Yes:
+                f"Forget {what}? Suggestions go back to culler's default ranking; your decisions themselves "
+                "stay.") == QMessageBox.StandardButton.Yes:
             self.worker.submit("reset", self._reset_job)
 
     # -- results (GUI thread)

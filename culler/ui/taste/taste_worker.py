@@ -22,8 +22,11 @@ class TasteWorker(QObject):
 
     def submit(self, name: str, job) -> None:
         """Run `job()` after the jobs before it; `finished` says how it ended (on the GUI thread)."""
+        try:
+            self._pool.submit(self._run, name, job)
+        except RuntimeError:  # shut down: the window is closing
+            return
         self._pending += 1
-        self._pool.submit(self._run, name, job)
 
     def busy(self) -> bool:
         return self._pending > 0
