@@ -44,7 +44,6 @@ class TasteBlend:
     album scores; rows: its GroupRows)."""
 
     def __init__(self, profile: taste.Profile, features: dict[int, list[float]], rows) -> None:
-        self.alpha = profile.alpha
         self._scores = profile.scores(features, rows) if features else {}
 
     def keep(self, photo_id: int) -> float | None:
