@@ -88,17 +88,26 @@ def _learn(ctx, args, path: Path) -> int:
 
 
 def _album_evidence(ctx, album: Path, signals: str, recursive: bool) -> list[dict] | None:
-    from culler.cli.plan import ensure_scored
-    from culler.core import taste_evidence
-    from culler.core.store import Store, StoreError
+    from culler.core.store import StoreError
 
     try:
-        store = Store.open(album, Path(ctx.data_dir))
+        return album_evidence(ctx, album, signals, recursive)
     except StoreError as e:
         print(f"culler taste: {album}: {e}", file=sys.stderr)
         return None
+
+
+def album_evidence(ctx, album: Path, signals: str = "all", recursive: bool = False, stream=None) -> list[dict]:
+    """The evidence rows of one album's decisions (culler's own and other apps' sidecars),
+    analysing the photos that need it first (progress on `stream`, default stderr). Raises
+    StoreError when its session cannot be opened. Also the window's "Learn from rated folders…"."""
+    from culler.cli.plan import ensure_scored
+    from culler.core import taste_evidence
+    from culler.core.store import Store
+
+    store = Store.open(album, Path(ctx.data_dir))
     try:
-        ensure_scored(album, store, ctx, signals, recursive)  # also takes on the sidecars' decisions
+        ensure_scored(album, store, ctx, signals, recursive, stream)  # also takes on the sidecars' decisions
         features, rows = taste_evidence.from_store(store)
         return taste_evidence.evidence(features, rows, store.decisions(), album=str(album),
                                        order=taste_evidence.decision_order(store))

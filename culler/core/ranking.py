@@ -67,9 +67,11 @@ _RANKED_KINDS = ("burst", "duplicates")
 def rank_groups(groups, signals: dict[int, dict[str, float | None]],
                 scores: dict[int, float | None], keep_n: int = 1,
                 params: RankingParams | None = None, model: frame_model.FrameModel | None = None,
-                details: dict | None = None) -> list[GroupRow]:
+                details: dict | None = None, taste=None) -> list[GroupRow]:
     """One GroupRow per photo of every group (grouping.Group or plain lists of ids); `details` are
-    the photos' detail maps (`technical.detail_map`) where known, for comparing siblings' pixels."""
+    the photos' detail maps (`technical.detail_map`) where known, for comparing siblings' pixels.
+    `taste`: the photographer's taste to blend into the order of each burst (see `_taste_order`),
+    None = off."""
     p = params or RankingParams()
     m = model or frame_model.load()
     keep_n = max(1, int(keep_n))
@@ -85,16 +87,17 @@ def rank_groups(groups, signals: dict[int, dict[str, float | None]],
         elif kind in _NO_CULL_KINDS:
             rows += _set_rows(ids, gid, kind)
         else:
-            rows += _ranked_rows(ids, gid, kind, signals, scores, keep_n, p, m, details or {})
+            rows += _ranked_rows(ids, gid, kind, signals, scores, keep_n, p, m, details or {}, taste)
     return rows
 
 
 def album_scores(rows, fused: dict[int, float | None], signals: dict[int, dict[str, float | None]],
                  params: RankingParams | None = None, model: frame_model.FrameModel | None = None,
-                 discount: float = 0.6, details: dict | None = None) -> dict[int, float | None]:
+                 discount: float = 0.6, details: dict | None = None, taste=None) -> dict[int, float | None]:
     """The score of every photo in `fused`, lowered for a frame that has a better sibling:
     score * (1 - discount * sure), with sure = 2 * P(the group's best frame is better) - 1, so the
-    best frame keeps its score and a frame the model is sure about loses `discount` of it."""
+    best frame keeps its score and a frame the model is sure about loses `discount` of it.
+    `taste` (None = off): the photographer's taste blended into those scores (taste_blend)."""
     p = params or RankingParams()
     m = model or frame_model.load()
     members: dict[str, list[int]] = {}
@@ -112,7 +115,7 @@ def album_scores(rows, fused: dict[int, float | None], signals: dict[int, dict[s
             if out.get(f.id) is not None:
                 sure = 2.0 * frame_model.sigmoid(best - f.utility) - 1.0  # 0 for the best, -> 1 when sure
                 out[f.id] = out[f.id] * (1.0 - discount * sure)
-    return out
+    return out if taste is None else taste.scores(out)
 
 
 class _Frame:
@@ -174,7 +177,8 @@ def _utilities(frames: list[_Frame], p: RankingParams, m: frame_model.FrameModel
         f.utility += max(-p.quality_cap, min(p.quality_cap, nudge))
 
 
-def _ranked_rows(ids, gid, kind, signals, scores, keep_n, p: RankingParams, m, details: dict) -> list[GroupRow]:
+def _ranked_rows(ids, gid, kind, signals, scores, keep_n, p: RankingParams, m, details: dict,
+                 taste=None) -> list[GroupRow]:
     frames = [_Frame(pid, signals.get(pid) or {}, scores.get(pid), details.get(pid)) for pid in ids]
     n = len(frames)
     if not any(_has_any(f) for f in frames):
@@ -183,6 +187,9 @@ def _ranked_rows(ids, gid, kind, signals, scores, keep_n, p: RankingParams, m, d
     _utilities(frames, p, m)
     position = {f.id: i for i, f in enumerate(frames)}
     ordered = sorted(frames, key=lambda f: (-round(f.utility, 6), -(f.quality["score"] or 0.0), position[f.id]))
+    moved_up: set[int] = set()
+    if taste is not None:
+        ordered, moved_up = _taste_order(ordered, taste)
     best = ordered[0]
     rows = []
     for r, f in enumerate(ordered):
@@ -193,8 +200,26 @@ def _ranked_rows(ids, gid, kind, signals, scores, keep_n, p: RankingParams, m, d
             sure = frame_model.sigmoid(best.utility - f.utility) >= p.reject_confidence
             suggestion = "reject" if severe and sure else None
             reasons = faults or ["close to the best frame"]
+        if f.id in moved_up:
+            reasons = [*reasons, TASTE_REASON]
         rows.append(GroupRow(f.id, gid, n, r + 1, suggestion, reasons, kind))
     return rows
+
+
+# --- the photographer's taste (culler/core/taste_blend.py) -------------------------------------
+
+TASTE_REASON = "matches your taste"
+
+
+def _taste_order(ordered: list[_Frame], taste) -> tuple[list[_Frame], set[int]]:
+    """The frames ordered by the taste's blended keep score (culler's order breaks ties), and the
+    ids of the frames it moved up. A frame the taste knows nothing about leaves the burst as it was."""
+    keys = {f.id: taste.keep(f.id) for f in ordered}
+    if None in keys.values():
+        return ordered, set()
+    blended = sorted(ordered, key=lambda f: -round(keys[f.id], 6))  # stable: culler's order breaks ties
+    before = {f.id: r for r, f in enumerate(ordered)}
+    return blended, {f.id for r, f in enumerate(blended) if r < before[f.id]}
 
 
 def _strengths(f: _Frame, frames: list[_Frame], rank: int, p: RankingParams) -> list[str]:

@@ -93,6 +93,7 @@ class Store(AnalysisTables):
         self.recovered_from: Path | None = None  # the damaged database set aside at open, if any
         self.recovered_decisions = 0  # decisions restored from the log at open
         self.notices: list[str] = []  # what opening did that the user should be told (plain text)
+        self.data_dir: Path | None = None  # the user data folder it was opened with (the taste profile's)
         self.sidecar_clashes: list[SidecarClash] = []  # from the last sync_photos
 
     # ----------------------------------------------------------------- opening and closing
@@ -122,6 +123,7 @@ class Store(AnalysisTables):
         store = cls(conn, where.db_path, album_root, where.album_writable, DecisionLog(where.log_path),
                     lock_timeout)
         store.notices = list(where.notices)
+        store.data_dir = Path(data_dir)
         store.recovered_from = recovered_from
         if recovered_from:
             store.notices.append(f"The session database was damaged; it was set aside as {recovered_from} "
@@ -316,6 +318,10 @@ class Store(AnalysisTables):
                           "LEFT JOIN decisions d ON d.photo_id = p.id WHERE p.missing = 0")
         return {pid: _NO_DECISION if flag is None else _decision(flag, rating, label)
                 for pid, flag, rating, label in rows}
+
+    def decision_order(self) -> list[int]:
+        """Ids of the photos with a decision, oldest decision first (the taste holds back the newest)."""
+        return [pid for (pid,) in self._read("SELECT photo_id FROM decisions ORDER BY updated, photo_id")]
 
     def decide(self, ids: list[int], *, flag: str | None = None, rating: int | None = None,
                label=UNSET, description: str = "") -> list[int]:

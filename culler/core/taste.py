@@ -26,7 +26,7 @@ import json
 import math
 import os
 import warnings
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from culler.core.taste_evidence import FEATURES, RANKED, decisions_count
@@ -257,7 +257,8 @@ def default_path(data_dir: Path) -> Path:
 
 def save(profile: Profile, path: Path) -> None:
     """Write atomically as JSON (NaN as null)."""
-    data = {"format": "culler taste profile", "version": 1, **asdict(profile)}
+    data = {"format": "culler taste profile", "version": 1,  # not asdict(): it deep-copies the evidence
+            **{f.name: getattr(profile, f.name) for f in fields(profile) if f.name != "evidence"}}
     data["evidence"] = [{**e, "a": _nulls(e["a"]), "b": None if e["b"] is None else _nulls(e["b"]),
                          "sib": [_nulls(v) for v in e["sib"]]} for e in profile.evidence]
     path = Path(path)
@@ -317,7 +318,9 @@ def merged(profile: Profile | None, albums: dict[str, list[dict]]) -> Profile:
 
 
 def _nulls(v: list[float]) -> list[float | None]:
-    return [round(x, 6) if math.isfinite(x) else None for x in v]
+    import numpy as np
+
+    return [x if math.isfinite(x) else None for x in np.round(np.asarray(v, float), 6).tolist()]
 
 
 def _nans(v: list) -> list[float]:

@@ -122,11 +122,19 @@ def from_store(store) -> tuple[dict[int, list[float]], list]:
     """(photo id -> feature vector, GroupRows) of an analysed album's session store."""
     signals = store.all_signals()
     rows = list(store.groups().values())
-    scores = {pid: s for pid, (s, _) in store.scores().items()}
-    return album_features(signals, rows, scores), rows
+    return album_features(signals, rows, generic_scores(signals, rows, store.analysis_errors())), rows
+
+
+def generic_scores(signals: dict[int, dict], rows, errors=()) -> dict[int, float | None]:
+    """culler's own album score of each photo, as the grouping stage computes it before any taste
+    is blended in (the stored score may carry the taste: `generic` must not)."""
+    from culler.analysis import score
+    from culler.core import ranking
+
+    fused = {pid: score.fuse(sig)[0] for pid, sig in signals.items() if pid not in errors}
+    return ranking.album_scores(rows, fused, signals)
 
 
 def decision_order(store) -> dict[int, int]:
     """photo id -> place of its decision in time (the store stamps each decision when made)."""
-    ids = store._read("SELECT photo_id FROM decisions ORDER BY updated, photo_id")  # no public query for it
-    return {pid: i for i, (pid,) in enumerate(ids)}
+    return {pid: i for i, pid in enumerate(store.decision_order())}

@@ -58,7 +58,7 @@ def group_inputs(store, photos: list) -> list:
 
 def group_and_rank(store) -> int:
     """Recompute and store scores and groups for every present photo; returns the group count."""
-    from culler.core import grouping, ranking
+    from culler.core import grouping, ranking, taste_blend
 
     photos = store.photos()
     errors = store.analysis_errors()
@@ -74,6 +74,10 @@ def group_and_rank(store) -> int:
     rows = list(ranking.rank_groups(groups, signals, plain, keep_n=keep_n, details=details)) if groups else []
     # The score people see: a frame with a clearly better sibling in its burst is worth less.
     adjusted = ranking.album_scores(rows, plain, signals, details=details)
+    taste = taste_blend.blend(store, signals, rows, adjusted)  # the photographer's, when it earned a weight
+    if taste is not None:
+        rows = list(ranking.rank_groups(groups, signals, plain, keep_n=keep_n, details=details, taste=taste))
+        adjusted = ranking.album_scores(rows, plain, signals, details=details, taste=taste)
     store.put_scores({pid: (adjusted.get(pid), conf) for pid, (_, conf) in scores.items()})
     # Unreadable photos stand alone and get no suggestion: nothing is known about them.
     for p in photos:
