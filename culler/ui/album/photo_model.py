@@ -69,6 +69,9 @@ class PhotoListModel(QAbstractListModel):
 
     # -- changes
     def set_state(self, state: AlbumState | None) -> None:
+        """A new album (or None); a rescan of the open album keeps the stacks as they are."""
+        if self.stacks is not None and (state is None or self.state is None):
+            self.stacks.reset()
         self.beginResetModel()
         self.state = state
         self._ids = [] if state is None else self._visible(state)

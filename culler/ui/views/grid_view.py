@@ -5,7 +5,7 @@ and behind; scrolling supersedes the request. Decisions apply to every selected 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelectionModel, QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import QAbstractItemView, QFrame, QListView
 
 from culler.ui.views.grid_delegate import CELL_H, CELL_W, ThumbnailDelegate
@@ -49,6 +49,7 @@ class GridView(QListView, PhotoView):
         self.delegate = ThumbnailDelegate(host.thumbnails, self)
         self.setItemDelegate(self.delegate)
         self._awaiting_first_screen = False
+        self._top_in_window: int | None = None  # the viewport's top in the window, at the last resize
 
         self._request_timer = QTimer(self, singleShot=True, interval=0)
         self._request_timer.timeout.connect(self.request_visible)
@@ -156,7 +157,21 @@ class GridView(QListView, PhotoView):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._fit_cells_to_width()
+        self._stay_in_place()
         self.schedule_requests()
+
+    def _stay_in_place(self) -> None:
+        """A banner or bar that appears (or goes) above the grid moves its top: scroll by as much,
+        so the photos stay where they were on screen, and keep the current photo in view."""
+        top = self.viewport().mapTo(self.window(), QPoint(0, 0)).y()
+        shift = 0 if self._top_in_window is None else top - self._top_in_window
+        self._top_in_window = top
+        if not shift or not self.isVisible():
+            return
+        bar = self.verticalScrollBar()
+        bar.setValue(bar.value() + shift)
+        if self.currentIndex().isValid():
+            self.scrollTo(self.currentIndex(), QAbstractItemView.ScrollHint.EnsureVisible)
 
     def keyPressEvent(self, event) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
