@@ -24,11 +24,22 @@ class Advice:
 
 
 def open_suggestion(group: GroupRow | None, decision: Decision) -> str | None:
-    """The group's suggestion ('pick' | 'reject') while the user has not yet followed it; None once
-    the photo's flag already matches it (an accepted suggestion is no longer advice to show)."""
-    if group is None or group.suggestion not in ("pick", "reject") or decision.flag == group.suggestion:
+    """The group's suggestion ('pick' | 'reject') while the photo is unflagged; None once the user
+    flagged it either way (a decision replaces the advice: no "pick?" next to a user's reject)."""
+    if group is None or group.suggestion not in ("pick", "reject") or decision.flag != "none":
         return None
     return group.suggestion
+
+
+def suggestion_text(group: GroupRow | None, decision: Decision, score: float | None) -> str | None:
+    """The open suggestion as a tile words it: "pick?" / "reject?", followed by its first reason
+    when the score (0-1) says the opposite ("reject? almost entirely white" next to a 69), so a
+    tile never contradicts itself without saying why."""
+    suggestion = open_suggestion(group, decision)
+    if suggestion is None:
+        return None
+    contradicts = score is not None and (score >= 0.5 if suggestion == "reject" else score < 0.5)
+    return f"{suggestion}? {group.reasons[0]}" if contradicts and group.reasons else f"{suggestion}?"
 
 
 def displayed_size(photo: Photo | None) -> tuple[int, int] | None:
