@@ -27,6 +27,7 @@ class PhotoListModel(QAbstractListModel):
         self.stacks = None  # optional culler.core.group_navigation.Stacks: hides the siblings of collapsed groups
         self._ids: list[int] = []
         self._row_of: dict[int, int] = {}
+        self._filtered: dict[int, int] = {}  # what the filter lets through, stacks or not -> position
 
     def set_stacks(self, stacks) -> None:
         """Hide the other frames of collapsed groups (the groups feature's Stacks; None: show all)."""
@@ -74,6 +75,7 @@ class PhotoListModel(QAbstractListModel):
             self.stacks.reset()
         self.beginResetModel()
         self.state = state
+        self._filtered = {}
         self._ids = [] if state is None else self._visible(state)
         self._row_of = {i: r for r, i in enumerate(self._ids)}
         self.endResetModel()
@@ -103,7 +105,17 @@ class PhotoListModel(QAbstractListModel):
 
     def _visible(self, state: AlbumState) -> list[int]:
         ids = self.filter.apply(state.order, state.decisions, state.groups)
+        self._filtered = {i: n for n, i in enumerate(ids)}
         return ids if self.stacks is None else self.stacks.visible(ids, state)
+
+    def position(self, photo_id: int | None) -> str:
+        """Where a photo is, as the loupe says it: "5 of 83", or with collapsed stacks "3 of 26
+        in the grid · photo 5 of 83" (photos: what the filter lets through, as its counts say)."""
+        row, n = self.row_of(photo_id), len(self._filtered)
+        photo = self._filtered.get(photo_id, -1) + 1
+        if row < 0 or len(self._ids) == n:
+            return f"{photo} of {n}" if photo else ""
+        return f"{row + 1} of {len(self._ids)} in the grid · photo {photo} of {n}"
 
     def decisions_changed(self, ids: list[int]) -> None:
         """Repaint the changed photos, and re-apply the filter when one is active."""

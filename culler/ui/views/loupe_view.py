@@ -72,6 +72,7 @@ class LoupeView(QWidget, PhotoView):
         self.canvas.zoom_changed.connect(lambda _z: self._request())
         self.canvas.painted.connect(self._painted)
         self._prefetched_for: int | None = None
+        self._told_skipping = False  # the arrows skip a collapsed stack's other frames: said once
 
     # -- PhotoView
     def activate(self) -> None:
@@ -99,7 +100,22 @@ class LoupeView(QWidget, PhotoView):
             target = 0
         target = max(0, min(n - 1, target))
         if target != row:
+            self._say_stack_skipped(self.host.current_id())
             self.host.set_current(model.id_at(target))
+
+    def _say_stack_skipped(self, left: int | None) -> None:
+        """Leaving a collapsed stack with the arrows skips its other frames: say so, once."""
+        model, state = self.host.model, self.host.model.state
+        stacks = model.stacks
+        if self._told_skipping or stacks is None or state is None:
+            return
+        index = stacks.cache.get(state)
+        gid = index.group_of(left)
+        hidden = [m for m in index.members.get(gid, []) if model.row_of(m) < 0]
+        if stacks.is_collapsed(gid) and hidden:
+            self._told_skipping = True
+            self.host.show_message(f"← → skip the {len(hidden)} other frame{'s' if len(hidden) != 1 else ''} of a "
+                                   "collapsed stack: ] and [ step through them, S expands it", 8000)
 
     def toggle_zoom(self) -> None:
         self.canvas.toggle_zoom()
@@ -168,7 +184,7 @@ class LoupeView(QWidget, PhotoView):
         model = self.host.model
         photo = state.photos.get(photo_id)
         self.name_label.setText(f"<b>{state.name(photo_id)}</b>  <span style='color:#8a8a8a'>"
-                                f"{model.row_of(photo_id) + 1} of {model.rowCount()}</span>")
+                                f"{model.position(photo_id)}</span>")
         self.exif_label.setText(exif_line(photo.meta) if photo else "")
         d = state.decision(photo_id)
         parts = []
