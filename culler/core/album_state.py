@@ -5,12 +5,15 @@ refreshed when the store says decisions changed or the analysis wrote results.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from culler.core.records import Decision, GroupRow, Photo
 
 _EMPTY = Decision()
+SORTS = {"time": "Capture time", "name": "File name", "score": "Score"}  # key -> as the View menu says it
 
 
 @dataclass
@@ -50,6 +53,19 @@ def displayed_size(photo: Photo | None) -> tuple[int, int] | None:
     return (h, w) if photo.meta.orientation in (5, 6, 7, 8) else (w, h)
 
 
+def natural_key(path: str) -> tuple:
+    """File names as people count: IMG_2 before IMG_10, case ignored."""
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", path.lower()))
+
+
+def shot_at(photo: Photo) -> datetime:
+    """When the photo was taken: its EXIF time, else the file's modification time (a copied or
+    edited file without EXIF lands among its neighbours, not after the whole shoot)."""
+    if photo.meta.captured_at is not None:
+        return photo.meta.captured_at
+    return datetime.fromtimestamp(photo.mtime_ns / 1e9) if photo.mtime_ns else datetime.min
+
+
 class AlbumState:
     def __init__(self, root: Path, store) -> None:
         self.root = Path(root)
@@ -60,11 +76,29 @@ class AlbumState:
         self.scores: dict[int, tuple[float | None, float | None]] = {}
         self.groups: dict[int, GroupRow] = {}
         self.analysis_errors: dict[int, str] = {}
+        self._sorted: dict[str, list[int]] = {}
 
     def set_photos(self, photos: list[Photo]) -> None:
         self.order = [p.id for p in photos if p.id is not None]
         self.photos = {p.id: p for p in photos if p.id is not None}
         self.decisions = dict(self.store.decisions())
+        self._sorted.clear()
+
+    def ordered(self, sort: str = "time", again: bool = False) -> list[int]:
+        """Every photo id in one of SORTS: capture time (file time without EXIF), file name, or
+        score (best first, not yet scored last); ties by file name. The order is kept until asked
+        `again`: scores that arrive later never reorder the grid under the user."""
+        if again or sort not in self._sorted:
+            photos = self.photos
+            name = {i: natural_key(photos[i].path) for i in self.order}
+            if sort == "name":
+                key = name.__getitem__
+            elif sort == "score":
+                key = lambda i: (self.score(i) is None, -(self.score(i) or 0.0), name[i])  # noqa: E731
+            else:
+                key = lambda i: (shot_at(photos[i]), name[i])  # noqa: E731
+            self._sorted[sort] = sorted(self.order, key=key)
+        return self._sorted[sort]
 
     def refresh_decisions(self, ids: list[int] | None = None) -> None:
         if ids is None or len(ids) > 200:

@@ -24,6 +24,7 @@ class PhotoListModel(QAbstractListModel):
         super().__init__(parent)
         self.state: AlbumState | None = None
         self.filter = PhotoFilter()
+        self.sort = "time"  # one of core.album_state.SORTS
         self.stacks = None  # optional culler.core.group_navigation.Stacks: hides the siblings of collapsed groups
         self._ids: list[int] = []
         self._row_of: dict[int, int] = {}
@@ -85,6 +86,13 @@ class PhotoListModel(QAbstractListModel):
         self.filter = photo_filter
         self.refilter()
 
+    def set_sort(self, sort: str) -> None:
+        """Order the photos by one of core.album_state.SORTS; the current photo and the selection follow."""
+        self.sort = sort
+        if self.state is not None:
+            self.state.ordered(sort, again=True)  # chosen now: with the scores known now
+        self.refilter()
+
     def refilter(self) -> None:
         """Recompute the visible ids; selection and current photo follow their ids."""
         if self.state is None:
@@ -104,7 +112,7 @@ class PhotoListModel(QAbstractListModel):
         self.layoutChanged.emit()
 
     def _visible(self, state: AlbumState) -> list[int]:
-        ids = self.filter.apply(state.order, state.decisions, state.groups)
+        ids = self.filter.apply(state.ordered(self.sort), state.decisions, state.groups)
         self._filtered = {i: n for n, i in enumerate(ids)}
         return ids if self.stacks is None else self.stacks.visible(ids, state)
 

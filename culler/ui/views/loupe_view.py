@@ -185,7 +185,7 @@ class LoupeView(QWidget, PhotoView):
         photo = state.photos.get(photo_id)
         self.name_label.setText(f"<b>{state.name(photo_id)}</b>  <span style='color:#8a8a8a'>"
                                 f"{model.position(photo_id)}</span>")
-        self.exif_label.setText(exif_line(photo.meta) if photo else "")
+        self.exif_label.setText(self._exif(photo))
         d = state.decision(photo_id)
         parts = []
         if d.flag == "pick":
@@ -200,6 +200,18 @@ class LoupeView(QWidget, PhotoView):
             parts.append(f"<span style='color:{colour}'>●</span> {d.label}")
         self.decision_label.setText("   ".join(parts) or "<span style='color:#8a8a8a'>Unflagged</span>")
         self.advice_label.setText(self._advice(photo_id))
+
+    @staticmethod
+    def _exif(photo) -> str:
+        """Camera, lens, shutter, aperture, ISO, focal length, time; says so when the file has no
+        exposure data (a scan, an export that dropped EXIF), so it is not taken for a missing feature."""
+        if photo is None:
+            return ""
+        m = photo.meta
+        line = escape(exif_line(m))
+        if not any((m.exposure_time, m.f_number, m.iso, m.focal_length)) and photo.status != "error":
+            line += ("  ·  " if line else "") + "<span style='color:#8a8a8a'>no exposure data in this file</span>"
+        return line
 
     def _advice(self, photo_id: int) -> str:
         state = self.host.model.state
