@@ -1,6 +1,7 @@
-"""Counters that agree (issue 15, finding 7): the loupe says where a photo is among the grid's
-cells and among the photos the filter counts; the arrows say once that they skip a collapsed
-stack's frames; "group k of n" says when the filter shows fewer groups than the album has."""
+"""Counters that agree (issue 15, finding 7) and a survey laid out whole: the loupe says where a
+photo is among the grid's cells and among the photos the filter counts; the arrows say once that
+they skip a collapsed stack's frames; "group k of n" says when the filter shows fewer groups than
+the album has; a survey of 3 frames centres its last row instead of leaving a cell empty."""
 
 from __future__ import annotations
 
@@ -44,3 +45,19 @@ def test_group_counts_say_when_the_filter_shows_fewer_groups(qtbot, window):
     key(qtbot, window, Qt.Key.Key_Backtab, Qt.KeyboardModifier.ShiftModifier)
     assert current(window) == "IMG_0005.jpg"
     assert "group 1 of 1 shown (2 in the album)" in window.statusBar().currentMessage()
+
+
+def test_a_survey_of_three_frames_leaves_no_empty_cell(qtbot, window):
+    window.resize(1000, 1000)  # a square view: two frames above one
+    put_bursts(window)
+    stack(qtbot, window)
+    key(qtbot, window, Qt.Key.Key_N)  # the 3-frame burst
+    survey = window.group_features.survey
+    tiles = survey.tiles()
+    assert len(tiles) == 3 and len({round(t.top()) for t in tiles}) == 2
+    middle = survey.rect().center().x()
+    rows: dict[int, list] = {}
+    for tile in tiles:
+        rows.setdefault(round(tile.top()), []).append(tile)
+    for row in rows.values():  # every row, the last one too, centred: no empty cell beside a frame
+        assert abs((min(t.left() for t in row) + max(t.right() for t in row)) / 2 - middle) <= 1

@@ -115,7 +115,7 @@ def test_tab_moves_between_groups_and_a_accepts_the_group_in_one_undo_step(qtbot
     assert window.filter_bar.buttons["rejects"].text().endswith("1")
     key(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert flags(window, names) == ["none", "none", "pick"]  # one step undone, the user's pick stays
-    assert "Undid: Accept suggestions" in window.statusBar().currentMessage()
+    assert "Undone: Accept the suggestions for burst of 3" in window.statusBar().currentMessage()
 
     key(qtbot, window, Qt.Key.Key_Home)  # IMG_0001, suggested reject: Shift+A accepts this one only
     key(qtbot, window, Qt.Key.Key_A, Qt.KeyboardModifier.ShiftModifier)

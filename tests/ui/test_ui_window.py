@@ -57,7 +57,7 @@ def test_decision_keys_apply_to_every_selected_photo_as_one_undo_step(qtbot, win
     assert window.filter_bar.buttons["rejects"].text().endswith("3")
     key(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert all(decision_of(window, f"IMG_000{i}.jpg").flag == "none" for i in (1, 2, 3))
-    assert "Undid" in window.statusBar().currentMessage()
+    assert window.statusBar().currentMessage() == "Undone: Reject 3 photos"  # reads as a sentence
 
 
 def test_auto_advance_moves_on_after_each_decision(qtbot, window):

@@ -363,14 +363,14 @@ class GroupFeatures(QObject):
         groups = {index.group_of(i) or i for i in ids}
         what = (describe_group(index, seeds[0], w.model.state.name(seeds[0])) if len(groups) == 1
                 else f"{len(groups)} groups")
-        self._apply(ids, keep_user_flags=True, description=f"Accept suggestions: {what}")
+        self._apply(ids, keep_user_flags=True, description=f"Accept the suggestions for {what}")
 
     def accept_photos(self) -> None:
         view = self.w.current_view()
         ids = view.target_ids() if view is not None else []
         if ids:
             what = self.w.model.state.describe(ids)
-            self._apply(ids, keep_user_flags=False, description=f"Accept suggestion: {what}")
+            self._apply(ids, keep_user_flags=False, description=f"Accept the suggestion for {what}")
 
     def accept_all(self) -> None:
         state = self.w.model.state
