@@ -279,7 +279,7 @@ class GroupFeatures(QObject):
     def paint_stack_badge(self, p: QPainter, image: QRectF, photo_id: int, group) -> None:
         """Bottom right of the photo: a stack icon and how many frames it holds when collapsed
         ("2 of 3" when the filter shows fewer than the group has), the frame's rank in its group
-        when expanded; bottom left of a collapsed stack, what was decided on the frames it hides.
+        when expanded; above it on a collapsed stack, what was decided on the frames it hides.
         Clicking the badge expands / collapses the stack."""
         index = self.index()
         gid = index.group_of(photo_id)
@@ -315,10 +315,10 @@ class GroupFeatures(QObject):
         p.drawText(box.adjusted(icon_w, 0, 0, 0), Qt.AlignmentFlag.AlignCenter, text)
         state = self.w.model.state
         summary = decisions_summary([state.decision(m) for m in inside if m != photo_id]) if stacked else ""
-        if summary:
-            room = box.left() - image.left() - 10
-            summary = fm.elidedText(summary, Qt.TextElideMode.ElideRight, int(room))
-            sbox = QRectF(image.left() + 5, box.top(), fm.horizontalAdvance(summary) + 10, 17)
+        if summary:  # on its own line above the count, as wide as the photo
+            summary = fm.elidedText(summary, Qt.TextElideMode.ElideRight, int(image.width() - 20))
+            sbox = QRectF(image.right() - fm.horizontalAdvance(summary) - 15, box.top() - 20,
+                          fm.horizontalAdvance(summary) + 10, 17)
             p.setPen(Qt.PenStyle.NoPen)
             p.setBrush(theme.BADGE_BG)
             p.drawRoundedRect(sbox, 3, 3)
