@@ -58,7 +58,7 @@ def test_groups_found_at_the_end_of_the_analysis_wait_for_the_user(qtbot, tmp_pa
         assert len(window.model.ids) == 3 and not offer.isVisible()
         window.grid.viewport().repaint()
         top = window.current_id()
-        summary, on_top = window.group_features.summaries[top], window.model.state.decision(top)
+        summary, on_top = window.group_features.badges[top][1], window.model.state.decision(top)
         assert ("1 pick" in summary) != (on_top.flag == "pick")  # each decision on the top or said on it
         assert ("1 ★3" in summary) != (on_top.rating == 3)
     finally:

@@ -40,7 +40,7 @@ def test_groups_that_arrive_are_offered_and_nothing_moves_until_asked(qtbot, win
     assert "2 new groups stacked" in window.statusBar().currentMessage()
     window.grid.viewport().repaint()
     top = window.current_id()
-    assert window.group_features.summaries[top] == "1 pick · 1 ★3"  # decided inside, hidden frames
+    assert window.group_features.badges[top] == ("3", "1 pick · 1 ★3")  # decided inside, hidden frames
 
     put_bursts(window)  # regrouped with the same groups: stacks stay as they are, no new offer
     assert len(shown(window)) == 6 and not offer.isVisible()
@@ -66,6 +66,7 @@ def test_picks_filter_counts_what_it_shows_on_a_stack(qtbot, window):
     features = window.group_features
     pid = window.current_id()
     assert not features.is_stack_cell(pid)  # one pick of three is not drawn as a stack of 3
+    assert features.badges[pid] == ("1 of 3", "")
     assert window.grid.delegate.advice_texts.get(pid) is None
 
 

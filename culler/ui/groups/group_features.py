@@ -51,7 +51,7 @@ class GroupFeatures(QObject):
         self.cache = IndexCache()
         self.stacks = Stacks(self.cache, window.model)
         self.badge_rects: dict[int, QRectF] = {}  # where each stack badge was last painted
-        self.summaries: dict[int, str] = {}  # the decisions inside each stack, as last painted
+        self.badges: dict[int, tuple[str, str]] = {}  # (count, decisions inside) each stack last showed
         self.images = FrameImages(window.pool, parent=self)
         self.compare = CompareView(window, self.images, self)
         self.survey = SurveyView(window, self.images, self)
@@ -330,7 +330,7 @@ class GroupFeatures(QObject):
             p.drawRoundedRect(QRectF(image.left(), image.bottom() + 3, image.width(), 3), 1.5, 1.5)
         p.restore()
         self.badge_rects[photo_id] = box
-        self.summaries[photo_id] = summary
+        self.badges[photo_id] = (text, summary)
 
     def badge_clicked(self, photo_id: int | None, pos) -> bool:
         """A click on a stack badge in the grid expands / collapses that stack."""
