@@ -152,9 +152,10 @@ class ThumbnailDelegate(QStyledItemDelegate):
         top = rect.top() + 5
         if decision.flag != "none":
             theme.paint_flag(p, QRectF(rect.left() + 5, top, 20, 20), decision.flag)
-        score = state.advice(photo_id).score
+        raw = state.score(photo_id)
+        score = None if raw is None else round(raw * 100)  # the 0-100 the loupe says too (Advice)
         right = rect.right() - 5
-        suggestion = suggestion_text(group, decision, state.score(photo_id))
+        suggestion = suggestion_text(group, decision, raw)
         if suggestion:  # only on unflagged photos; with its reason, on a line of its own
             alone = suggestion == f"{group.suggestion}?"
             room = rect.width() - 10 - (fm.horizontalAdvance(str(score)) + 14 if alone and score is not None else 0)

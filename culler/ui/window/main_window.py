@@ -485,4 +485,4 @@ def _describe(flag, rating, label, what: str) -> str:
         parts.append(f"{label.lower()} label" if label else "no label")
     text = ", ".join(parts)
     text = text[:1].upper() + text[1:]
-    return f"{text} {what}" if parts == [text] and flag is not None else f"{text} on {what}"
+    return f"{text} {what}" if len(parts) == 1 and flag is not None else f"{text} on {what}"
