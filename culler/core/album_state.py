@@ -86,17 +86,17 @@ class AlbumState:
 
     def ordered(self, sort: str = "time", again: bool = False) -> list[int]:
         """Every photo id in one of SORTS: capture time (file time without EXIF), file name, or
-        score (best first, not yet scored last); ties by file name. The order is kept until asked
-        `again`: scores that arrive later never reorder the grid under the user."""
+        score (best first, not yet scored last); ties by file name (by path for equal times). The
+        order is kept until asked `again`: scores that arrive later never reorder the grid."""
         if again or sort not in self._sorted:
             photos = self.photos
-            name = {i: natural_key(photos[i].path) for i in self.order}
             if sort == "name":
-                key = name.__getitem__
+                key = lambda i: natural_key(photos[i].path)  # noqa: E731
             elif sort == "score":
-                key = lambda i: (self.score(i) is None, -(self.score(i) or 0.0), name[i])  # noqa: E731
+                scores = {i: self.score(i) for i in self.order}
+                key = lambda i: (scores[i] is None, -(scores[i] or 0.0), natural_key(photos[i].path))  # noqa: E731
             else:
-                key = lambda i: (shot_at(photos[i]), name[i])  # noqa: E731
+                key = lambda i: (shot_at(photos[i]), photos[i].path)  # noqa: E731
             self._sorted[sort] = sorted(self.order, key=key)
         return self._sorted[sort]
 
