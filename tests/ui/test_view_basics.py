@@ -94,6 +94,7 @@ def test_filter_keys_as_in_lightroom_and_listed_in_help(qtbot, window):
     key(qtbot, window, Qt.Key.Key_Question)
     text = plain_text(window.help.text.text())
     assert "Show picks" in text and "—\nShow picks" not in text
+    assert window.help.text.sizeHint().width() <= window.help.width()  # every shortcut readable, none cut off
 
 
 def test_the_loupe_shows_the_exposure_or_says_the_file_has_none(qtbot, ctx, album):
