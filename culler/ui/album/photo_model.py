@@ -1,9 +1,10 @@
-"""The list model every photo view shares: the filtered photo ids of the open album, in order.
+"""The list model every photo view shares: the filtered photo ids of the open album, in the
+chosen sort order (capture time, file name, score), with collapsed stacks' other frames hidden.
 
 Rows are photo ids only (no item widgets, no per-row objects) so 10,000 photos cost nothing until
-painted; the delegate reads decisions, scores and groups from the AlbumState by id. A filter
-change or a decision that moves a photo out of the filter is a layout change with persistent
-indexes remapped, so the selection and the current photo survive it.
+painted; the delegate reads decisions, scores and groups from the AlbumState by id. A filter or
+sort change, or a decision that moves a photo out of the filter, is a layout change with
+persistent indexes remapped, so the selection and the current photo survive it.
 """
 
 from __future__ import annotations

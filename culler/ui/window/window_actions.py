@@ -1,6 +1,7 @@
-"""The window's own actions (decisions, moves, views, edit, album), registered once with their
-default keys and the modes in which those keys are live. Features (groups, review, export)
-register their own actions the same way; the registry refuses two actions on one key in one mode.
+"""The window's own actions (decisions, moves, views, sort and thumbnail size, filters, edit,
+album), registered once with their default keys and the modes in which those keys are live.
+Features (groups, review, export) register their own actions the same way; the registry refuses
+two actions on one key in one mode.
 """
 
 from __future__ import annotations
