@@ -61,3 +61,6 @@ def test_a_survey_of_three_frames_leaves_no_empty_cell(qtbot, window):
         rows.setdefault(round(tile.top()), []).append(tile)
     for row in rows.values():  # every row, the last one too, centred: no empty cell beside a frame
         assert abs((min(t.left() for t in row) + max(t.right() for t in row)) / 2 - middle) <= 1
+    key(qtbot, window, Qt.Key.Key_2)  # the top right frame
+    key(qtbot, window, Qt.Key.Key_Down)  # down reaches the frame below, though no cell is under it
+    assert survey.active == survey.ids[2]

@@ -88,6 +88,8 @@ class SurveyView(QWidget, PhotoView):
         i = self.ids.index(self.active) if self.active in self.ids else 0
         n, cols = len(self.ids), self._columns
         target = {"next": i + 1, "prev": i - 1, "down": i + cols, "up": i - cols, "first": 0, "last": n - 1}[step]
+        if step == "down" and target >= n and i // cols < (n - 1) // cols:
+            target = n - 1  # the last row is shorter (and centred): down lands on its last frame
         if 0 <= target < n:
             self.set_active(self.ids[target])
 
