@@ -5,12 +5,15 @@ refreshed when the store says decisions changed or the analysis wrote results.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from culler.core.records import Decision, GroupRow, Photo
 
 _EMPTY = Decision()
+SORTS = {"time": "Capture time", "name": "File name", "score": "Score"}  # key -> as the View menu says it
 
 
 @dataclass
@@ -24,11 +27,22 @@ class Advice:
 
 
 def open_suggestion(group: GroupRow | None, decision: Decision) -> str | None:
-    """The group's suggestion ('pick' | 'reject') while the user has not yet followed it; None once
-    the photo's flag already matches it (an accepted suggestion is no longer advice to show)."""
-    if group is None or group.suggestion not in ("pick", "reject") or decision.flag == group.suggestion:
+    """The group's suggestion ('pick' | 'reject') while the photo is unflagged; None once the user
+    flagged it either way (a decision replaces the advice: no "pick?" next to a user's reject)."""
+    if group is None or group.suggestion not in ("pick", "reject") or decision.flag != "none":
         return None
     return group.suggestion
+
+
+def suggestion_text(group: GroupRow | None, decision: Decision, score: float | None) -> str | None:
+    """The open suggestion as a tile words it: "pick?" / "reject?", followed by its first reason
+    when the score (0-1) says the opposite ("reject? almost entirely white" next to a 69), so a
+    tile never contradicts itself without saying why."""
+    suggestion = open_suggestion(group, decision)
+    if suggestion is None:
+        return None
+    contradicts = score is not None and (score >= 0.5 if suggestion == "reject" else score < 0.5)
+    return f"{suggestion}? {group.reasons[0]}" if contradicts and group.reasons else f"{suggestion}?"
 
 
 def displayed_size(photo: Photo | None) -> tuple[int, int] | None:
@@ -37,6 +51,19 @@ def displayed_size(photo: Photo | None) -> tuple[int, int] | None:
         return None
     w, h = photo.meta.width, photo.meta.height
     return (h, w) if photo.meta.orientation in (5, 6, 7, 8) else (w, h)
+
+
+def natural_key(path: str) -> tuple:
+    """File names as people count: IMG_2 before IMG_10, case ignored."""
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", path.lower()))
+
+
+def shot_at(photo: Photo) -> datetime:
+    """When the photo was taken: its EXIF time, else the file's modification time (a copied or
+    edited file without EXIF lands among its neighbours, not after the whole shoot)."""
+    if photo.meta.captured_at is not None:
+        return photo.meta.captured_at
+    return datetime.fromtimestamp(photo.mtime_ns / 1e9) if photo.mtime_ns else datetime.min
 
 
 class AlbumState:
@@ -49,11 +76,29 @@ class AlbumState:
         self.scores: dict[int, tuple[float | None, float | None]] = {}
         self.groups: dict[int, GroupRow] = {}
         self.analysis_errors: dict[int, str] = {}
+        self._sorted: dict[str, list[int]] = {}
 
     def set_photos(self, photos: list[Photo]) -> None:
         self.order = [p.id for p in photos if p.id is not None]
         self.photos = {p.id: p for p in photos if p.id is not None}
         self.decisions = dict(self.store.decisions())
+        self._sorted.clear()
+
+    def ordered(self, sort: str = "time", again: bool = False) -> list[int]:
+        """Every photo id in one of SORTS: capture time (file time without EXIF), file name, or
+        score (best first, not yet scored last); ties by file name (by path for equal times). The
+        order is kept until asked `again`: scores that arrive later never reorder the grid."""
+        if again or sort not in self._sorted:
+            photos = self.photos
+            if sort == "name":
+                key = lambda i: natural_key(photos[i].path)  # noqa: E731
+            elif sort == "score":
+                scores = {i: self.score(i) for i in self.order}
+                key = lambda i: (scores[i] is None, -(scores[i] or 0.0), natural_key(photos[i].path))  # noqa: E731
+            else:
+                key = lambda i: (shot_at(photos[i]), photos[i].path)  # noqa: E731
+            self._sorted[sort] = sorted(self.order, key=key)
+        return self._sorted[sort]
 
     def refresh_decisions(self, ids: list[int] | None = None) -> None:
         if ids is None or len(ids) > 200:

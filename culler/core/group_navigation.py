@@ -8,6 +8,10 @@ views and the key handlers share one definition of "the group".
   group_rank among the photos the filter lets through), badged with the group size. Expanding a
   stack shows all its frames; siblings of a collapsed stack are hidden from the grid and the
   loupe but reachable with `[` `]` (which expand it), compare and survey.
+- The layout never changes by itself: when new groups arrive (the analysis ends, a regroup) while
+  the user works, a stack that would hide a photo the grid was showing stays expanded ("held")
+  until the user stacks them (Shift+S), so no decision disappears into a stack under the cursor.
+  Groups already there when an album opens are stacked from the start.
 - "Next group" means the next group of 2+ frames; single photos are reached with the arrows.
 - Accepting a group's suggestions: unflagged frames take their suggested flag; frames the user
   already flagged keep that flag (a user decision is never overruled by advice). Accepting one
@@ -90,6 +94,23 @@ class Stacks:
         self.model = model  # PhotoListModel: its filter says whether "best of each group" is on
         self.enabled = True  # False: every frame shows (Shift+S)
         self.expanded: set[str] = set()
+        self.held: set[str] = set()  # new groups kept expanded so that nothing hid under the user
+        self._index: GroupIndex | None = None  # the groups of the last call of visible()
+        self._shown: set[int] | None = None  # what the last call showed
+
+    def reset(self) -> None:
+        """A new album: its groups are stacked from the start."""
+        self.enabled, self._index, self._shown = True, None, None
+        self.expanded.clear()
+        self.held.clear()
+
+    def stack_held(self) -> int:
+        """Collapse the held groups (the user asked for stacks); returns how many."""
+        n = len(self.held)
+        self.expanded -= self.held
+        self.held.clear()
+        self.enabled, self._shown = True, None  # the next layout is the one asked for
+        return n
 
     @property
     def best_only(self) -> bool:
@@ -97,11 +118,23 @@ class Stacks:
         return bool(getattr(getattr(self.model, "filter", None), "best_of_group", False))
 
     def visible(self, ids: list[int], state) -> list[int]:
-        """`ids` (already filtered) with the siblings of collapsed stacks removed."""
-        if not self.enabled or self.best_only:
-            return ids
+        """`ids` (already filtered) with the siblings of collapsed stacks removed. When the groups
+        changed since the last call, a group that would hide a photo shown then is held expanded."""
         index = self.cache.get(state)
-        if not index.members:
+        out = self._collapse(ids, index)
+        if index is not self._index and self._shown is not None:
+            kept = set(out)
+            hold = {index.group_of(p) for p in ids if p in self._shown and p not in kept}
+            if hold:
+                self.held |= hold
+                self.expanded |= hold
+                out = self._collapse(ids, index)
+        self.held &= set(index.members)
+        self._index, self._shown = index, set(out)
+        return out
+
+    def _collapse(self, ids: list[int], index: GroupIndex) -> list[int]:
+        if not self.enabled or self.best_only or not index.members:
             return ids
         group_of, expanded = index.group_of, self.expanded
         best: dict[str, tuple[int, int]] = {}  # group -> (rank, photo id) of the frame it shows
@@ -119,6 +152,7 @@ class Stacks:
 
     def toggle(self, gid: str) -> bool:
         """Expand or collapse one stack; returns True when it is now expanded."""
+        self.held.discard(gid)
         if gid in self.expanded:
             self.expanded.discard(gid)
             return False
@@ -201,3 +235,23 @@ def describe_group(index: GroupIndex, photo_id: int, name: str) -> str:
     if len(index.members_of(photo_id)) < 2:
         return name
     return f"{index.title(photo_id).lower()} ({name} …)"
+
+
+def decisions_summary(decisions: list[Decision]) -> str:
+    """What was decided among frames a stack hides, for its top cell: '1 pick · 2 rejects · 1 ★3 ·
+    1 Red'; '' when nothing was."""
+    picks = sum(d.flag == "pick" for d in decisions)
+    rejects = sum(d.flag == "reject" for d in decisions)
+    parts = [f"{picks} pick{'s' if picks != 1 else ''}"] if picks else []
+    if rejects:
+        parts.append(f"{rejects} reject{'s' if rejects != 1 else ''}")
+    for stars in range(5, 0, -1):
+        n = sum(d.rating == stars for d in decisions)
+        if n:
+            parts.append(f"{n} ★{stars}")
+    labels: dict[str, int] = {}
+    for d in decisions:
+        if d.label:
+            labels[d.label] = labels.get(d.label, 0) + 1
+    parts += [f"{n} {label}" for label, n in labels.items()]
+    return " · ".join(parts)

@@ -57,7 +57,8 @@ def group_inputs(store, photos: list) -> list:
 
 
 def group_and_rank(store) -> int:
-    """Recompute and store scores and groups for every present photo; returns the group count."""
+    """Recompute and store scores and groups for every present photo; returns how many groups have
+    2 or more frames."""
     from culler.core import grouping, ranking, taste_blend
 
     photos = store.photos()
@@ -85,4 +86,4 @@ def group_and_rank(store) -> int:
             rows.append(GroupRow(photo_id=p.id, group=f"e{p.id}", group_size=1, group_rank=1,
                                  suggestion=None, reasons=["could not be read"], kind="single"))
     store.put_groups(rows)
-    return len(groups) + (len(photos) - len(usable))
+    return sum(len(g.ids) > 1 for g in groups)  # groups of 2+ frames, as the window counts them

@@ -440,7 +440,7 @@ class Pipeline:
             parts.append(f"{len(self.errors)} unreadable")
         if self.vanished:
             parts.append(f"{len(self.vanished)} vanished")
-        parts.append(f"{n_groups} groups")
+        parts.append(f"{n_groups} group{'s' if n_groups != 1 else ''} of 2 or more frames")
         return ", ".join(parts)
 
 

@@ -62,3 +62,24 @@ def test_displayed_size_turns_with_the_exif_orientation():
     photo = Photo("a.jpg", "jpeg", meta=PhotoMeta(width=4000, height=3000, orientation=6))
     assert displayed_size(photo) == (3000, 4000)
     assert displayed_size(Photo("b.jpg", "jpeg")) is None
+
+
+def test_sort_orders_place_photos_without_exif_time_by_their_file_time():
+    from datetime import datetime
+
+    def photo(pid, path, when=None, mtime=None):
+        return Photo(path, "jpeg", mtime_ns=int(mtime.timestamp() * 1e9) if mtime else 0,
+                     meta=PhotoMeta(captured_at=when), id=pid)
+
+    t = datetime(2024, 6, 1, 9, 0, 0)
+    photos = [photo(1, "IMG_10.jpg", t.replace(second=5)), photo(2, "IMG_2.jpg", t.replace(second=1)),
+              photo(3, "scan.jpg", mtime=t.replace(second=3)), photo(4, "b.jpg")]
+    state = AlbumState("/album", store=None)
+    state.order, state.photos = [p.id for p in photos], {p.id: p for p in photos}
+    assert state.ordered("time") == [4, 2, 3, 1]  # the scan between the shots; no time at all first
+    assert state.ordered("name") == [4, 2, 1, 3]  # IMG_2 before IMG_10
+    state.scores = {1: (0.4, 1.0), 3: (0.9, 1.0)}
+    assert state.ordered("score") == [3, 1, 4, 2]  # best first, not scored last (by name)
+    state.scores = {2: (0.99, 1.0)}
+    assert state.ordered("score") == [3, 1, 4, 2]  # new scores never reorder by themselves
+    assert state.ordered("score", again=True)[0] == 2

@@ -32,7 +32,7 @@ def test_cull_by_keyboard_then_find_everything_after_reopening(qtbot, tmp_path_f
     press(qtbot, window, Qt.Key.Key_Right)
     press(qtbot, window, Qt.Key.Key_X)  # IMG_0003: reject ...
     press(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # ... undone
-    assert "Undid: Reject: IMG_0003.jpg" in window.statusBar().currentMessage()
+    assert "Undone: Reject IMG_0003.jpg" in window.statusBar().currentMessage()
     press(qtbot, window, Qt.Key.Key_Right)
     press(qtbot, window, Qt.Key.Key_P)  # IMG_0004: pick
     press(qtbot, window, Qt.Key.Key_E)  # loupe
@@ -63,6 +63,6 @@ def test_cull_by_keyboard_then_find_everything_after_reopening(qtbot, tmp_path_f
         assert again.model.state.name(again.current_id()) == "IMG_0002.jpg"  # where we left off
         press(qtbot, again, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # undo survives restart
         assert by_name(again)["IMG_0005.jpg"].flag == "none"  # the last step still in effect
-        assert "Undid: Reject: IMG_0005.jpg" in again.statusBar().currentMessage()
+        assert "Undone: Reject IMG_0005.jpg" in again.statusBar().currentMessage()
     finally:
         again.close()

@@ -112,8 +112,7 @@ def test_the_window_analyses_the_hostile_album_and_shows_each_reason(qtbot, corp
                 assert reason and (e.reason or "") in reason, (e.kind, reason)
         # every photo in the loupe, one after the other (the 100 MP panorama, CMYK, 16-bit,
         # animated, the unreadable ones with their reason), then a decision on a broken file
-        qtbot.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_S, Qt.KeyboardModifier.ShiftModifier)
-        assert len(window.model.ids) == len(expected)  # every stack expanded
+        assert len(window.model.ids) == len(expected)  # groups found meanwhile did not collapse
         window.show_view("loupe")
         ok_ids = {by_path[path] for path, e in expected.items() if e.expect == "ok"}
         for pid in window.model.ids:

@@ -46,9 +46,15 @@ def put_bursts(window):
     window.session.refresh_analysis()
 
 
+def stack(qtbot, window):
+    """Take the offer of the groups that arrived while the window was open (Shift+S)."""
+    key(qtbot, window, Qt.Key.Key_S, Qt.KeyboardModifier.ShiftModifier)
+
+
 def test_groups_show_as_stacks_that_expand_and_collapse(qtbot, window):
     assert window.model.rowCount() == 9
     put_bursts(window)
+    stack(qtbot, window)
     assert shown(window) == ["IMG_0002.jpg", "IMG_0005.jpg", "IMG_0006.jpg", "IMG_0007.jpg", "IMG_0008.jpg",
                              "IMG_9999.jpg"]  # each group collapsed to its best frame
     assert current(window) == "IMG_0002.jpg"  # IMG_0001 was current: its stack's frame takes over
@@ -79,7 +85,6 @@ def test_groups_show_as_stacks_that_expand_and_collapse(qtbot, window):
 
 def test_best_of_each_group_filter(qtbot, window):
     put_bursts(window)
-    key(qtbot, window, Qt.Key.Key_S, Qt.KeyboardModifier.ShiftModifier)  # expand every stack
     window.filter_bar.best.click()
     assert shown(window) == ["IMG_0002.jpg", "IMG_0005.jpg", "IMG_0006.jpg", "IMG_0007.jpg", "IMG_0008.jpg",
                              "IMG_9999.jpg"]
@@ -90,6 +95,7 @@ def test_best_of_each_group_filter(qtbot, window):
 
 def test_tab_moves_between_groups_and_a_accepts_the_group_in_one_undo_step(qtbot, window):
     put_bursts(window)
+    stack(qtbot, window)
     key(qtbot, window, Qt.Key.Key_Home)
     key(qtbot, window, Qt.Key.Key_Tab)
     assert current(window) == "IMG_0005.jpg"
@@ -109,7 +115,7 @@ def test_tab_moves_between_groups_and_a_accepts_the_group_in_one_undo_step(qtbot
     assert window.filter_bar.buttons["rejects"].text().endswith("1")
     key(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert flags(window, names) == ["none", "none", "pick"]  # one step undone, the user's pick stays
-    assert "Undid: Accept suggestions" in window.statusBar().currentMessage()
+    assert "Undone: Accept the suggestions for burst of 3" in window.statusBar().currentMessage()
 
     key(qtbot, window, Qt.Key.Key_Home)  # IMG_0001, suggested reject: Shift+A accepts this one only
     key(qtbot, window, Qt.Key.Key_A, Qt.KeyboardModifier.ShiftModifier)
@@ -124,6 +130,7 @@ def test_tab_moves_between_groups_and_a_accepts_the_group_in_one_undo_step(qtbot
 
 def test_survey_shows_the_group_and_digits_choose_a_frame(qtbot, window):
     put_bursts(window)
+    stack(qtbot, window)
     key(qtbot, window, Qt.Key.Key_N)
     survey = window.group_features.survey
     assert window.current_view_id() == "survey"
@@ -145,6 +152,7 @@ def test_survey_shows_the_group_and_digits_choose_a_frame(qtbot, window):
 
 def test_compare_starts_with_the_best_frame_and_its_runner_up(qtbot, window):
     put_bursts(window)
+    stack(qtbot, window)
     key(qtbot, window, Qt.Key.Key_C)
     compare = window.group_features.compare
     names = lambda: [window.model.state.name(i) for i in compare.ids]  # noqa: E731

@@ -1,9 +1,10 @@
-"""The list model every photo view shares: the filtered photo ids of the open album, in order.
+"""The list model every photo view shares: the filtered photo ids of the open album, in the
+chosen sort order (capture time, file name, score), with collapsed stacks' other frames hidden.
 
 Rows are photo ids only (no item widgets, no per-row objects) so 10,000 photos cost nothing until
-painted; the delegate reads decisions, scores and groups from the AlbumState by id. A filter
-change or a decision that moves a photo out of the filter is a layout change with persistent
-indexes remapped, so the selection and the current photo survive it.
+painted; the delegate reads decisions, scores and groups from the AlbumState by id. A filter or
+sort change, or a decision that moves a photo out of the filter, is a layout change with
+persistent indexes remapped, so the selection and the current photo survive it.
 """
 
 from __future__ import annotations
@@ -24,9 +25,11 @@ class PhotoListModel(QAbstractListModel):
         super().__init__(parent)
         self.state: AlbumState | None = None
         self.filter = PhotoFilter()
+        self.sort = "time"  # one of core.album_state.SORTS
         self.stacks = None  # optional culler.core.group_navigation.Stacks: hides the siblings of collapsed groups
         self._ids: list[int] = []
         self._row_of: dict[int, int] = {}
+        self._filtered: dict[int, int] = {}  # what the filter lets through, stacks or not -> position
 
     def set_stacks(self, stacks) -> None:
         """Hide the other frames of collapsed groups (the groups feature's Stacks; None: show all)."""
@@ -69,8 +72,12 @@ class PhotoListModel(QAbstractListModel):
 
     # -- changes
     def set_state(self, state: AlbumState | None) -> None:
+        """A new album (or None); a rescan of the open album keeps the stacks as they are."""
+        if self.stacks is not None and (state is None or self.state is None):
+            self.stacks.reset()
         self.beginResetModel()
         self.state = state
+        self._filtered = {}
         self._ids = [] if state is None else self._visible(state)
         self._row_of = {i: r for r, i in enumerate(self._ids)}
         self.endResetModel()
@@ -78,6 +85,13 @@ class PhotoListModel(QAbstractListModel):
 
     def set_filter(self, photo_filter: PhotoFilter) -> None:
         self.filter = photo_filter
+        self.refilter()
+
+    def set_sort(self, sort: str) -> None:
+        """Order the photos by one of core.album_state.SORTS; the current photo and the selection follow."""
+        self.sort = sort
+        if self.state is not None:
+            self.state.ordered(sort, again=True)  # chosen now: with the scores known now
         self.refilter()
 
     def refilter(self) -> None:
@@ -99,8 +113,18 @@ class PhotoListModel(QAbstractListModel):
         self.layoutChanged.emit()
 
     def _visible(self, state: AlbumState) -> list[int]:
-        ids = self.filter.apply(state.order, state.decisions, state.groups)
+        ids = self.filter.apply(state.ordered(self.sort), state.decisions, state.groups)
+        self._filtered = {i: n for n, i in enumerate(ids)}
         return ids if self.stacks is None else self.stacks.visible(ids, state)
+
+    def position(self, photo_id: int | None) -> str:
+        """Where a photo is, as the loupe says it: "5 of 83", or with collapsed stacks "3 of 26
+        in the grid · photo 5 of 83" (photos: what the filter lets through, as its counts say)."""
+        row, n = self.row_of(photo_id), len(self._filtered)
+        photo = self._filtered.get(photo_id, -1) + 1
+        if row < 0 or len(self._ids) == n:
+            return f"{photo} of {n}" if photo else ""
+        return f"{row + 1} of {len(self._ids)} in the grid · photo {photo} of {n}"
 
     def decisions_changed(self, ids: list[int]) -> None:
         """Repaint the changed photos, and re-apply the filter when one is active."""

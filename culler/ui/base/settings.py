@@ -1,5 +1,6 @@
 """The window's own preferences, kept in `config_dir/settings.json` under the "ui" key (other keys
-of that file are left as they are): recent albums, auto-advance, analyse on open."""
+of that file are left as they are): recent albums, auto-advance, analyse on open, the sort order
+and the thumbnail size."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 MAX_RECENT = 10
+SORT_ORDERS = ("time", "name", "score")  # core.album_state.SORTS
+THUMB_SIZES = (120, 320, 200)  # grid cell width in pixels: smallest, largest (256 px thumbnails), default
 
 
 @dataclass
@@ -19,6 +22,8 @@ class UiSettings:
     recent_albums: list[str] = field(default_factory=list)
     auto_advance: bool = False
     analyse_on_open: bool = True
+    sort: str = "time"
+    thumb_size: int = THUMB_SIZES[2]
     path: Path | None = field(default=None, repr=False, compare=False)
 
     @classmethod
@@ -32,6 +37,11 @@ class UiSettings:
                 if isinstance(recent, list) else []
             settings.auto_advance = bool(data.get("auto_advance", False))
             settings.analyse_on_open = bool(data.get("analyse_on_open", True))
+            if data.get("sort") in SORT_ORDERS:
+                settings.sort = data["sort"]
+            size = data.get("thumb_size")
+            if isinstance(size, int) and not isinstance(size, bool):
+                settings.thumb_size = min(THUMB_SIZES[1], max(THUMB_SIZES[0], size))
         return settings
 
     def add_recent(self, album: Path) -> None:

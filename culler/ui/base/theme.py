@@ -20,6 +20,7 @@ TEXT_DIM = QColor("#8a8a8a")
 BADGE_BG = QColor(20, 20, 20, 200)
 PICK = QColor("#f2f2f2")
 REJECT = QColor("#d9534f")
+PICK_FRAME = QColor("#f5f5f5")  # a pick's tile is framed, readable at 25 tiles a screen
 ERROR = QColor("#e0a030")
 SUGGEST = QColor("#7fb2d9")  # advice: a cool blue, outlined and dashed, never filled like a decision
 SUGGEST_REJECT = QColor("#8e9aa6")  # "reject?" is the common case in bursts: quieter than "pick?"
@@ -94,8 +95,9 @@ def paint_flag(p: QPainter, box: QRectF, flag: str) -> None:
     p.restore()
 
 
-def paint_suggestion(p: QPainter, rect: QRectF, suggestion: str) -> None:
-    """Advice, drawn unlike any decision: a dashed outline with a question mark, no fill."""
+def paint_suggestion(p: QPainter, rect: QRectF, suggestion: str, text: str | None = None) -> None:
+    """Advice, drawn unlike any decision: a dashed outline with a question mark, no fill; `text`
+    instead of "pick?" / "reject?" (e.g. with its reason)."""
     colour = SUGGEST if suggestion == "pick" else SUGGEST_REJECT
     p.save()
     p.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -104,7 +106,7 @@ def paint_suggestion(p: QPainter, rect: QRectF, suggestion: str) -> None:
     p.setPen(pen)
     p.drawRoundedRect(rect, rect.height() / 2, rect.height() / 2)
     p.setPen(colour)
-    p.drawText(rect, Qt.AlignmentFlag.AlignCenter, f"{suggestion}?")
+    p.drawText(rect, Qt.AlignmentFlag.AlignCenter, text or f"{suggestion}?")
     p.restore()
 
 

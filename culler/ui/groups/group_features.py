@@ -7,7 +7,8 @@ Keys (see also the docstrings of core/group_navigation.py, views/compare_view.py
   Tab / Shift+Tab   next / previous group of 2+ frames (grid, loupe, compare, survey)
   ] / [             next / previous frame of the current group (expands its stack)
   S                 expand / collapse the current stack (or click the stack badge)
-  Shift+S           expand every stack (when any is collapsed), else collapse them all
+  Shift+S           stack the groups that arrived while you worked (the filter bar offers it),
+                    else expand every stack (when any is collapsed), else collapse them all
   A                 accept the suggestions of the current group (grid: of every selected
                     photo's group); unflagged frames take them, your own flags stay; one undo step
   Shift+A           accept the suggestion of the current photo (grid: every selected photo)
@@ -20,11 +21,13 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPen
+from PySide6.QtWidgets import QToolButton
 
 from culler.core.group_navigation import (
     GroupIndex,
     IndexCache,
     Stacks,
+    decisions_summary,
     describe_group,
     step_group,
     step_within,
@@ -48,14 +51,26 @@ class GroupFeatures(QObject):
         self.cache = IndexCache()
         self.stacks = Stacks(self.cache, window.model)
         self.badge_rects: dict[int, QRectF] = {}  # where each stack badge was last painted
+        self.badges: dict[int, tuple[str, str]] = {}  # (count, decisions inside) each stack last showed
         self.images = FrameImages(window.pool, parent=self)
         self.compare = CompareView(window, self.images, self)
         self.survey = SurveyView(window, self.images, self)
         self.panel = None  # GroupingPanel, made on first use
         self._came_from: dict[str, str] = {}
         self._before_layout: int | None = None
+        self.registry = None
+        # new groups are offered, never applied under the user (core/group_navigation.py: held)
+        self.offer = QToolButton(objectName="stacksOffer")
+        self.offer.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.offer.setToolTip("Groups found by the analysis are shown expanded until you stack them")
+        self.offer.clicked.connect(self.toggle_all_stacks)
+        self.offer.hide()
+        self._offered = 0
+        window.add_filter_control(self.offer)
         window.model.layoutAboutToBeChanged.connect(self._remember_current)
         window.model.layoutChanged.connect(self._keep_current)
+        for signal in (window.model.layoutChanged, window.model.modelReset, window.model.dataChanged):
+            signal.connect(self._update_offer)  # new groups repaint every cell without a new layout
         window.decisions_changed.connect(self.compare.decisions_changed)
         window.decisions_changed.connect(self.survey.decisions_changed)
 
@@ -113,7 +128,19 @@ class GroupFeatures(QObject):
             if shown is not None:
                 self.w.set_current(shown)
 
+    def _update_offer(self, *_args) -> None:
+        n = len(self.stacks.held)
+        if n == self._offered:
+            return
+        self._offered = n
+        if n:
+            keys = self.registry.keys_text("group.stacks") if self.registry is not None else ""
+            self.offer.setText(f"{n} group{'s' if n != 1 else ''} ready — show stacks"
+                               + (f" ({keys})" if keys else ""))
+        self.offer.setVisible(bool(n))
+
     def register_actions(self, registry) -> None:
+        self.registry = registry
         w = self.w
         has_album = lambda: w.model.state is not None  # noqa: E731
         r = registry.register
@@ -169,6 +196,8 @@ class GroupFeatures(QObject):
         ordered = list(dict.fromkeys(g for g in map(index.group_of, w.model.ids) if g is not None))
         gid = index.group_of(target)
         where = f" — group {ordered.index(gid) + 1} of {len(ordered)}" if gid in ordered else ""
+        if where and len(ordered) != len(index.members):  # the filter shows fewer groups
+            where += f" shown ({len(index.members)} in the album)"
         w.show_message(f"{index.title(target)}{where}")
 
     def step_within(self, step: int) -> None:
@@ -211,11 +240,19 @@ class GroupFeatures(QObject):
                             else f"Stack of {n} collapsed to its best frame")
 
     def toggle_all_stacks(self) -> None:
-        """Shift+S: expand every stack when any is collapsed, else collapse them all."""
+        """Shift+S: stack the held groups when there are any; else expand every stack when any is
+        collapsed, else collapse them all."""
         stacks = self.stacks
+        if stacks.held:
+            n = stacks.stack_held()
+            self._restack(self.w.current_id())
+            self.w.show_message(f"{n} new group{'s' if n != 1 else ''} stacked under their best frame "
+                                "(S expands one)")
+            return
         any_collapsed = stacks.enabled and any(g not in stacks.expanded for g in self.index().members)
         stacks.enabled = not any_collapsed
         stacks.expanded.clear()
+        stacks.held.clear()
         self._restack(self.w.current_id())
         self.w.show_message("Every stack collapsed to its best frame (S expands one)" if stacks.enabled
                             else "Every stack expanded: all frames show")
@@ -231,33 +268,44 @@ class GroupFeatures(QObject):
         view = w.current_view()
         if view is not None and view.view_id == "grid":
             view.activate()
+        self._update_offer()
 
     def is_stack_cell(self, photo_id: int) -> bool:
-        """Drawn as a stack (cards behind it): the frame a collapsed group shows."""
-        return self.stacks.is_collapsed(self.index().group_of(photo_id))
+        """Drawn as a stack (cards behind it): the frame a collapsed group shows, when the filter
+        lets at least one other frame of it through."""
+        return (self.stacks.is_collapsed(self.index().group_of(photo_id))
+                and len(self.filtered_members(photo_id)) > 1)
 
     def paint_stack_badge(self, p: QPainter, image: QRectF, photo_id: int, group) -> None:
-        """Bottom right of the photo: a stack icon and the group size when collapsed, the frame's
-        rank in its group when expanded. Clicking the badge expands / collapses the stack."""
-        gid = self.index().group_of(photo_id)
+        """Bottom right of the photo: a stack icon and how many frames it holds when collapsed
+        ("2 of 3" when the filter shows fewer than the group has), the frame's rank in its group
+        when expanded; above it on a collapsed stack, what was decided on the frames it hides.
+        Clicking the badge expands / collapses the stack."""
+        index = self.index()
+        gid = index.group_of(photo_id)
         if gid is None:
             self.badge_rects.pop(photo_id, None)
             return
-        size = len(self.index().members[gid])
-        collapsed = self.is_stack_cell(photo_id)
-        text = str(size) if collapsed else f"{group.group_rank}/{size}"
+        size = len(index.members[gid])
+        collapsed = self.stacks.is_collapsed(gid)
+        inside = self.filtered_members(photo_id) if collapsed else []
+        stacked = len(inside) > 1
+        if collapsed:
+            text = str(size) if len(inside) == size else f"{len(inside)} of {size}"
+        else:
+            text = f"{group.group_rank}/{size}"
         if group.kind in ("bracket", "panorama"):
             text += f" {group.kind}"
         fm = QFontMetrics(p.font())
-        icon_w = 14 if collapsed else 0
+        icon_w = 14 if stacked else 0
         w = fm.horizontalAdvance(text) + 12 + icon_w
         box = QRectF(image.right() - w - 5, image.bottom() - 22, w, 17)
         p.save()
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.setBrush(theme.BADGE_BG)
-        p.setPen(QPen(STACK_EDGE, 1) if collapsed else Qt.PenStyle.NoPen)
+        p.setPen(QPen(STACK_EDGE, 1) if stacked else Qt.PenStyle.NoPen)
         p.drawRoundedRect(box, 3, 3)
-        if collapsed:  # two offset cards
+        if stacked:  # two offset cards
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.setPen(QPen(theme.TEXT, 1))
             p.drawRect(QRectF(box.left() + 7, box.top() + 4, 7, 6))
@@ -265,12 +313,24 @@ class GroupFeatures(QObject):
             p.drawRect(QRectF(box.left() + 5, box.top() + 7, 7, 6))
         p.setPen(theme.TEXT)
         p.drawText(box.adjusted(icon_w, 0, 0, 0), Qt.AlignmentFlag.AlignCenter, text)
+        state = self.w.model.state
+        summary = decisions_summary([state.decision(m) for m in inside if m != photo_id]) if stacked else ""
+        if summary:  # on its own line above the count, as wide as the photo
+            summary = fm.elidedText(summary, Qt.TextElideMode.ElideRight, int(image.width() - 20))
+            sbox = QRectF(image.right() - fm.horizontalAdvance(summary) - 15, box.top() - 20,
+                          fm.horizontalAdvance(summary) + 10, 17)
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(theme.BADGE_BG)
+            p.drawRoundedRect(sbox, 3, 3)
+            p.setPen(theme.TEXT)
+            p.drawText(sbox, Qt.AlignmentFlag.AlignCenter, summary)
         if not collapsed:  # a bar under each frame of an expanded stack ties them together
             p.setPen(Qt.PenStyle.NoPen)
             p.setBrush(STACK_EDGE)
             p.drawRoundedRect(QRectF(image.left(), image.bottom() + 3, image.width(), 3), 1.5, 1.5)
         p.restore()
         self.badge_rects[photo_id] = box
+        self.badges[photo_id] = (text, summary)
 
     def badge_clicked(self, photo_id: int | None, pos) -> bool:
         """A click on a stack badge in the grid expands / collapses that stack."""
@@ -303,14 +363,14 @@ class GroupFeatures(QObject):
         groups = {index.group_of(i) or i for i in ids}
         what = (describe_group(index, seeds[0], w.model.state.name(seeds[0])) if len(groups) == 1
                 else f"{len(groups)} groups")
-        self._apply(ids, keep_user_flags=True, description=f"Accept suggestions: {what}")
+        self._apply(ids, keep_user_flags=True, description=f"Accept the suggestions for {what}")
 
     def accept_photos(self) -> None:
         view = self.w.current_view()
         ids = view.target_ids() if view is not None else []
         if ids:
             what = self.w.model.state.describe(ids)
-            self._apply(ids, keep_user_flags=False, description=f"Accept suggestion: {what}")
+            self._apply(ids, keep_user_flags=False, description=f"Accept the suggestion for {what}")
 
     def accept_all(self) -> None:
         state = self.w.model.state

@@ -1,5 +1,6 @@
 """Paints one grid cell: thumbnail (or placeholder / unreadable notice), decision flag, stars,
-colour label, score badge, suggestion badge (advice, dashed), group stack hint and file name.
+colour label, score badge (0-100), suggestion badge (advice, dashed; gone once the photo is
+flagged), group stack hint and file name. A pick's photo is framed, a reject's dimmed.
 
 No widgets per cell: everything is painted from the AlbumState by photo id.
 """
@@ -12,13 +13,14 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from culler.core.album_state import displayed_size, open_suggestion
+from culler.core.album_state import displayed_size, suggestion_text
 from culler.ui.album.photo_model import PHOTO_ID_ROLE
 from culler.ui.base import theme
 
 CELL_W, CELL_H = 200, 232  # grid pitch; the cell is drawn with a small gap inside it
 PAD = 8
 FOOTER = 40  # stars, label and file name under the thumbnail
+PICK_FRAME_W = 3.0
 
 
 def oriented_aspect(photo) -> float | None:
@@ -41,6 +43,8 @@ class ThumbnailDelegate(QStyledItemDelegate):
         self.thumbnails = thumbnails
         self.stacks = None  # a GridDecoration (the groups feature): how groups look (collapsed stacks)
         self.cell_size = QSize(CELL_W, CELL_H)  # the grid stretches cells to fill its width
+        self.image_rects: dict[int, QRectF] = {}  # where each photo was last painted (cell coordinates)
+        self.advice_texts: dict[int, str | None] = {}  # the suggestion badge each cell last showed
         self.small = QFont()
         self.small.setPointSizeF(8.5)
         self.badge_font = QFont()
@@ -75,6 +79,12 @@ class ThumbnailDelegate(QStyledItemDelegate):
 
         area = QRectF(cell.left() + PAD, cell.top() + PAD, cell.width() - 2 * PAD, cell.height() - PAD - FOOTER)
         image_rect = self._paint_image(p, area, photo_id, state, decision, group)
+        self.image_rects[photo_id] = image_rect
+        if decision.flag == "pick":  # picks stand out at a glance
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.setPen(QPen(theme.PICK_FRAME, PICK_FRAME_W))
+            half = PICK_FRAME_W / 2
+            p.drawRect(image_rect.adjusted(-half, -half, half, half))
         self._paint_badges(p, image_rect, photo_id, state, decision, group)
         self._paint_footer(p, cell, area, photo_id, state, decision)
 
@@ -142,16 +152,20 @@ class ThumbnailDelegate(QStyledItemDelegate):
         top = rect.top() + 5
         if decision.flag != "none":
             theme.paint_flag(p, QRectF(rect.left() + 5, top, 20, 20), decision.flag)
-        suggestion = open_suggestion(group, decision)
-        if suggestion:
-            text = f"{suggestion}?"
-            w = fm.horizontalAdvance(text) + 12
-            left = rect.left() + (29 if decision.flag != "none" else 5)
-            theme.paint_suggestion(p, QRectF(left, top + 2, w, 16), suggestion)
-        score = state.score(photo_id)
+        raw = state.score(photo_id)
+        score = None if raw is None else round(raw * 100)  # the 0-100 the loupe says too (Advice)
         right = rect.right() - 5
+        suggestion = suggestion_text(group, decision, raw)
+        if suggestion:  # only on unflagged photos; with its reason, on a line of its own
+            alone = suggestion == f"{group.suggestion}?"
+            room = rect.width() - 10 - (fm.horizontalAdvance(str(score)) + 14 if alone and score is not None else 0)
+            suggestion = fm.elidedText(suggestion, Qt.TextElideMode.ElideRight, int(room) - 12)
+            w = fm.horizontalAdvance(suggestion) + 12
+            theme.paint_suggestion(p, QRectF(rect.left() + 5, top + (2 if alone else 21), w, 16), group.suggestion,
+                                   suggestion)
+        self.advice_texts[photo_id] = suggestion
         if score is not None:
-            text = str(round(score * 100))
+            text = str(score)
             w = fm.horizontalAdvance(text) + 10
             box = QRectF(right - w, top, w, 17)
             p.setPen(Qt.PenStyle.NoPen)

@@ -1,13 +1,15 @@
 """The thumbnail grid: a virtualised QListView (icon mode, uniform cells, batched layout) over the
 shared photo model. It asks for the thumbnails of the visible rows first, then a screen ahead
-and behind; scrolling supersedes the request. Decisions apply to every selected photo.
+and behind; scrolling supersedes the request. Decisions apply to every selected photo. The cell
+width (thumbnail size) changes with Ctrl+wheel, the View menu's keys and the status bar's slider.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelectionModel, QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import QAbstractItemView, QFrame, QListView
 
+from culler.ui.base.settings import THUMB_SIZES
 from culler.ui.views.grid_delegate import CELL_H, CELL_W, ThumbnailDelegate
 from culler.ui.views.photo_view import PhotoView, selected_rows
 
@@ -26,6 +28,8 @@ class GridView(QListView, PhotoView):
     title = "Grid"
     first_screen_painted = Signal()  # once per album: every visible thumbnail is on screen
     open_requested = Signal()  # double-click / Enter: show the loupe
+    cell_width_changed = Signal(int)  # the thumbnail size the user chose (cell width in pixels)
+    SIZE_STEP = 20
 
     def __init__(self, host, parent=None) -> None:
         super().__init__(parent)
@@ -39,6 +43,7 @@ class GridView(QListView, PhotoView):
         self.setBatchSize(400)
         self.setUniformItemSizes(True)
         self.setWrapping(True)
+        self.cell_width = CELL_W  # the narrowest a cell gets; columns stretch to fill the width
         self.setGridSize(QSize(CELL_W, CELL_H))
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
@@ -49,6 +54,7 @@ class GridView(QListView, PhotoView):
         self.delegate = ThumbnailDelegate(host.thumbnails, self)
         self.setItemDelegate(self.delegate)
         self._awaiting_first_screen = False
+        self._top_in_window: int | None = None  # the viewport's top in the window, at the last resize
 
         self._request_timer = QTimer(self, singleShot=True, interval=0)
         self._request_timer.timeout.connect(self.request_visible)
@@ -116,14 +122,43 @@ class GridView(QListView, PhotoView):
         return range(min(n, first_line * columns), min(n, (last_line + 1) * columns))
 
     def columns(self) -> int:
-        return max(1, self.viewport().width() // CELL_W)
+        return max(1, self.viewport().width() // self.cell_width)
+
+    def cell_height(self, width: int) -> int:
+        return width + CELL_H - CELL_W  # the footer (stars, label, name) keeps its height
 
     def _fit_cells_to_width(self) -> None:
         """Stretch the cells so the columns fill the width (no ragged empty strip on the right)."""
-        width = max(CELL_W, self.viewport().width() // self.columns())
-        if width != self.gridSize().width():
-            self.delegate.cell_size = QSize(width, CELL_H)
-            self.setGridSize(QSize(width, CELL_H))
+        size = QSize(max(self.cell_width, self.viewport().width() // self.columns()),
+                     self.cell_height(self.cell_width))
+        if size != self.gridSize():
+            self.delegate.cell_size = size
+            self.setGridSize(size)
+            self.verticalScrollBar().setSingleStep(size.height() // 4)
+
+    def set_cell_width(self, width: int) -> None:
+        """Thumbnail size: cells at least `width` pixels wide (THUMB_SIZES); the current photo stays in view."""
+        width = min(THUMB_SIZES[1], max(THUMB_SIZES[0], int(width)))
+        if width == self.cell_width:
+            return
+        self.cell_width = width
+        self._fit_cells_to_width()
+        if self.currentIndex().isValid():
+            self.scrollTo(self.currentIndex(), QAbstractItemView.ScrollHint.PositionAtCenter)
+        self.schedule_requests()
+        self.cell_width_changed.emit(width)
+
+    def grow_cells(self, steps: int) -> None:
+        self.set_cell_width(self.cell_width + steps * self.SIZE_STEP)
+
+    def wheelEvent(self, event) -> None:
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:  # Ctrl+wheel: thumbnail size
+            delta = event.angleDelta().y()
+            if delta:
+                self.grow_cells(1 if delta > 0 else -1)
+            event.accept()
+            return
+        super().wheelEvent(event)
 
     def request_visible(self) -> None:
         model = self.model()
@@ -156,7 +191,21 @@ class GridView(QListView, PhotoView):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._fit_cells_to_width()
+        self._stay_in_place()
         self.schedule_requests()
+
+    def _stay_in_place(self) -> None:
+        """A banner or bar that appears (or goes) above the grid moves its top: scroll by as much,
+        so the photos stay where they were on screen, and keep the current photo in view."""
+        top = self.viewport().mapTo(self.window(), QPoint(0, 0)).y()
+        shift = 0 if self._top_in_window is None else top - self._top_in_window
+        self._top_in_window = top
+        if not shift or not self.isVisible():
+            return
+        bar = self.verticalScrollBar()
+        bar.setValue(bar.value() + shift)
+        if self.currentIndex().isValid():
+            self.scrollTo(self.currentIndex(), QAbstractItemView.ScrollHint.EnsureVisible)
 
     def keyPressEvent(self, event) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():

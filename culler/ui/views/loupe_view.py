@@ -72,6 +72,7 @@ class LoupeView(QWidget, PhotoView):
         self.canvas.zoom_changed.connect(lambda _z: self._request())
         self.canvas.painted.connect(self._painted)
         self._prefetched_for: int | None = None
+        self._told_skipping = False  # the arrows skip a collapsed stack's other frames: said once
 
     # -- PhotoView
     def activate(self) -> None:
@@ -99,7 +100,22 @@ class LoupeView(QWidget, PhotoView):
             target = 0
         target = max(0, min(n - 1, target))
         if target != row:
+            self._say_stack_skipped(self.host.current_id())
             self.host.set_current(model.id_at(target))
+
+    def _say_stack_skipped(self, left: int | None) -> None:
+        """Leaving a collapsed stack with the arrows skips its other frames: say so, once."""
+        model, state = self.host.model, self.host.model.state
+        stacks = model.stacks
+        if self._told_skipping or stacks is None or state is None:
+            return
+        index = stacks.cache.get(state)
+        gid = index.group_of(left)
+        hidden = [m for m in index.members.get(gid, []) if model.row_of(m) < 0]
+        if stacks.is_collapsed(gid) and hidden:
+            self._told_skipping = True
+            self.host.show_message(f"← → skip the {len(hidden)} other frame{'s' if len(hidden) != 1 else ''} of a "
+                                   "collapsed stack: ] and [ step through them, S expands it", 8000)
 
     def toggle_zoom(self) -> None:
         self.canvas.toggle_zoom()
@@ -168,8 +184,8 @@ class LoupeView(QWidget, PhotoView):
         model = self.host.model
         photo = state.photos.get(photo_id)
         self.name_label.setText(f"<b>{state.name(photo_id)}</b>  <span style='color:#8a8a8a'>"
-                                f"{model.row_of(photo_id) + 1} of {model.rowCount()}</span>")
-        self.exif_label.setText(exif_line(photo.meta) if photo else "")
+                                f"{model.position(photo_id)}</span>")
+        self.exif_label.setText(self._exif(photo))
         d = state.decision(photo_id)
         parts = []
         if d.flag == "pick":
@@ -184,6 +200,18 @@ class LoupeView(QWidget, PhotoView):
             parts.append(f"<span style='color:{colour}'>●</span> {d.label}")
         self.decision_label.setText("   ".join(parts) or "<span style='color:#8a8a8a'>Unflagged</span>")
         self.advice_label.setText(self._advice(photo_id))
+
+    @staticmethod
+    def _exif(photo) -> str:
+        """Camera, lens, shutter, aperture, ISO, focal length, time; says so when the file has no
+        exposure data (a scan, an export that dropped EXIF), so it is not taken for a missing feature."""
+        if photo is None:
+            return ""
+        m = photo.meta
+        line = escape(exif_line(m))
+        if not any((m.exposure_time, m.f_number, m.iso, m.focal_length)) and photo.status != "error":
+            line += ("  ·  " if line else "") + "<span style='color:#8a8a8a'>no exposure data in this file</span>"
+        return line
 
     def _advice(self, photo_id: int) -> str:
         state = self.host.model.state

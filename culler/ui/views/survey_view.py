@@ -88,6 +88,8 @@ class SurveyView(QWidget, PhotoView):
         i = self.ids.index(self.active) if self.active in self.ids else 0
         n, cols = len(self.ids), self._columns
         target = {"next": i + 1, "prev": i - 1, "down": i + cols, "up": i - cols, "first": 0, "last": n - 1}[step]
+        if step == "down" and target >= n and i // cols < (n - 1) // cols:
+            target = n - 1  # the last row is shorter (and centred): down lands on its last frame
         if 0 <= target < n:
             self.set_active(self.ids[target])
 
@@ -159,7 +161,8 @@ class SurveyView(QWidget, PhotoView):
 
     def tiles(self) -> list[QRectF]:
         """One rectangle per frame (image + caption), in self.ids order, as a block centred in
-        the view; each tile is as large as its photos need (no empty bands around them)."""
+        the view; each tile is as large as its photos need (no empty bands around them), and a
+        last row that is not full is centred (3 frames: two above one, no empty cell)."""
         n = len(self.ids)
         if not n:
             return []
@@ -174,7 +177,9 @@ class SurveyView(QWidget, PhotoView):
         h = min(cell_h, image_w / aspect + CAPTION_H + 2 * PAD)
         left = area.left() + (area.width() - cols * w - (cols - 1) * GAP) / 2
         top = area.top() + (area.height() - rows * h - (rows - 1) * GAP) / 2
-        return [QRectF(left + (i % cols) * (w + GAP), top + (i // cols) * (h + GAP), w, h) for i in range(n)]
+        short = cols * rows - n  # cells the last row leaves empty
+        return [QRectF(left + (i % cols + (short / 2 if i // cols == rows - 1 else 0)) * (w + GAP),
+                       top + (i // cols) * (h + GAP), w, h) for i in range(n)]
 
     @staticmethod
     def image_area(tile: QRectF) -> QRectF:

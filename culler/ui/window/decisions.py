@@ -62,7 +62,7 @@ class Decisions:
         if not ids:
             self.show_message("Nothing to undo" if undo else "Nothing to redo")
             return
-        self.show_message(f"{'Undid' if undo else 'Redid'}: {description or 'last change'}", 6000)
+        self.show_message(f"{'Undone' if undo else 'Redone'}: {description or 'the last change'}", 6000)
         if len(ids) == 1 and self.model.row_of(ids[0]) >= 0:
             self.set_current(ids[0])  # show the photo that changed back
 
@@ -78,12 +78,15 @@ class Decisions:
 
 
 def _describe(flag, rating, label, what: str) -> str:
+    """The decision in words, for the status bar and Edit > Undo: "Pick IMG_0001.jpg", "3 stars on
+    12 photos", "Reject, red label on IMG_0001.jpg"."""
     parts = []
     if flag is not None:
         parts.append({"pick": "Pick", "reject": "Reject", "none": "Unflag"}[flag])
     if rating is not None:
-        parts.append(f"Rate {rating} star{'s' if rating != 1 else ''}" if rating else "Clear rating")
+        parts.append(f"{rating} star{'s' if rating != 1 else ''}" if rating else "no rating")
     if label is not UNSET:
-        parts.append(f"{label} label" if label else "Clear label")
-    return f"{', '.join(parts)}: {what}"
-
+        parts.append(f"{label.lower()} label" if label else "no label")
+    text = ", ".join(parts)
+    text = text[:1].upper() + text[1:]
+    return f"{text} {what}" if len(parts) == 1 and flag is not None else f"{text} on {what}"

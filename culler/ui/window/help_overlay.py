@@ -55,10 +55,20 @@ class HelpOverlay(QWidget):
         self.hide()
 
     def open(self) -> None:
-        self.text.setText(help_html(self.registry))
         self.setGeometry(self.parentWidget().rect())
+        self._fit(help_html(self.registry))
         self.raise_()
         self.show()
+
+    def _fit(self, html: str) -> None:
+        """Show `html` in the largest font (down to 7 pt) at which it fits the window's width."""
+        font = self.text.font()
+        for size in (font.pointSizeF(), 9.0, 8.0, 7.0):
+            if size > font.pointSizeF():
+                continue
+            self.text.setText(f"<div style='font-size:{size}pt'>{html}</div>")
+            if self.text.sizeHint().width() <= self.width() - 24:
+                return
 
     def toggle(self) -> None:
         self.hide() if self.isVisible() else self.open()

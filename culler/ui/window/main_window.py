@@ -51,8 +51,8 @@ from culler.ui.window.decisions import Decisions
 from culler.ui.window.empty_state import EmptyState
 from culler.ui.window.filter_bar import FilterBar
 from culler.ui.window.help_overlay import HelpOverlay
-from culler.ui.window.status_widgets import AnalysisStatus, NoticeBanner, missing_models_notice
-from culler.ui.window.window_actions import register_help_actions, register_window_actions
+from culler.ui.window.status_widgets import AnalysisStatus, NoticeBanner, ThumbSizeSlider, missing_models_notice
+from culler.ui.window.window_actions import register_help_actions, register_window_actions, window_checkable
 from culler.ui.window.window_menus import build_menus
 
 
@@ -116,6 +116,8 @@ class MainWindow(Decisions, QMainWindow):
         status.addPermanentWidget(self.selection_label)
         status.addPermanentWidget(self.analysis_status)
         status.addPermanentWidget(self.auto_label)
+        status.addPermanentWidget(ThumbSizeSlider(self.grid, self.settings))
+        self.model.set_sort(self.settings.sort)
         self.auto_label.setVisible(self.settings.auto_advance)
 
         register_window_actions(self.registry, self)
@@ -123,7 +125,7 @@ class MainWindow(Decisions, QMainWindow):
         self.review = ReviewView(self)  # R: time-budget review
         self.export_features = ExportFeatures(self)  # export, undo export, rejects, live sidecars
         self.features = (self.group_features, self.review, self.export_features, TasteFeature(self))
-        self.checkable = {"mode.auto_advance": lambda: self.settings.auto_advance}
+        self.checkable = window_checkable(self)
         for feature in self.features:
             for view in feature.views():
                 self.add_view(view)

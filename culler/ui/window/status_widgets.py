@@ -1,12 +1,15 @@
-"""Small pieces around the views: the analysis progress (bar, ETA, cancel) for the status bar, and
-a dismissable notice banner (missing model files, a store recovered from damage, ...)."""
+"""Small pieces around the views: the analysis progress (bar, ETA, cancel) and the thumbnail
+size slider for the status bar, and a dismissable notice banner (missing model files, a store
+recovered from damage, ...)."""
 
 from __future__ import annotations
 
 from html import escape
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QSlider, QToolButton, QWidget
+
+from culler.ui.base.settings import THUMB_SIZES
 
 _STAGE_WORDS = {"scan": "Reading folder", "models": "Loading models", "analyse": "Analysing",
                 "paused": "Paused", "group": "Grouping bursts", "done": "Analysis done",
@@ -75,6 +78,34 @@ class AnalysisStatus(QWidget):
         self.bar.hide()
         self.cancel.hide()
         self.show()
+
+
+class ThumbSizeSlider(QSlider):
+    """The grid's thumbnail size in the status bar, in step with Ctrl+plus/minus and Ctrl+wheel,
+    remembered in the settings."""
+
+    def __init__(self, grid, settings, parent=None) -> None:
+        super().__init__(Qt.Orientation.Horizontal, parent)
+        self.setObjectName("thumbSize")
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # culling keys keep working
+        self.setRange(THUMB_SIZES[0], THUMB_SIZES[1])
+        self.setSingleStep(grid.SIZE_STEP)
+        self.setPageStep(grid.SIZE_STEP * 2)
+        self.setFixedWidth(110)
+        self.setToolTip("Thumbnail size (Ctrl+plus / Ctrl+minus, Ctrl+wheel)")
+        self.settings = settings
+        grid.set_cell_width(settings.thumb_size)
+        self.setValue(grid.cell_width)
+        self.valueChanged.connect(grid.set_cell_width)
+        grid.cell_width_changed.connect(self._grid_changed)
+
+    def _grid_changed(self, width: int) -> None:
+        if self.value() != width:
+            self.blockSignals(True)
+            self.setValue(width)
+            self.blockSignals(False)
+        self.settings.thumb_size = width
+        self.settings.save()
 
 
 class NoticeBanner(QWidget):

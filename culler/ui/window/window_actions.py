@@ -1,15 +1,23 @@
-"""The window's own actions (decisions, moves, views, edit, album), registered once with their
-default keys and the modes in which those keys are live. Features (groups, review, export)
-register their own actions the same way; the registry refuses two actions on one key in one mode.
+"""The window's own actions (decisions, moves, views, sort and thumbnail size, filters, edit,
+album), registered once with their default keys and the modes in which those keys are live.
+Features (groups, review, export) register their own actions the same way; the registry refuses
+two actions on one key in one mode.
 """
 
 from __future__ import annotations
 
+from culler.core.album_state import SORTS
 from culler.core.filters import FLAG_FILTERS, PhotoFilter
 from culler.core.records import LABELS
 from culler.ui.base.actions import VIEW_MODES, WINDOW_MODES, ActionRegistry
 
 LABEL_KEYS = {"6": "Red", "7": "Yellow", "8": "Green", "9": "Blue"}
+# Lightroom turns the library filters off and on again with Ctrl+L; the flag filters take the
+# decision keys with Ctrl+Alt, the rating filters the digits with Ctrl+Alt (0: any rating).
+FILTER_KEYS = {"all": "Ctrl+Alt+A", "picks": "Ctrl+Alt+P", "rejects": "Ctrl+Alt+X", "unflagged": "Ctrl+Alt+U"}
+SORT_KEYS = {"time": "Ctrl+Shift+T", "name": "Ctrl+Shift+N", "score": "Ctrl+Shift+S"}  # Ctrl+Alt+T: a terminal
+SORT_WORDS = {"time": "Sorted by capture time (photos without EXIF time by their file's time)",
+              "name": "Sorted by file name", "score": "Sorted by score, best first (not yet scored last)"}
 
 # In the survey the digits 1-9 choose frames; decisions there are P X U and 0.
 NOT_SURVEY = WINDOW_MODES - {"survey"}
@@ -48,11 +56,35 @@ def register_window_actions(registry: ActionRegistry, w) -> None:
       enabled_when=lambda: getattr(w.current_view(), "zoomable", False), modes={"loupe", "compare"})
     r("view.back", "Back: unzoom, close help, loupe to grid", ["Esc"], w.go_back, section="View",
       modes=VIEW_MODES)
+    r("view.larger", "Larger thumbnails", ["Ctrl++", "Ctrl+=", "="], lambda: w.grid.grow_cells(1),
+      section="View", enabled_when=has_album, repeatable=True, modes={"grid"})
+    r("view.smaller", "Smaller thumbnails", ["Ctrl+-", "-"], lambda: w.grid.grow_cells(-1),
+      section="View", enabled_when=has_album, repeatable=True, modes={"grid"})
+    for sort, words in SORTS.items():
+        r(f"sort.{sort}", f"Sort by {words.lower()}", [SORT_KEYS[sort]], lambda sort=sort: set_sort(w, sort),
+          section="View", enabled_when=has_album)
+
     for name in FLAG_FILTERS:
-        r(f"filter.{name}", f"Show {name}", [], lambda name=name: w.set_filter(w.model.filter.with_(flag=name)),
-          section="Filter", enabled_when=has_album)
-    r("filter.clear", "Show all photos (clear filters)", [], lambda: w.set_filter(PhotoFilter()),
-      section="Filter", enabled_when=has_album)
+        r(f"filter.{name}", f"Show {name}", [FILTER_KEYS[name]],
+          lambda name=name: w.set_filter(w.model.filter.with_(flag=name)), section="Filter", enabled_when=has_album)
+    for n in range(6):
+        r(f"filter.rated_{n}", "Any rating" if n == 0 else f"Rated {'★' * n}{' or more' if n < 5 else ''}",
+          [f"Ctrl+Alt+{n}"], lambda n=n: w.set_filter(w.model.filter.with_(min_rating=n)), section="Filter",
+          enabled_when=has_album)
+    before_clear = []  # the filter Ctrl+L turned off, to turn it back on
+
+    def toggle_filters() -> None:
+        if not w.model.filter.is_all:
+            before_clear[:] = [w.model.filter]
+            w.set_filter(PhotoFilter())
+            w.show_message("Filters off (Ctrl+L turns them back on)")
+        elif before_clear:
+            w.set_filter(before_clear.pop())
+            w.show_message(f"Filters on: {w.model.filter.describe()}")
+        else:
+            w.show_message("No filter is on")
+
+    r("filter.clear", "Filters off / back on", ["Ctrl+L"], toggle_filters, section="Filter", enabled_when=has_album)
 
     r("edit.undo", "Undo", ["Ctrl+Z"], w.undo, repeatable=True, section="Edit", enabled_when=has_album)
     r("edit.redo", "Redo", ["Ctrl+Shift+Z", "Ctrl+Y"], w.redo, repeatable=True, section="Edit",
@@ -65,6 +97,25 @@ def register_window_actions(registry: ActionRegistry, w) -> None:
     r("analysis.cancel", "Cancel the analysis", [], w.cancel_analysis, section="Album",
       enabled_when=lambda: w.analysis_running())
     r("app.quit", "Quit", ["Ctrl+Q"], w.close, section="Album")
+
+
+def set_sort(w, sort: str) -> None:
+    """Order the grid (and the loupe's steps) by `sort`, remembered for the next albums."""
+    w.model.set_sort(sort)
+    w.settings.sort = sort
+    w.settings.save()
+    if w.current_view_id() == "grid":
+        w.grid.activate()  # the current photo stays in view
+    for other in SORTS:
+        w.update_menu_check(f"sort.{other}")
+    w.show_message(SORT_WORDS[sort])
+
+
+def window_checkable(w) -> dict:
+    """The window's own checkable menu entries: action id -> whether it is on now."""
+    checks = {f"sort.{sort}": (lambda sort=sort: w.model.sort == sort) for sort in SORTS}
+    checks["mode.auto_advance"] = lambda: w.settings.auto_advance
+    return checks
 
 
 def register_help_actions(registry: ActionRegistry, w) -> None:

@@ -20,7 +20,9 @@ MENUS = {
                "rating.3", "rating.4", "rating.5", None, "label.red", "label.yellow", "label.green",
                "label.blue", "label.purple", None, "@Photo"],
     "&View": ["view.grid", "view.loupe", "view.zoom", "@View", "@View.end", None,
-              "filter.all", "filter.picks", "filter.rejects", "filter.unflagged", "filter.clear",
+              "sort.time", "sort.name", "sort.score", None, "view.larger", "view.smaller", None,
+              "filter.all", "filter.picks", "filter.rejects", "filter.unflagged", "filter.rated_0", "filter.rated_1",
+              "filter.rated_2", "filter.rated_3", "filter.rated_4", "filter.rated_5", "filter.clear",
               None, "nav.next", "nav.prev", "nav.first", "nav.last", None, "mode.auto_advance", "help.show"],
     "&Help": ["help.show", "help.about"],
 }
