@@ -44,6 +44,7 @@ def apply_theme(app) -> None:
     from PySide6.QtGui import QColor, QPalette
 
     from culler.context import resources_dir
+    from culler.ui.base.theme import control_style
 
     app.setStyle("Fusion")
     palette = QPalette()
@@ -58,7 +59,7 @@ def apply_theme(app) -> None:
     app.setPalette(palette)
     qss = resources_dir() / "style.qss"
     try:
-        app.setStyleSheet(qss.read_text(encoding="utf-8"))
+        app.setStyleSheet(qss.read_text(encoding="utf-8") + control_style())
     except OSError as exc:
         log.warning("style sheet %s not loaded: %s", qss, exc)
 

@@ -135,3 +135,27 @@ def paint_label_chip(p: QPainter, center: QPointF, radius: float, label: str | N
     p.setBrush(LABEL_COLOURS[label])
     p.drawEllipse(center, radius, radius)
     p.restore()
+
+
+def control_style() -> str:
+    """Style-sheet rules for the small controls a dark style sheet otherwise breaks: a ticked check
+    box shows a real tick (not a filled square) and spin boxes keep visible arrows. Appended to
+    the application's style sheet and to dialogs that style their own check boxes."""
+    from culler.context import resources_dir
+
+    icons = (resources_dir() / "icons" / "controls").as_posix()
+    return f"""
+QCheckBox::indicator {{ width: 13px; height: 13px; border: 1px solid #6a6a6a; border-radius: 2px;
+                        background-color: #262626; }}
+QCheckBox::indicator:checked {{ border-color: #d0d0d0; image: url({icons}/check.svg); }}
+QCheckBox::indicator:disabled {{ border-color: #444444; }}
+QAbstractSpinBox {{ padding-right: 18px; }}
+QAbstractSpinBox::up-button, QAbstractSpinBox::down-button {{
+    subcontrol-origin: border; width: 16px; border-left: 1px solid #3c3c3c; background-color: #333333; }}
+QAbstractSpinBox::up-button {{ subcontrol-position: top right; }}
+QAbstractSpinBox::down-button {{ subcontrol-position: bottom right; }}
+QAbstractSpinBox::up-button:hover, QAbstractSpinBox::down-button:hover {{ background-color: #444444; }}
+QAbstractSpinBox::up-arrow {{ image: url({icons}/arrow_up.svg); width: 9px; height: 6px; }}
+QAbstractSpinBox::down-arrow {{ image: url({icons}/arrow_down.svg); width: 9px; height: 6px; }}
+QAbstractSpinBox::up-arrow:disabled, QAbstractSpinBox::down-arrow:disabled {{ image: none; }}
+"""
