@@ -30,7 +30,6 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QMessageBox, QProgressDialog
 
 from culler.core.picks_as import PicksAs
-
 from culler.ui.export.rejects_actions import RejectsActions
 from culler.ui.export.sidecar_sync import SidecarSync
 
@@ -65,7 +64,8 @@ class ExportFeatures(QObject):
         return {"sidecars.live": self.live_sidecars}
 
     def menu_items(self) -> dict:
-        return {"@File": ["export.open", "export.undo", "sidecars.live", "sidecars.picks_as"], "@Photo": ["rejects.move", "rejects.trash"]}
+        return {"@File": ["export.open", "export.undo", "sidecars.live", "sidecars.picks_as"],
+                "@Photo": ["rejects.move", "rejects.trash"]}
 
     def register_actions(self, registry) -> None:
         w = self.w

@@ -11,7 +11,6 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QDialog, QDialogButtonBox, Q
 from culler.core.picks_as import PicksAs
 from culler.core.records import LABELS
 
-
 # Lightroom's rule for where it reads metadata, which the hint must not hide.
 LIGHTROOM_SIDECARS = "Lightroom reads .xmp sidecars of RAW files only (JPEG, TIFF, DNG carry their own)."
 

@@ -42,6 +42,7 @@ from culler.ui.groups.group_features import GroupFeatures
 from culler.ui.imaging.decode_pool import DecodePool
 from culler.ui.imaging.previews import Previews
 from culler.ui.imaging.thumbnails import Thumbnails
+from culler.ui.models.models_feature import ModelsFeature
 from culler.ui.review.review_mode import ReviewView
 from culler.ui.views.grid_view import GridView
 from culler.ui.views.loupe_view import LoupeView
@@ -49,7 +50,7 @@ from culler.ui.views.photo_view import selected_count
 from culler.ui.window.empty_state import EmptyState
 from culler.ui.window.filter_bar import FilterBar
 from culler.ui.window.help_overlay import HelpOverlay
-from culler.ui.window.status_widgets import AnalysisStatus, NoticeBanner, missing_models_notice
+from culler.ui.window.status_widgets import AnalysisStatus, NoticeBanner
 from culler.ui.window.window_actions import register_help_actions, register_window_actions
 from culler.ui.window.window_menus import build_menus
 
@@ -120,7 +121,9 @@ class MainWindow(QMainWindow):
         self.group_features = GroupFeatures(self)  # stacks, group keys, compare, survey
         self.review = ReviewView(self)  # R: time-budget review
         self.export_features = ExportFeatures(self)  # export, undo export, rejects, live sidecars
-        self.features = (self.group_features, self.review, self.export_features)
+        self.models = ModelsFeature(self)  # File › AI models…, the missing-models banner
+        self.models.banner.follow(self.stack)  # floats over the photos: never moves them
+        self.features = (self.group_features, self.review, self.export_features, self.models)
         self.checkable = {"mode.auto_advance": lambda: self.settings.auto_advance}
         for feature in self.features:
             for view in feature.views():
@@ -336,7 +339,7 @@ class MainWindow(QMainWindow):
         session.message.connect(self.show_message)
         session.notice.connect(self.notice.show_notice)
         session.progress.connect(self.analysis_status.show_progress)
-        session.models_status.connect(self._models_status)
+        session.models_status.connect(self.models.show_status)
         session.analysis_failed.connect(self.analysis_status.show_failure)
         session.analysis_stopping.connect(self._analysis_stopping)
         session.idle.connect(self.analysis_idle)
@@ -367,11 +370,6 @@ class MainWindow(QMainWindow):
             view.activate()
         if first:
             self.grid.expect_first_screen()
-
-    def _models_status(self, status: dict) -> None:
-        text = missing_models_notice(status)
-        if text:
-            self.notice.show_notice(text)
 
     def _analysis_stopping(self) -> None:
         self.analysis_status.cancel.setEnabled(False)

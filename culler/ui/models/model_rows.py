@@ -1,0 +1,87 @@
+"""Everything the window says about the AI models, read through this one module: their purpose in
+plain words, size, status from the files on disk, and the download and import that install them.
+
+It is the only place culler.ui reads the model registry (culler.analysis.model_files), so a change
+of registry is a change here. No Qt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+# In words a photographer uses; the registry's descriptions name the networks.
+PURPOSE = {
+    "clipiqa": ("Quality", "judges how clean, sharp and well exposed each photo looks"),
+    "nima": ("Aesthetics", "judges how appealing a photo looks, as people rated thousands of photos"),
+    "clip": ("Similarity", "recognises what a photo shows, to group near-identical frames and search by words"),
+}
+# Download sizes of the files the registry does not state (the published files' sizes, rounded).
+APPROX_MB = {"clipiqa": 244, "clip": 605}
+
+
+@dataclass(frozen=True)
+class ModelRow:
+    name: str  # the registry's name: clipiqa, nima, clip
+    title: str  # "Quality"
+    purpose: str  # one line in plain words
+    size: str  # "218 MB", "about 605 MB"
+    state: str  # "ok" | "missing" | "damaged" | "cannot run"
+    detail: str  # why, when not ok
+    signals: tuple[str, ...]  # what it measures (signal names, or 'embedding:clip')
+    licence: str
+
+
+def models_dir(ctx) -> Path:
+    return Path(ctx.models_dir)
+
+
+def model_rows(folder: Path) -> list[ModelRow]:
+    """One row per model, its status read from the files on disk (no network, no torch)."""
+    from culler.analysis import model_files
+
+    states = model_files.status(Path(folder))
+    rows = []
+    for name, spec in model_files.MODELS.items():
+        title, purpose = PURPOSE.get(name, (name, spec.description))
+        sizes = [f.size for f in spec.files]
+        size = f"{sum(sizes) / 1e6:.0f} MB" if all(sizes) else f"about {APPROX_MB.get(name, '?')} MB"
+        raw = states.get(name, "missing")
+        if raw in ("ok", "missing"):
+            state, detail = raw, ""
+        else:
+            detail = raw.removeprefix("failed: ")
+            state = "cannot run" if model_files.missing_python_modules(name) else "damaged"
+        rows.append(ModelRow(name, title, purpose, size, state, detail, spec.signals, spec.licence))
+    return rows
+
+
+def download(name: str, folder: Path, progress: Callable[[int, int | None], None]) -> None:
+    """Download one model's files (resumes a partial file; raises DownloadError with a sentence)."""
+    from culler.analysis import model_files
+
+    model_files.download(name, Path(folder), progress=progress)
+
+
+def import_folder(src: Path, folder: Path) -> dict[str, str]:
+    """{model: 'imported' | 'already present' | 'not found' | 'failed: …'}; NotADirectoryError/OSError."""
+    from culler.analysis import model_files
+
+    return model_files.import_dir(Path(src), Path(folder))
+
+
+def download_error() -> type[Exception]:
+    from culler.analysis.download import DownloadError
+
+    return DownloadError
+
+
+def scored_by_model(all_signals: dict[int, dict], rows: list[ModelRow]) -> dict[str, int]:
+    """How many photos hold a stored score from each model (from an earlier run, when it is missing now)."""
+    counts = {}
+    for row in rows:
+        names = [s for s in row.signals if not s.startswith("embedding:")]
+        counts[row.name] = sum(1 for signals in all_signals.values()
+                               if any(signals.get(n) is not None for n in names)) if names else 0
+    return counts
