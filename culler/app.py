@@ -2,8 +2,9 @@
 
 `run_gui(ctx, args)` opens `args.album` (or the demo album with --demo, or an empty window with
 "Open folder…"); a photo's path opens its folder at that photo in the loupe, and a path that is
-neither is explained on the welcome screen (`build_window`). With `--screenshot OUT.png` it waits until the first analysis pass is idle
-(at most 120 s) and the first screen of thumbnails is painted, saves the window and exits 0.
+neither is explained on the welcome screen (`build_window`). With `--screenshot OUT.png` it waits
+until the first analysis pass is idle (at most 120 s) and the first screen of thumbnails is painted,
+saves the window and exits 0.
 
 Without a display (no DISPLAY or WAYLAND_DISPLAY on Linux, and no QT_QPA_PLATFORM chosen), Qt
 would abort the process with a misleading "xcb-cursor0 is needed": `display_problem` says what
