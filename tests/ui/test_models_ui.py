@@ -73,6 +73,8 @@ def test_models_dialog_downloads_with_progress_cancel_and_resume(qtbot, window, 
     words = " ".join(label.text() for label in dialog.findChildren(QLabel))
     assert "how appealing a photo looks" in words and "5 MB" in words and "about 605 MB" in words
     assert "InceptionResNetV2" not in words and "pyiqa" not in words
+    for label in dialog.findChildren(QLabel, "modelPurpose"):  # one line each, not cut
+        assert label.width() >= label.sizeHint().width() and label.height() >= label.sizeHint().height()
     assert "Not installed" in status_text(dialog, "clipiqa") and dialog.buttons["clipiqa"].text() == "Download"
 
     dialog.buttons["nima"].click()

@@ -45,7 +45,7 @@ QWidget#exportForm, QWidget#exportModes, QWidget#planPreview { background: trans
 QDialog#exportDialog QLabel, QDialog#exportDialog QCheckBox,
 QDialog#exportDialog QRadioButton { background: transparent; }
 QLabel[section="true"] { color: #8f8f8f; font-weight: bold; margin-top: 6px; }
-QLabel#exportHint, QLabel#templateExample, QLabel#whatCount { color: #8f8f8f; }
+QLabel#exportHint, QLabel#templateExample, QLabel#whatCount, QLabel#picksAsHint { color: #8f8f8f; }
 QLabel#planHeadline { color: #ececec; font-size: 11pt; }
 QLabel#exportStatus { color: #d8d8d8; }
 QLineEdit, QComboBox { background-color: #2c2c2c; border: 1px solid #3c3c3c; border-radius: 3px;

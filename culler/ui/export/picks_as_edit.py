@@ -62,10 +62,22 @@ class PicksAsEdit(QWidget):
         self.rating.setCurrentIndex(max(0, self.rating.findData(value.rating)) if value.rating else 0)
         self.label.setCurrentIndex(max(0, self.label.findData(value.label)) if value.label else 0)
         self.flag.setChecked(value.flag)
+        self._set_hint(value)
+
+    def _set_hint(self, value: PicksAs) -> None:
         self.hint.setText(hint(value))
+        self._keep_hint_height()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._keep_hint_height()
+
+    def _keep_hint_height(self) -> None:
+        """A wrapped hint in a squeezed dialog would lose lines: it keeps the height its text needs."""
+        self.hint.setMinimumHeight(self.hint.heightForWidth(max(1, self.hint.width())))
 
     def _edited(self, *_args) -> None:
-        self.hint.setText(hint(self.value()))
+        self._set_hint(self.value())
         self.changed.emit()
 
 

@@ -75,26 +75,27 @@ class ModelsDialog(QDialog):
         for r, row in enumerate(model_rows.model_rows(self.folder)):
             title = QLabel(objectName="modelTitle")
             title.setToolTip(html.escape(row.licence))
-            purpose = QLabel(row.purpose, objectName="modelPurpose", wordWrap=True)
+            purpose = QLabel(row.purpose, objectName="modelPurpose")
             size = QLabel(row.size, objectName="modelSize")
             status = QLabel(objectName="modelStatus", wordWrap=True)
             status.setTextFormat(Qt.TextFormat.RichText)
-            status.setMinimumWidth(190)
+            status.setMinimumWidth(230)
             bar = QProgressBar(objectName="modelProgress")
             bar.setFixedWidth(150)
             bar.hide()
             button = QPushButton("Download", objectName="modelDownload")
             button.setAutoDefault(False)
             button.clicked.connect(lambda _=False, n=row.name: self.download_or_cancel(n))
-            grid.addWidget(title, 2 * r, 0)
-            grid.addWidget(size, 2 * r, 1)
-            grid.addWidget(status, 2 * r, 2, 2, 1, Qt.AlignmentFlag.AlignTop)
-            grid.addWidget(button, 2 * r, 3)
-            grid.addWidget(purpose, 2 * r + 1, 0, 1, 2)
+            bottom = Qt.AlignmentFlag.AlignBottom
+            grid.addWidget(title, 2 * r, 0, bottom)
+            grid.addWidget(size, 2 * r, 1, bottom)
+            grid.addWidget(status, 2 * r, 2, bottom)
+            grid.addWidget(button, 2 * r, 3, bottom)
+            grid.addWidget(purpose, 2 * r + 1, 0, 1, 3)
             grid.addWidget(bar, 2 * r + 1, 3)
             self.title[row.name], self.status[row.name] = title, status
             self.bars[row.name], self.buttons[row.name] = bar, button
-            grid.setRowMinimumHeight(2 * r + 1, 30)
+            grid.setRowMinimumHeight(2 * r, 40)  # air between models
         self.folder_label = QLabel(f"Installed into {html.escape(str(self.folder))}", objectName="modelsFolder",
                                    wordWrap=True)
         self.folder_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
