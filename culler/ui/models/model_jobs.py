@@ -52,7 +52,7 @@ class ModelJob(QThread):
             model_rows.download(name, self.folder, progress)
         except Cancelled:
             return "Cancelled: the part downloaded is kept, Download resumes it."
-        except model_rows.download_error() as exc:
+        except model_rows.DownloadError as exc:
             return str(exc)
         except OSError as exc:
             return f"Cannot write to {self.folder}: {exc}"

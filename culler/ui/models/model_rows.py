@@ -2,7 +2,7 @@
 plain words, size, status from the files on disk, and the download and import that install them.
 
 It is the only place culler.ui reads the model registry (culler.analysis.model_files), so a change
-of registry is a change here. No Qt.
+of registry is a change here. No Qt, no torch (the registry reads files on disk only).
 """
 
 from __future__ import annotations
@@ -10,6 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from culler.analysis import model_files
+from culler.analysis.download import DownloadError
+
+__all__ = ["DownloadError", "ModelRow", "model_rows", "download", "import_folder", "scored_by_model"]
 
 # In words a photographer uses; the registry's descriptions name the networks.
 PURPOSE = {
@@ -33,14 +38,8 @@ class ModelRow:
     licence: str
 
 
-def models_dir(ctx) -> Path:
-    return Path(ctx.models_dir)
-
-
 def model_rows(folder: Path) -> list[ModelRow]:
     """One row per model, its status read from the files on disk (no network, no torch)."""
-    from culler.analysis import model_files
-
     states = model_files.status(Path(folder))
     rows = []
     for name, spec in model_files.MODELS.items():
@@ -59,22 +58,12 @@ def model_rows(folder: Path) -> list[ModelRow]:
 
 def download(name: str, folder: Path, progress: Callable[[int, int | None], None]) -> None:
     """Download one model's files (resumes a partial file; raises DownloadError with a sentence)."""
-    from culler.analysis import model_files
-
     model_files.download(name, Path(folder), progress=progress)
 
 
 def import_folder(src: Path, folder: Path) -> dict[str, str]:
     """{model: 'imported' | 'already present' | 'not found' | 'failed: …'}; NotADirectoryError/OSError."""
-    from culler.analysis import model_files
-
     return model_files.import_dir(Path(src), Path(folder))
-
-
-def download_error() -> type[Exception]:
-    from culler.analysis.download import DownloadError
-
-    return DownloadError
 
 
 def scored_by_model(all_signals: dict[int, dict], rows: list[ModelRow]) -> dict[str, int]:

@@ -5,6 +5,7 @@ start. `show_status(status)` is fed by the window with the analysis' model statu
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 from culler.ui.base.settings import read_settings, write_section
 from culler.ui.models import model_rows
@@ -57,7 +58,7 @@ class ModelsFeature:
     def show_status(self, status: dict | None = None) -> None:
         """At an analysis' start (`status`: model -> "ok" | "missing" | "failed: …", as the analysis
         found them) and after an install: the banner for models that are not ready."""
-        rows = model_rows.model_rows(model_rows.models_dir(self.host.ctx))
+        rows = model_rows.model_rows(Path(self.host.ctx.models_dir))
         failed = {n: s for n, s in (status or {}).items() if s.startswith("failed")}
         rows = [replace(r, state="cannot run", detail=failed[r.name].removeprefix("failed: "))
                 if r.state == "ok" and r.name in failed else r for r in rows]
@@ -72,7 +73,7 @@ class ModelsFeature:
         from culler.ui.models.models_dialog import ModelsDialog
 
         if self.dialog is None:
-            folder = model_rows.models_dir(self.host.ctx)
+            folder = Path(self.host.ctx.models_dir)
             self.dialog = ModelsDialog(folder, self.scored(model_rows.model_rows(folder)), parent=self.host)
             self.dialog.changed.connect(self._installed)
         self.dialog.refresh()
@@ -80,7 +81,7 @@ class ModelsFeature:
         return self.dialog
 
     def _installed(self) -> None:
-        rows = model_rows.model_rows(model_rows.models_dir(self.host.ctx))
+        rows = model_rows.model_rows(Path(self.host.ctx.models_dir))
         if self.banner.isVisible():
             self.show_status()
         if any(r.state == "ok" for r in rows) and self.host.store() is not None:
