@@ -9,6 +9,7 @@ import re
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QStyle, QStyleOptionButton, QStyleOptionSpinBox
 
+from culler.core.records import GroupRow
 from tests.ui.test_export_ui import decide, key, open_dialog, run_export
 
 
@@ -19,6 +20,11 @@ def _brightness(image, rect) -> list[int]:
 
 def test_export_words_match_what_happened_and_show_in_folder_opens_the_destination(qtbot, window, tmp_path):
     decide(qtbot, window, ["IMG_0002.jpg", "IMG_0005.jpg"], Qt.Key.Key_P)
+    state = window.model.state
+    ids = {state.name(i): i for i in state.order}
+    burst = [ids[f"IMG_000{n}.jpg"] for n in (1, 2, 3)]  # a burst of 3, of which one frame is exported
+    window.session.store.put_groups([GroupRow(pid, "g18", 3, rank, kind="burst") for rank, pid in enumerate(burst, 1)])
+    window.session.refresh_analysis()
     dest = tmp_path / "new-folder"
     dialog = open_dialog(qtbot, window, dest)
     dialog.form.xmp_check.setChecked(True)
@@ -35,6 +41,7 @@ def test_export_words_match_what_happened_and_show_in_folder_opens_the_destinati
     assert dialog.preview.problems.isHidden()  # "will be created" is no longer true
     report = (dest / "culler-report.html").read_text(encoding="utf-8")
     assert not re.search(r"\bg\d+\b", report)  # no internal group ids
+    assert "Burst of 3" in report and "2nd of 3" in report  # its size in the album, not among the exported
 
     opened = []
     dialog.open_url = opened.append
