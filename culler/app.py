@@ -46,9 +46,9 @@ def apply_theme(app) -> None:
     from PySide6.QtGui import QColor, QPalette
 
     from culler.context import resources_dir
-    from culler.ui.base.theme import control_style
+    from culler.ui.base.theme import control_style, culler_style
 
-    app.setStyle("Fusion")
+    app.setStyle(culler_style())
     palette = QPalette()
     greys = {QPalette.ColorRole.Window: "#1e1e1e", QPalette.ColorRole.WindowText: "#d6d6d6",
              QPalette.ColorRole.Base: "#1e1e1e", QPalette.ColorRole.AlternateBase: "#262626",
