@@ -153,3 +153,14 @@ def test_banner_says_which_scores_came_from_an_earlier_run(qtbot, window):
     dialog = window.models.open_dialog()
     assert "scores of 3 photos kept from an earlier run" in status_text(dialog, "clipiqa")
     dialog.reject()
+
+
+def test_closing_the_window_mid_download_stops_it_and_keeps_the_part(qtbot, ctx, album, nima_server):
+    window = open_window(qtbot, ctx, album)
+    dialog = window.models.open_dialog()
+    dialog.buttons["nima"].click()
+    qtbot.waitUntil(lambda: dialog.bars["nima"].value() > 0, timeout=20_000)
+    window.close()
+    assert not dialog.busy()
+    target = model_files.installed_path(ctx.models_dir, "nima", model_files.MODELS["nima"].files[0])
+    assert target.with_name(target.name + ".part").stat().st_size > 0 and not target.exists()

@@ -197,8 +197,9 @@ class ModelsDialog(QDialog):
 
     def _job_done(self) -> None:
         job, self.job = self.job, None
-        if job is not None:
-            job.deleteLater()
+        if job is None:
+            return  # already handled (closed while it ran)
+        job.deleteLater()
         self.refresh()
         self.changed.emit()
 
@@ -206,5 +207,6 @@ class ModelsDialog(QDialog):
         """Close; a running download is cancelled first (its part stays for the next time)."""
         if self.job is not None:
             self.job.cancel()
-            self.job.wait(10_000)
+            if self.job.wait(10_000):
+                self._job_done()
         super().reject()

@@ -21,6 +21,7 @@ class ModelsFeature:
         self.banner = ModelsBanner()
         self.banner.open_models.connect(self.open_dialog)
         self.banner.never_again.connect(self.hide_banner_for_good)
+        host.closing.connect(self._closing)
 
     # -- Feature
     def views(self) -> list:
@@ -79,6 +80,10 @@ class ModelsFeature:
         self.dialog.refresh()
         self.dialog.open()
         return self.dialog
+
+    def _closing(self) -> None:
+        if self.dialog is not None:
+            self.dialog.reject()  # stops a download between chunks; its part is kept for next time
 
     def _installed(self) -> None:
         rows = model_rows.model_rows(Path(self.host.ctx.models_dir))
