@@ -120,7 +120,7 @@ def test_missing_models_banner_is_one_line_floats_over_the_grid_and_can_be_turne
     assert banner.isVisible() and banner.height() == HEIGHT
     assert (QRect(window.grid.geometry()), window.grid.mapTo(window, window.grid.rect().topLeft())) == grid_before
     assert banner.width() == window.stack.width()  # one line across the photos
-    assert banner.label.text() == ("AI scores off (quality, aesthetics, similarity): model files not installed. "
+    assert banner.label.text() == ("AI models not installed (quality, aesthetics, similarity). "
                                    "Scores use sharpness, exposure, faces and eyes.")
     for jargon in ("open_clip", "pyiqa", "LAION", "InceptionResNetV2", "AVA", "ViT"):
         assert jargon not in banner.label.text()
@@ -164,3 +164,17 @@ def test_closing_the_window_mid_download_stops_it_and_keeps_the_part(qtbot, ctx,
     assert not dialog.busy()
     target = model_files.installed_path(ctx.models_dir, "nima", model_files.MODELS["nima"].files[0])
     assert target.with_name(target.name + ".part").stat().st_size > 0 and not target.exists()
+
+
+def test_banner_words_follow_what_is_missing(tmp_path):
+    from culler.ui.models.model_rows import model_rows
+    from culler.ui.models.models_banner import banner_text
+
+    rows = {r.name: r for r in model_rows(tmp_path)}  # an empty folder: nothing installed
+    ready = {n: dataclasses.replace(r, state="ok") for n, r in rows.items()}
+    assert banner_text(list(ready.values()), {}) is None
+    only_clip = [ready["clipiqa"], ready["nima"], rows["clip"]]
+    assert banner_text(only_clip, {}) == ("AI models not installed (similarity). "
+                                          "Similar frames are grouped by capture time and pixels.")
+    damaged = [dataclasses.replace(rows["nima"], state="damaged"), ready["clipiqa"], ready["clip"]]
+    assert banner_text(damaged, {"nima": 12}).startswith("AI models damaged or missing (aesthetics). 12 photos keep")

@@ -225,7 +225,7 @@ def test_analysis_runs_on_open_and_names_missing_model_files_without_blocking(qt
         banner = window.models.banner
         qtbot.waitUntil(banner.isVisible, timeout=60_000)
         text = banner.label.text()
-        assert "AI scores off (quality, aesthetics, similarity)" in text and "not installed" in text
+        assert "AI models not installed (quality, aesthetics, similarity)" in text
         assert banner.get.text() == "Get models…"
         key(qtbot, window, Qt.Key.Key_P)  # the window works while the analysis runs
         assert decision_of(window, "IMG_0001.jpg").flag == "pick"

@@ -20,12 +20,14 @@ def banner_text(rows: list[ModelRow], scored: dict[str, int]) -> str | None:
         return None
     names = ", ".join(r.title.lower() for r in missing)
     damaged = any(r.state != "missing" for r in missing)
+    text = f"AI models {'damaged or missing' if damaged else 'not installed'} ({names})."
     kept = max((scored.get(r.name, 0) for r in missing), default=0)
-    text = f"AI scores off ({names}): model files {'damaged or missing' if damaged else 'not installed'}."
     if kept:
         text += f" {kept:,} photos keep their scores from an earlier run; new ones get technical scores."
-    else:
+    elif any(not s.startswith("embedding:") for r in missing for s in r.signals):
         text += " Scores use sharpness, exposure, faces and eyes."
+    else:
+        text += " Similar frames are grouped by capture time and pixels."
     return text
 
 
