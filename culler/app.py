@@ -1,8 +1,10 @@
 """The window's composition root: QApplication, theme, main window, and the --screenshot mode.
 
 `run_gui(ctx, args)` opens `args.album` (or the demo album with --demo, or an empty window with
-"Open folder…"). With `--screenshot OUT.png` it waits until the first analysis pass is idle
-(at most 120 s) and the first screen of thumbnails is painted, saves the window and exits 0.
+"Open folder…"); a photo's path opens its folder at that photo in the loupe, and a path that is
+neither is explained on the welcome screen (`build_window`). With `--screenshot OUT.png` it waits
+until the first analysis pass is idle (at most 120 s) and the first screen of thumbnails is painted,
+saves the window and exits 0.
 
 Without a display (no DISPLAY or WAYLAND_DISPLAY on Linux, and no QT_QPA_PLATFORM chosen), Qt
 would abort the process with a misleading "xcb-cursor0 is needed": `display_problem` says what
@@ -44,8 +46,9 @@ def apply_theme(app) -> None:
     from PySide6.QtGui import QColor, QPalette
 
     from culler.context import resources_dir
+    from culler.ui.base.theme import control_style, culler_style
 
-    app.setStyle("Fusion")
+    app.setStyle(culler_style())
     palette = QPalette()
     greys = {QPalette.ColorRole.Window: "#1e1e1e", QPalette.ColorRole.WindowText: "#d6d6d6",
              QPalette.ColorRole.Base: "#1e1e1e", QPalette.ColorRole.AlternateBase: "#262626",
@@ -58,7 +61,7 @@ def apply_theme(app) -> None:
     app.setPalette(palette)
     qss = resources_dir() / "style.qss"
     try:
-        app.setStyleSheet(qss.read_text(encoding="utf-8"))
+        app.setStyleSheet(qss.read_text(encoding="utf-8") + control_style())
     except OSError as exc:
         log.warning("style sheet %s not loaded: %s", qss, exc)
 
@@ -90,22 +93,69 @@ def run_gui(ctx, args) -> int:
         print(problem, file=sys.stderr)
         return 3
     app = create_application()
-    from culler.ui.window.main_window import MainWindow
-
-    album = _album_to_open(ctx, args)
-    keymaps = [Path(args.keymap)] if getattr(args, "keymap", None) else []
+    window, album = build_window(ctx, args)
     screenshot = getattr(args, "screenshot", None)
-    window = MainWindow(ctx, signals=getattr(args, "signals", "all"), keymap_files=keymaps,
-                        recursive=getattr(args, "recursive", False), analyse=True if screenshot else None)
-    if getattr(args, "demo", False) and album is None:
-        window.notice.show_notice(f"The demo album is not installed (looked in <code>{ctx.demo_album}</code>). "
-                                  "Open any folder of photos instead.")
     if screenshot:
         return take_screenshot(app, window, album, Path(screenshot))
     window.show()
     if album is not None:
         window.open_album(album)
     return app.exec()
+
+
+def build_window(ctx, args):
+    """The main window for these arguments and the album it is to open (None: none, or the path
+    named could not be opened, which the window then explains)."""
+    from culler.ui.window.main_window import MainWindow
+
+    album, photo, problem = where_to_open(_album_to_open(ctx, args))
+    keymaps = [Path(args.keymap)] if getattr(args, "keymap", None) else []
+    window = MainWindow(ctx, signals=getattr(args, "signals", "all"), keymap_files=keymaps,
+                        recursive=getattr(args, "recursive", False),
+                        analyse=True if getattr(args, "screenshot", None) else None)
+    if getattr(args, "demo", False) and album is None:
+        window.notice.show_notice(f"The demo album is not installed (looked in <code>{ctx.demo_album}</code>). "
+                                  "Open any folder of photos instead.")
+    if problem:
+        window.empty.show_problem(*problem)
+    if photo is not None:
+        open_at_photo(window, album, photo)
+    return window, album
+
+
+def where_to_open(path: Path | None) -> tuple[Path | None, Path | None, tuple[str, str] | None]:
+    """(album folder, photo to show, problem) for what the command line named: a folder is the
+    album; a photo opens its folder at that photo; anything else is explained in the window as
+    (title, text), with no album opened."""
+    from culler.core.album import PHOTO_EXTENSIONS
+
+    if path is None or path.is_dir():
+        return path, None, None
+    shown = path.absolute()
+    if not path.exists():
+        parent = next((p for p in shown.parents if p.is_dir()), None)
+        near = f" The nearest folder that exists is {parent}." if parent is not None and parent != Path("/") else ""
+        return None, None, ("Nothing there", f"{shown} does not exist (moved, renamed, or a card not mounted?)."
+                            f"{near} Open a folder of photos to start.")
+    if path.is_file() and path.suffix.lower() in PHOTO_EXTENSIONS:
+        return shown.parent, shown, None
+    return None, None, ("Not a folder of photos", f"{shown} is not a folder, and not a photo culler reads "
+                        f"({', '.join(sorted(e.lstrip('.') for e in PHOTO_EXTENSIONS)[:8])}, …). "
+                        "Open a folder of photos to start.")
+
+
+def open_at_photo(window, album: Path, photo: Path) -> None:
+    """Once the album's photos are shown, show `photo` in the loupe (once; a RAW+JPEG pair is one photo)."""
+    def show() -> None:
+        window.photos_shown.disconnect(show)
+        state = window.model.state
+        rel = photo.relative_to(album).as_posix()
+        found = next((i for i, p in state.photos.items() if p.path == rel or rel in p.companions), None)
+        if found is not None:
+            window.set_current(found)
+            window.show_view("loupe")
+
+    window.photos_shown.connect(show)
 
 
 def _album_to_open(ctx, args) -> Path | None:

@@ -14,6 +14,9 @@ Time accounting (every rule keeps "no photo is skipped without being shown"):
   ticks fall. A single `dt` is capped at MAX_TICK_S: a stalled event loop (or a laptop lid) never
   eats the review.
 - Moving on early (a decision, Return) keeps the time that was not used: the review ends sooner.
+- A photo counts as *seen* in the summary only when it was on screen long enough to be looked at,
+  or decided during the review (culler.core.review_seen): flicking through pages with Return
+  credits nothing.
 - More time (`+`) and going back are *borrowed* from every photo still to come, in proportion to
   its time above the floor, so the total holds and later photos keep their order of times. When
   nothing is left to borrow (the tail is already at the floor) the review simply runs longer, and
@@ -24,6 +27,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+
+from culler.core.review_seen import counts_as_seen
 
 VERSION = 1
 MAX_TICK_S = 1.0
@@ -42,6 +47,7 @@ class ReviewEntry:
     sweep: bool = False
     siblings: tuple[int, ...] = ()
     seen: bool = False  # was on screen (a decision can come before the first tick)
+    decided: bool = False  # the user decided it during this review (deciding is looking)
 
     @property
     def left(self) -> float:
@@ -110,6 +116,18 @@ class ReviewSession:
     def mark_seen(self) -> None:
         for i in self.current:
             self.entries[i].seen = True
+
+    def mark_decided(self, photo_ids) -> None:
+        """Photos of the current stop the user just decided (a sweep page's selection, or the photo)."""
+        ids = set(photo_ids)
+        for i in self.current:
+            e = self.entries[i]
+            if e.photo_id in ids:
+                e.decided = True
+
+    def looked_at(self, e: ReviewEntry) -> bool:
+        """Seen by the rule of culler.core.review_seen: long enough on screen, or decided."""
+        return e.seen and counts_as_seen(e.spent, e.sweep, e.decided)
 
     def page_ids(self) -> list[int]:
         return [self.entries[i].photo_id for i in self.current]
@@ -244,10 +262,10 @@ class ReviewSession:
 
     # -- summary and persistence
     def summary_rows(self, decision_of) -> list[tuple]:
-        """(photo_id, score, decision, seconds spent) per planned photo, for budget.review_summary."""
-        # review_summary counts a photo as seen when time was spent on it; one decided within the
-        # tick that showed it was on screen too
-        return [(e.photo_id, e.score, decision_of(e.photo_id), max(e.spent, 1e-3) if e.seen else e.spent)
+        """(photo_id, score, decision, seconds) per planned photo, for budget.review_summary, which
+        counts a photo as seen when its seconds are above 0: the seconds of a photo looked at (at
+        least 1 ms for one decided within the tick that showed it), 0 for one only flicked past."""
+        return [(e.photo_id, e.score, decision_of(e.photo_id), max(e.spent, 1e-3) if self.looked_at(e) else 0.0)
                 for e in self.entries]
 
     def plan_json(self) -> dict:
@@ -262,10 +280,12 @@ class ReviewSession:
         """Where the review stands (saved at every step): small until late in a long review."""
         last_spent = max((i for i, e in enumerate(self.entries) if e.spent > 0), default=-1)
         last_seen = max((i for i, e in enumerate(self.entries) if e.seen), default=-1)
+        last_decided = max((i for i, e in enumerate(self.entries) if e.decided), default=-1)
         return {"version": VERSION, "started_at": self.started_at, "edits": self.edits,
                 "index": self.index, "sibling": self.sibling, "paused": self.paused,
                 "spent": [round(e.spent, 3) for e in self.entries[:last_spent + 1]],
-                "seen": "".join("1" if e.seen else "0" for e in self.entries[:last_seen + 1])}
+                "seen": "".join("1" if e.seen else "0" for e in self.entries[:last_seen + 1]),
+                "decided": "".join("1" if e.decided else "0" for e in self.entries[:last_decided + 1])}
 
     def to_json(self) -> dict:
         return {**self.plan_json(), **self.progress_json()}
@@ -284,6 +304,8 @@ class ReviewSession:
                 e.spent = float(spent)
             for e, seen in zip(entries, str(d.get("seen", ""))):
                 e.seen = seen == "1"
+            for e, decided in zip(entries, str(d.get("decided", ""))):
+                e.decided = decided == "1"
             session = cls(entries, float(d["budget_seconds"]), str(d.get("scope", "all")),
                           float(d.get("floor_s", 0.5)), max(1, int(d.get("page_size", DEFAULT_PAGE_SIZE))),
                           str(d.get("started_at", "")), int(d["index"]), int(d.get("sibling", 0)),

@@ -222,9 +222,11 @@ def test_analysis_runs_on_open_and_names_missing_model_files_without_blocking(qt
     idle = []
     window.analysis_idle.connect(lambda: idle.append(True))  # the analysis waits for the thumbnails
     try:
-        qtbot.waitUntil(window.notice.isVisible, timeout=60_000)
-        text = plain_text(window.notice.label.text())
-        assert "missing" in text and "culler models download" in text and "CLIP-IQA" in text
+        banner = window.models.banner
+        qtbot.waitUntil(banner.isVisible, timeout=60_000)
+        text = banner.label.text()
+        assert "AI models not installed (quality, aesthetics, similarity)" in text
+        assert banner.get.text() == "Get models…"
         key(qtbot, window, Qt.Key.Key_P)  # the window works while the analysis runs
         assert decision_of(window, "IMG_0001.jpg").flag == "pick"
         qtbot.waitUntil(lambda: bool(idle), timeout=120_000)

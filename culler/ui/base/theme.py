@@ -137,3 +137,72 @@ def paint_label_chip(p: QPainter, center: QPointF, radius: float, label: str | N
     p.setBrush(LABEL_COLOURS[label])
     p.drawEllipse(center, radius, radius)
     p.restore()
+
+
+def control_style() -> str:
+    """Style-sheet rules for the small controls a dark style sheet otherwise breaks: a ticked check
+    box shows a real tick (not a filled square) and spin boxes keep visible arrows. Appended to
+    the application's style sheet and to dialogs that style their own check boxes."""
+    from culler.context import resources_dir
+
+    icons = (resources_dir() / "icons" / "controls").as_posix()
+    return f"""
+QCheckBox::indicator {{ width: 13px; height: 13px; border: 1px solid #6a6a6a; border-radius: 2px;
+                        background-color: #262626; }}
+QCheckBox::indicator:checked {{ border-color: #d0d0d0; image: url({icons}/check.svg); }}
+QCheckBox::indicator:disabled {{ border-color: #444444; }}
+QAbstractSpinBox {{ padding-right: 18px; }}
+QAbstractSpinBox::up-button, QAbstractSpinBox::down-button {{
+    subcontrol-origin: border; width: 16px; border-left: 1px solid #3c3c3c; background-color: #333333; }}
+QAbstractSpinBox::up-button {{ subcontrol-position: top right; }}
+QAbstractSpinBox::down-button {{ subcontrol-position: bottom right; }}
+QAbstractSpinBox::up-button:hover, QAbstractSpinBox::down-button:hover {{ background-color: #444444; }}
+QAbstractSpinBox::up-arrow {{ image: url({icons}/arrow_up.svg); width: 9px; height: 6px; }}
+QAbstractSpinBox::down-arrow {{ image: url({icons}/arrow_down.svg); width: 9px; height: 6px; }}
+QAbstractSpinBox::up-arrow:disabled, QAbstractSpinBox::down-arrow:disabled {{ image: none; }}
+"""
+
+
+def message_icon(kind: str, size: int = 32):
+    """culler's own glyph for a message box (warning, critical, question, information), drawn like
+    the grid's badges, so dialogs do not mix Qt's stock pictures into the grey interface."""
+    from PySide6.QtGui import QFont, QPixmap
+
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    p = QPainter(pixmap)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    box = QRectF(2, 2, size - 4, size - 4)
+    if kind == "warning":
+        paint_warning(p, box)
+    else:
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(REJECT if kind == "critical" else QColor("#5a5a5a"))
+        p.drawEllipse(box)
+        font = QFont()
+        font.setBold(True)
+        font.setPixelSize(int(size * 0.6))
+        p.setFont(font)
+        p.setPen(QColor("white"))
+        p.drawText(box, Qt.AlignmentFlag.AlignCenter, {"critical": "×", "question": "?"}.get(kind, "i"))
+    p.end()
+    return pixmap
+
+
+def culler_style():
+    """Fusion with culler's own message-box glyphs (a QProxyStyle; made once per application)."""
+    from PySide6.QtGui import QIcon
+    from PySide6.QtWidgets import QProxyStyle, QStyle
+
+    kinds = {QStyle.StandardPixmap.SP_MessageBoxWarning: "warning",
+             QStyle.StandardPixmap.SP_MessageBoxCritical: "critical",
+             QStyle.StandardPixmap.SP_MessageBoxQuestion: "question",
+             QStyle.StandardPixmap.SP_MessageBoxInformation: "information"}
+
+    class CullerStyle(QProxyStyle):
+        def standardIcon(self, which, option=None, widget=None):  # noqa: N802 (Qt API)
+            if which in kinds:
+                return QIcon(message_icon(kinds[which], 64))
+            return super().standardIcon(which, option, widget)
+
+    return CullerStyle("Fusion")

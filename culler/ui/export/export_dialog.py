@@ -19,9 +19,11 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout
 
+from culler.ui.base.theme import control_style
 from culler.ui.export.export_form import MODES, ExportForm, ExportSource
 from culler.ui.export.export_preview import (
     PlanPreview,
@@ -43,7 +45,7 @@ QWidget#exportForm, QWidget#exportModes, QWidget#planPreview { background: trans
 QDialog#exportDialog QLabel, QDialog#exportDialog QCheckBox,
 QDialog#exportDialog QRadioButton { background: transparent; }
 QLabel[section="true"] { color: #8f8f8f; font-weight: bold; margin-top: 6px; }
-QLabel#exportHint, QLabel#templateExample, QLabel#whatCount { color: #8f8f8f; }
+QLabel#exportHint, QLabel#templateExample, QLabel#whatCount, QLabel#picksAsHint { color: #8f8f8f; }
 QLabel#planHeadline { color: #ececec; font-size: 11pt; }
 QLabel#exportStatus { color: #d8d8d8; }
 QLineEdit, QComboBox { background-color: #2c2c2c; border: 1px solid #3c3c3c; border-radius: 3px;
@@ -54,9 +56,6 @@ QRadioButton:disabled, QCheckBox:disabled { color: #6a6a6a; }
 QRadioButton::indicator { width: 10px; height: 10px; border-radius: 6px; border: 1px solid #6a6a6a;
                           background-color: #262626; }
 QRadioButton::indicator:checked { background-color: #d0d0d0; border-color: #d0d0d0; }
-QCheckBox::indicator { width: 11px; height: 11px; border: 1px solid #6a6a6a; border-radius: 2px;
-                       background-color: #262626; }
-QCheckBox::indicator:checked { background-color: #d0d0d0; border-color: #d0d0d0; }
 QTreeWidget#planOperations { background-color: #1b1b1b; alternate-background-color: #202020;
                              border: 1px solid #303030; color: #c8c8c8; }
 QHeaderView::section { background-color: #262626; color: #9a9a9a; border: none; padding: 3px 6px; }
@@ -79,7 +78,7 @@ class ExportDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("exportDialog")
         self.setWindowTitle(f"Export from {source.album_root.name}")
-        self.setStyleSheet(STYLE)
+        self.setStyleSheet(STYLE + control_style())
         self.source = source
         self.photos = {p.id: p for p in source.photos}
         self.worker: FileJobWorker | None = None
@@ -110,6 +109,10 @@ class ExportDialog(QDialog):
         self.export_button = QPushButton("Export", objectName="exportButton")
         self.export_button.setDefault(True)
         self.export_button.clicked.connect(self.start_export)
+        self.show_button = QPushButton("Show in folder", objectName="exportShow")
+        self.show_button.setAutoDefault(False)
+        self.show_button.clicked.connect(self.show_in_folder)
+        self.show_button.hide()
         self.close_button = QPushButton("Cancel", objectName="exportClose")
         self.close_button.setAutoDefault(False)
         self.close_button.clicked.connect(self.reject)
@@ -121,6 +124,7 @@ class ExportDialog(QDialog):
         buttons = QHBoxLayout()
         buttons.addWidget(self.progress, 1)
         buttons.addStretch(0)
+        buttons.addWidget(self.show_button)
         buttons.addWidget(self.close_button)
         buttons.addWidget(self.export_button)
         outer = QVBoxLayout(self)
@@ -252,6 +256,7 @@ class ExportDialog(QDialog):
             text = (f"{verb} {r.photos:,} photo{'s' if r.photos != 1 else ''} ({n_files:,} "
                     f"file{'s' if n_files != 1 else ''}{extra}) to {dest}.")
             lines.append(f"Stopped: {text} Whole photos only." if r.cancelled else f"✓ {text}")
+            self.preview.show_done(f"Stopped: {text}" if r.cancelled else f"Done: {text}")
             if r.done:
                 lines.append("File › Undo last export " + ("puts them back." if mode == "move" else "removes them."))
         lines += [html.escape(f"Skipped {path}: {why}") for path, why in r.skipped]
@@ -260,10 +265,19 @@ class ExportDialog(QDialog):
         self.progress.hide()
         if r.ok:
             self.export_button.hide()
+            self.show_button.setVisible(bool(r.done))
         else:  # another folder, or the same once there is room: the options are still there
             self.result = None
             self.form.set_editable(True)
             self.refresh_preview()
+
+    # how "Show in folder" opens a folder (a test puts a recorder here)
+    open_url = staticmethod(QDesktopServices.openUrl)
+
+    def show_in_folder(self) -> None:
+        dest = self.form.destination()
+        if dest is not None:
+            self.open_url(QUrl.fromLocalFile(str(dest)))
 
     def _say(self, text: str) -> None:
         self.status.setText(text)

@@ -6,6 +6,7 @@
   Photo › Move rejects to _rejected…               (rejects_actions.py)
   Photo › Send rejects to trash…
   File › Write XMP sidecars as I decide            a checkable setting (sidecar_sync.py)
+  File › Write picks in sidecars as…               stars / label / tag (picks_as_edit.py)
 
 Why a separate "Undo last export" and not Ctrl+Z: the window's undo (the store's) is for
 decisions only — quick, many steps, never touching files. Putting back files that were exported
@@ -28,6 +29,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QMessageBox, QProgressDialog
 
+from culler.core.picks_as import PicksAs
 from culler.ui.export.rejects_actions import RejectsActions
 from culler.ui.export.sidecar_sync import SidecarSync
 
@@ -62,7 +64,8 @@ class ExportFeatures(QObject):
         return {"sidecars.live": self.live_sidecars}
 
     def menu_items(self) -> dict:
-        return {"@File": ["export.open", "export.undo", "sidecars.live"], "@Photo": ["rejects.move", "rejects.trash"]}
+        return {"@File": ["export.open", "export.undo", "sidecars.live", "sidecars.picks_as"],
+                "@Photo": ["rejects.move", "rejects.trash"]}
 
     def register_actions(self, registry) -> None:
         w = self.w
@@ -77,6 +80,7 @@ class ExportFeatures(QObject):
           enabled_when=idle_album)
         r("sidecars.live", "Write XMP sidecars as I decide", [], self.toggle_live_sidecars,
           section="Album")
+        r("sidecars.picks_as", "Write picks in sidecars as…", [], self.choose_picks_as, section="Album")
 
     # -- the album
     def _album_shown(self) -> None:
@@ -104,6 +108,16 @@ class ExportFeatures(QObject):
         self.w.update_menu_check("sidecars.live")
         self.w.show_message("Writing XMP sidecars as you decide" if on else "XMP sidecars: only when exporting")
 
+    def choose_picks_as(self):
+        from culler.ui.export.picks_as_edit import open_picks_as_dialog
+
+        return open_picks_as_dialog(self.w, self.sidecars.picks_as, self.set_picks_as)
+
+    def set_picks_as(self, picks_as) -> None:
+        """One convention for exports and live sidecars: a photo looks the same wherever it went."""
+        self.sidecars.set_picks_as(picks_as)
+        self.w.show_message(f"Sidecars write picks as {picks_as}: {picks_as.apps()}", 8000)
+
     # -- export
     def export_source(self) -> ExportSource:
         from culler.ui.export.export_form import ExportSource  # the export modules load on first use, not at start-up
@@ -127,7 +141,8 @@ class ExportFeatures(QObject):
                             groups=dict(state.groups), journal_dir=self.journal_dir(), filter_ids=filter_ids,
                             filter_description=w.model.filter.describe(),
                             saved=saved if isinstance(saved, dict) else {},
-                            report_rows=report_rows, thumbnail_dir=Path(w.ctx.thumbnail_dir))
+                            report_rows=report_rows, thumbnail_dir=Path(w.ctx.thumbnail_dir),
+                            picks_as=self.sidecars.picks_as)
 
     def open_export_dialog(self) -> ExportDialog | None:
         if self.w.model.state is None or self.w.store() is None or self.busy():
@@ -144,6 +159,7 @@ class ExportFeatures(QObject):
         return dialog
 
     def _remember(self, options: dict) -> None:
+        self.sidecars.set_picks_as(PicksAs.parse(options["picks_as"]))
         store = self.w.store()
         if store is not None:
             try:

@@ -26,7 +26,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from culler.core.picks_as import DEFAULT as DEFAULT_PICKS_AS
+from culler.core.picks_as import PicksAs
 from culler.core.records import LABELS, Decision, GroupRow, Photo
+from culler.ui.export.picks_as_edit import PicksAsEdit
 
 WHAT = {"picks": "Picks", "suggested": "Suggested picks", "rated": "Rated", "label": "Label",
         "filter": "What the grid shows"}
@@ -55,6 +58,7 @@ class ExportSource:
     saved: dict = field(default_factory=dict)  # the options of the last export from this album
     report_rows: Callable[[list[Photo]], list[dict]] | None = None
     thumbnail_dir: Path | None = None
+    picks_as: PicksAs = DEFAULT_PICKS_AS  # the app's convention (the live-sidecar setting's)
 
 
 def _section(text: str) -> QLabel:
@@ -158,12 +162,14 @@ class ExportForm(QWidget):
 
         add(_section("Extras"))
         self.xmp_check = QCheckBox("XMP sidecar with the decision, next to each photo:")
-        self.xmp_check.setToolTip("Flag, stars and label as xmp:Rating / xmp:Label, merged into a sidecar "
-                                  "that travels with the photo")
+        self.xmp_check.setToolTip("Stars and label as xmp:Rating / xmp:Label, a pick as chosen below, merged "
+                                  "into a sidecar that travels with the photo")
         self.xmp_check.setChecked(bool(saved.get("xmp", False)))
         add(self.xmp_check)
         self.xmp_style_combo = _combo(XMP_STYLES, saved.get("xmp_style"))
         add(self.xmp_style_combo)
+        self.picks_as = PicksAsEdit(self.source.picks_as)
+        add(self.picks_as)
         self.report_check = QCheckBox("Report of the exported photos:")
         self.report_check.setToolTip("Written into the destination as culler-report.html / .csv / .json; "
                                      "Undo last export removes it too")
@@ -179,7 +185,7 @@ class ExportForm(QWidget):
                        self.dest_edit.textChanged, self.layout_combo.currentIndexChanged,
                        self.template_combo.currentTextChanged, self.xmp_check.toggled,
                        self.xmp_style_combo.currentIndexChanged, self.rating_combo.currentIndexChanged,
-                       self.label_combo.currentIndexChanged, self.report_check.toggled):
+                       self.label_combo.currentIndexChanged, self.report_check.toggled, self.picks_as.changed):
             signal.connect(self.changed)
         self.rating_combo.currentIndexChanged.connect(self._count_choices)
         self.label_combo.currentIndexChanged.connect(self._count_choices)
@@ -224,13 +230,15 @@ class ExportForm(QWidget):
         return ExportOptions(dest=self.destination() or Path(), select=self.selection(), mode=self.mode(),
                              layout=self.layout_combo.currentData(),
                              name_template=self.template_combo.currentText().strip(),
-                             xmp=self.xmp_check.isChecked(), xmp_style=self.xmp_style_combo.currentData())
+                             xmp=self.xmp_check.isChecked(), xmp_style=self.xmp_style_combo.currentData(),
+                             picks_as=str(self.picks_as.value()))
 
     def remembered(self) -> dict:
         return {"what": self.what(), "rating": self.rating_combo.currentData(),
                 "label": self.label_combo.currentData(), "mode": self.mode(), "dest": self.dest_edit.text().strip(),
                 "layout": self.layout_combo.currentData(), "template": self.template_combo.currentText().strip(),
                 "xmp": self.xmp_check.isChecked(), "xmp_style": self.xmp_style_combo.currentData(),
+                "picks_as": str(self.picks_as.value()),
                 "report": self.report_check.isChecked(), "report_format": self.report_combo.currentData()}
 
     def _count_choices(self) -> None:
@@ -269,4 +277,5 @@ class ExportForm(QWidget):
 
     def _follow_checks(self) -> None:
         self.xmp_style_combo.setEnabled(self.xmp_check.isChecked())
+        self.picks_as.setEnabled(self.xmp_check.isChecked())
         self.report_combo.setEnabled(self.report_check.isChecked())

@@ -53,7 +53,7 @@ class PlanSummary:
         parts = [f"{self.photos:,} photo{'s' if self.photos != 1 else ''}",
                  f"{self.files:,} file{'s' if self.files != 1 else ''}", size_text(self.bytes)]
         if self.sidecars:
-            parts.insert(2, f"{self.sidecars:,} sidecar{'s' if self.sidecars != 1 else ''} written")
+            parts.insert(2, f"will write {self.sidecars:,} sidecar{'s' if self.sidecars != 1 else ''}")
         return "  ·  ".join(parts) + (f"  →  {dest}" if dest else "")
 
 
@@ -317,6 +317,11 @@ class PlanPreview(QWidget):
         self.ops.addTopLevelItems(rows)
         self.more.setText(f"… and {s.more:,} more" if s.more else "")
         self.more.setVisible(bool(s.more))
+
+    def show_done(self, headline: str) -> None:
+        """After the export: what happened replaces what would (the plan's notes no longer hold)."""
+        self.headline.setText(headline)
+        self.problems.hide()
 
     def targets(self) -> list[str]:
         """The listed targets (for tests and screen readers)."""

@@ -12,7 +12,8 @@ read-only folder, an unsafe existing sidecar) is reported through `problem`; the
 is saved in the store either way.
 
 The setting lives in the config folder's settings.json under "sidecars" (other keys are kept):
-{"write_as_i_decide": bool, "style": "adobe" | "darktable"}.
+{"write_as_i_decide": bool, "style": "adobe" | "darktable", "picks_as": "rating:1,flag"}. The
+picks-as convention (culler.core.picks_as) is also what the export dialog starts with.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
+from culler.core.picks_as import PicksAs
 from culler.core.records import Decision, Photo
 from culler.ui.base.settings import read_settings, write_section
 
@@ -35,7 +37,8 @@ def load_setting(config_dir: Path) -> dict:
     data = read_settings(Path(config_dir) / "settings.json").get(SETTINGS_KEY, {})
     data = data if isinstance(data, dict) else {}
     style = data.get("style") if data.get("style") in ("adobe", "darktable") else "adobe"
-    return {"write_as_i_decide": bool(data.get("write_as_i_decide", False)), "style": style}
+    return {"write_as_i_decide": bool(data.get("write_as_i_decide", False)), "style": style,
+            "picks_as": str(PicksAs.from_setting(data.get("picks_as")))}
 
 
 def save_setting(config_dir: Path, values: dict) -> None:
@@ -52,11 +55,12 @@ class SidecarSync(QObject):
         setting = load_setting(self.config_dir)
         self.enabled: bool = setting["write_as_i_decide"]
         self.style: str = setting["style"]
+        self.picks_as: PicksAs = PicksAs.parse(setting["picks_as"])
         self.store = None
         self.album_root: Path | None = None
         self.photo_of = None  # photo id -> Photo | None (the window's copy of the album)
         self._lock = threading.Lock()
-        self._pending: dict[tuple[str, int], tuple[Path, Photo, Decision, str]] = {}
+        self._pending: dict[tuple[str, int], tuple[Path, Photo, Decision, str, PicksAs]] = {}
         self._thread: threading.Thread | None = None
         self._idle = threading.Event()
         self._idle.set()
@@ -67,9 +71,22 @@ class SidecarSync(QObject):
         if on == self.enabled:
             return
         self.enabled = on
-        save_setting(self.config_dir, {"write_as_i_decide": on, "style": self.style})
+        self._save()
         if on:
             self.sync_all()
+
+    def set_picks_as(self, picks_as: PicksAs) -> None:
+        """A new convention: saved, and every sidecar rewritten by it when the setting is on."""
+        if picks_as == self.picks_as:
+            return
+        self.picks_as = picks_as
+        self._save()
+        if self.enabled:
+            self.sync_all()
+
+    def _save(self) -> None:
+        save_setting(self.config_dir, {"write_as_i_decide": self.enabled, "style": self.style,
+                                       "picks_as": str(self.picks_as)})
 
     # -- the album
     def attach(self, store, album_root: Path, photo_of) -> None:
@@ -134,7 +151,7 @@ class SidecarSync(QObject):
         root = self.album_root
         with self._lock:
             for photo, decision in items:
-                self._pending[(str(root), photo.id)] = (root, photo, decision, self.style)
+                self._pending[(str(root), photo.id)] = (root, photo, decision, self.style, self.picks_as)
             self._idle.clear()
             if self._thread is None:
                 self._thread = threading.Thread(target=self._drain, name="culler-sidecars")
@@ -151,11 +168,11 @@ class SidecarSync(QObject):
                     return
                 batch, self._pending = list(self._pending.values()), {}
             written, errors = 0, []
-            for root, photo, decision, style in batch:
+            for root, photo, decision, style, picks_as in batch:
                 if not (root / photo.path).exists():
                     continue  # moved away (e.g. into _rejected): no orphan sidecar
                 try:
-                    result = sync_sidecars(root, [photo], {photo.id: decision}, style)
+                    result = sync_sidecars(root, [photo], {photo.id: decision}, style, picks_as)
                 except Exception as exc:  # one photo must not stop the others
                     errors.append(f"could not write the sidecar of {photo.path}: {exc}")
                     continue

@@ -344,6 +344,7 @@ class ReviewView(QWidget, PhotoView):
             self._deciding = False
         if not targets or self.session is None or self.session.finished:
             return
+        self.session.mark_decided(targets)
         if in_sweep:
             if len(targets) == 1:
                 self.screen.sweep.move("next")
@@ -394,6 +395,9 @@ class ReviewView(QWidget, PhotoView):
         self.clock.stop()
         s.finish()
         summary = review_summary(s.summary_rows(state.decision), s.budget_seconds, s.scope)
+        # the time is the time spent, on photos counted as seen or not
+        summary["seconds_spent"] = s.spent_total()
+        summary["over_budget_seconds"] = max(0.0, summary["seconds_spent"] - s.budget_seconds)
         summary["album"] = str(self.host.album_root())
         summary["ended_early"] = ended_early
         album_reviews: list[dict] = []

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from culler.core import budget
+from culler.ui.base.theme import control_style
 
 SCOPE_LABELS = {"all": "All photos", "unreviewed": "Unreviewed", "best": "Best of each group",
                 "filter": "Current filter"}
@@ -158,7 +159,7 @@ class ReviewSetupDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("reviewSetup")
         self.setWindowTitle("Time-budget review")
-        self.setStyleSheet(STYLE)
+        self.setStyleSheet(STYLE + control_style())
         self.items_by_scope = items_by_scope
         s = {**DEFAULTS, **(settings or {})}
         self._plan: budget.Plan | None = None

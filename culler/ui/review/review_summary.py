@@ -2,6 +2,8 @@
 rejects by score band — which answers "did the low-scored photos hide keepers?" — plus the same
 pick rates across earlier reviews of this album (from the store) and across albums (a JSON-lines
 file in the data folder), so over several shoots the user sees whether the scores earn their trust.
+Scores read 0-100 as everywhere in the window (the stored bands keep their 0-1 names); "seen"
+follows culler.core.review_seen, whose rule the page states.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
+from culler.core.review_seen import RULE
 from culler.ui.base import theme
 from culler.ui.review.review_setup import duration_text
 
@@ -83,6 +86,14 @@ def band_totals(summaries: list[dict]) -> dict[str, dict[str, int]]:
     return totals
 
 
+def band_words(band: str) -> str:
+    """A stored band name on the window's 0-100 scale: '0.2-0.4' -> '20–40'."""
+    if band == "unscored":
+        return "no score"
+    lo, hi = (round(float(x) * 100) for x in band.split("-"))
+    return f"{lo}–{hi}"
+
+
 def _rate(picks: int, seen: int) -> str:
     return "—" if not seen else f"{round(100 * picks / seen)}\u00a0%"
 
@@ -92,7 +103,7 @@ def _plural(n: int, word: str) -> str:
 
 
 def trust_sentence(totals: dict[str, dict[str, int]]) -> str:
-    """"Below 0.4: 1 pick among 57 photos seen (2 %). From 0.6: 18 among 40 (45 %).\""""
+    """"Scored below 40: 1 pick among 57 seen (2 %).   Scored 60 and above: 18 picks among 40 seen (45 %).\""""
     def part(names, words):
         seen = sum(totals[n]["seen"] for n in names)
         picks = sum(totals[n]["picks"] for n in names)
@@ -100,7 +111,7 @@ def trust_sentence(totals: dict[str, dict[str, int]]) -> str:
             return f"{words}: no photos seen."
         return f"{words}: {_plural(picks, 'pick')} among {seen} seen ({_rate(picks, seen)})."
 
-    return f"{part(LOW_BANDS, 'Scored below 0.4')}   {part(HIGH_BANDS, 'Scored 0.6 and above')}"
+    return f"{part(LOW_BANDS, 'Scored below 40')}   {part(HIGH_BANDS, 'Scored 60 and above')}"
 
 
 # -- widgets
@@ -138,7 +149,7 @@ class BandChart(QWidget):
         most = max([b["photos"] for b in self.bands] + [1])
         for row, b in enumerate(self.bands, start=1):
             y = row * self.ROW_H
-            name = "no score" if b["band"] == "unscored" else "score " + b["band"].replace("-", "–")
+            name = "no score" if b["band"] == "unscored" else "score " + band_words(b["band"])
             p.setPen(QColor("#a8a8a8"))
             p.drawText(QRectF(0, y, label_w, self.ROW_H), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                        name)
@@ -164,7 +175,7 @@ class BandChart(QWidget):
 def history_html(album_reviews: list[dict], all_reviews: list[dict]) -> str:
     """Pick rate (picks / photos seen) per score band: earlier reviews of this album, then totals."""
     head = "".join(f"<th align='right' style='padding:2px 10px;color:#8a8a8a;font-weight:normal'>"
-                   f"{n.replace('-', '–')}</th>" for n in BAND_NAMES)
+                   f"{band_words(n)}</th>" for n in BAND_NAMES)
     rows = []
 
     def row(title: str, totals: dict, dim: bool = False) -> str:
@@ -198,6 +209,7 @@ class ReviewSummaryPage(QWidget):
         self.summary: dict | None = None
         self.title = QLabel(objectName="summaryTitle")
         self.totals = QLabel(objectName="summaryTotals")
+        self.rule = QLabel(RULE, objectName="summaryLegend", wordWrap=True)
         self.chart = BandChart()
         self.answer = QLabel(objectName="summaryAnswer")
         self.answer.setWordWrap(True)
@@ -214,6 +226,7 @@ class ReviewSummaryPage(QWidget):
         box.setSpacing(8)
         box.addWidget(self.title)
         box.addWidget(self.totals)
+        box.addWidget(self.rule)
         box.addSpacing(14)
         box.addWidget(_heading("PICKS AND REJECTS BY SCORE"))
         box.addWidget(self.chart)

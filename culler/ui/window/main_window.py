@@ -42,6 +42,7 @@ from culler.ui.groups.group_features import GroupFeatures
 from culler.ui.imaging.decode_pool import DecodePool
 from culler.ui.imaging.previews import Previews
 from culler.ui.imaging.thumbnails import Thumbnails
+from culler.ui.models.models_feature import ModelsFeature
 from culler.ui.review.review_mode import ReviewView
 from culler.ui.taste.taste_feature import TasteFeature
 from culler.ui.views.grid_view import GridView
@@ -51,7 +52,7 @@ from culler.ui.window.decisions import Decisions
 from culler.ui.window.empty_state import EmptyState
 from culler.ui.window.filter_bar import FilterBar
 from culler.ui.window.help_overlay import HelpOverlay
-from culler.ui.window.status_widgets import AnalysisStatus, NoticeBanner, ThumbSizeSlider, missing_models_notice
+from culler.ui.window.status_widgets import AnalysisStatus, NoticeBanner, ThumbSizeSlider
 from culler.ui.window.window_actions import register_help_actions, register_window_actions, window_checkable
 from culler.ui.window.window_menus import build_menus
 
@@ -124,7 +125,9 @@ class MainWindow(Decisions, QMainWindow):
         self.group_features = GroupFeatures(self)  # stacks, group keys, compare, survey
         self.review = ReviewView(self)  # R: time-budget review
         self.export_features = ExportFeatures(self)  # export, undo export, rejects, live sidecars
-        self.features = (self.group_features, self.review, self.export_features, TasteFeature(self))
+        self.models = ModelsFeature(self)  # File › AI models…, the missing-models banner
+        self.models.banner.follow(self.stack)  # floats over the photos: never moves them
+        self.features = (self.group_features, self.review, self.export_features, self.models, TasteFeature(self))
         self.checkable = window_checkable(self)
         for feature in self.features:
             for view in feature.views():
@@ -274,7 +277,7 @@ class MainWindow(Decisions, QMainWindow):
         session.message.connect(self.show_message)
         session.notice.connect(self.notice.show_notice)
         session.progress.connect(self.analysis_status.show_progress)
-        session.models_status.connect(self._models_status)
+        session.models_status.connect(self.models.show_status)
         session.analysis_failed.connect(self.analysis_status.show_failure)
         session.analysis_stopping.connect(self._analysis_stopping)
         session.idle.connect(self.analysis_idle)
@@ -305,11 +308,6 @@ class MainWindow(Decisions, QMainWindow):
             view.activate()
         if first:
             self.grid.expect_first_screen()
-
-    def _models_status(self, status: dict) -> None:
-        text = missing_models_notice(status)
-        if text:
-            self.notice.show_notice(text)
 
     def _analysis_stopping(self) -> None:
         self.analysis_status.cancel.setEnabled(False)

@@ -1,10 +1,8 @@
 """Small pieces around the views: the analysis progress (bar, ETA, cancel) and the thumbnail
-size slider for the status bar, and a dismissable notice banner (missing model files, a store
-recovered from damage, ...)."""
+size slider for the status bar, and a dismissable notice banner (a store recovered from damage, a
+refused keymap entry, ...)."""
 
 from __future__ import annotations
-
-from html import escape
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QSlider, QToolButton, QWidget
@@ -132,30 +130,3 @@ class NoticeBanner(QWidget):
         self.label.setText(html)
         self.show()
 
-
-def missing_models_notice(status: dict[str, str]) -> str | None:
-    """The banner text for model files that are missing or failed, or None when all are there."""
-    missing = [name for name, s in status.items() if s == "missing"]
-    failed = [f"{name} ({s.removeprefix('failed: ')})" for name, s in status.items()
-              if s not in ("ok", "missing")]
-    if not missing and not failed:
-        return None
-    parts = []
-    if missing:
-        parts.append("Not measured, their model files are missing: <b>"
-                     + "; ".join(_describe_model(name) for name in missing) + "</b>.")
-    if failed:
-        parts.append(f"AI models that failed to load: <b>{escape(', '.join(failed))}</b>.")
-    parts.append("Scores use the technical signals (sharpness, exposure, faces, eyes) meanwhile. "
-                 "Get the models with <code>culler models download</code>, or on an offline machine "
-                 "<code>culler models import FOLDER</code>, then analyse again.")
-    return " ".join(parts)
-
-
-def _describe_model(name: str) -> str:
-    try:
-        from culler.analysis.model_files import MODELS
-
-        return escape(MODELS[name].description)
-    except Exception:  # an unknown model is named as it is
-        return escape(name)
