@@ -60,14 +60,14 @@ class KeywordStore:
         return [k for (k,) in self._store._read(
             "SELECT keyword FROM photo_keywords WHERE photo_id = ? ORDER BY keyword", (photo_id,))]
 
-    def ever_held(self, photo_id: int) -> set[str]:
-        """Every keyword this photo had in culler at some step still in the history (the live
-        sidecar drops those no longer accepted, and keeps every other app's)."""
-        found: set[str] = set()
-        for before, after in self._store._read(
-                "SELECT before, after FROM keyword_changes WHERE photo_id = ?", (photo_id,)):
-            found.update(json.loads(before), json.loads(after))
-        return found
+    def taken_back(self) -> dict[int, list[str]]:
+        """Photo id -> keywords it had in culler at some step still in the history but no longer
+        has (a live sidecar drops these, and keeps every other app's keywords)."""
+        held: dict[int, set[str]] = {}
+        for pid, before, after in self._store._read("SELECT photo_id, before, after FROM keyword_changes"):
+            held.setdefault(pid, set()).update(json.loads(before), json.loads(after))
+        now = self.keywords()
+        return {pid: sorted(kws - set(now.get(pid, ()))) for pid, kws in held.items() if kws - set(now.get(pid, ()))}
 
     def accept(self, ids: list[int], keywords: list[str], description: str = "") -> list[int]:
         """Add keywords to photos as one undoable step; returns the ids that changed."""
@@ -134,10 +134,10 @@ class KeywordStore:
         with self._store._write() as conn:
             conn.executemany("INSERT OR IGNORE INTO photos (path, missing) VALUES (?, 1)", [(p,) for p in latest])
             ids = dict(conn.execute("SELECT path, id FROM photos"))
-            current = {}
+            current: dict[int, set[str]] = {}
             for pid, keyword in conn.execute("SELECT photo_id, keyword FROM photo_keywords"):
-                current.setdefault(pid, []).append(keyword)
-            take = {ids[p]: sorted(set(k)) for p, k in latest.items() if sorted(current.get(ids[p], [])) != sorted(set(k))}
+                current.setdefault(pid, set()).add(keyword)
+            take = {ids[p]: sorted(set(k)) for p, k in latest.items() if current.get(ids[p], set()) != set(k)}
             self._apply(conn, take)
             conn.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", (_LOG_SIZE_KEY, str(size)))
         if take:

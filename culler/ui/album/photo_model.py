@@ -99,7 +99,7 @@ class PhotoListModel(QAbstractListModel):
         self.layoutChanged.emit()
 
     def _visible(self, state: AlbumState) -> list[int]:
-        ids = self.filter.apply(state.order, state.decisions, state.groups)
+        ids = self.filter.apply(state.order, state.decisions, state.groups, state.faces)
         return ids if self.stacks is None else self.stacks.visible(ids, state)
 
     def decisions_changed(self, ids: list[int]) -> None:

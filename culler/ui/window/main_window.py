@@ -43,6 +43,7 @@ from culler.ui.imaging.decode_pool import DecodePool
 from culler.ui.imaging.previews import Previews
 from culler.ui.imaging.thumbnails import Thumbnails
 from culler.ui.review.review_mode import ReviewView
+from culler.ui.search.search_feature import SearchFeature
 from culler.ui.views.grid_view import GridView
 from culler.ui.views.loupe_view import LoupeView
 from culler.ui.views.photo_view import selected_count
@@ -120,7 +121,7 @@ class MainWindow(QMainWindow):
         self.group_features = GroupFeatures(self)  # stacks, group keys, compare, survey
         self.review = ReviewView(self)  # R: time-budget review
         self.export_features = ExportFeatures(self)  # export, undo export, rejects, live sidecars
-        self.features = (self.group_features, self.review, self.export_features)
+        self.features = (self.group_features, self.review, self.export_features, SearchFeature(self))
         self.checkable = {"mode.auto_advance": lambda: self.settings.auto_advance}
         for feature in self.features:
             for view in feature.views():

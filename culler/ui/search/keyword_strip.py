@@ -1,0 +1,53 @@
+"""The strip under the loupe's photo: its accepted keywords (culler's and those another app wrote
+into its sidecar) and the suggested ones, each a button that accepts it; K accepts them all."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
+
+
+class KeywordStrip(QWidget):
+    accept_one = Signal(str)  # a suggestion was clicked
+    shown = Signal()  # the loupe came on screen: time to show the current photo's keywords
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("keywordStrip")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(12, 4, 12, 4)
+        layout.setSpacing(6)
+        layout.addWidget(QLabel("Keywords", objectName="filterCaption"))
+        self.accepted = QLabel(objectName="keywordsAccepted")
+        layout.addWidget(self.accepted)
+        self._buttons = QHBoxLayout()
+        self._buttons.setSpacing(4)
+        layout.addLayout(self._buttons)
+        self.hint = QLabel(objectName="keywordsHint")
+        layout.addWidget(self.hint)
+        layout.addStretch(1)
+        self.note = QLabel(objectName="keywordsNote")
+        layout.addWidget(self.note)
+        self.suggested: list[str] = []
+
+    def show_keywords(self, accepted: list[str], suggested: list[str], key: str = "K") -> None:
+        self.accepted.setText(" · ".join(accepted) if accepted else "none yet")
+        while self._buttons.count():
+            self._buttons.takeAt(0).widget().deleteLater()
+        self.suggested = list(suggested)
+        for keyword in suggested:
+            button = QToolButton(objectName="keywordSuggestion", text=f"+ {keyword}")
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button.setToolTip(f"Accept “{keyword}” (suggested; not a keyword until accepted)")
+            button.clicked.connect(lambda _checked=False, k=keyword: self.accept_one.emit(k))
+            self._buttons.addWidget(button)
+        self.hint.setText(f"{key}: accept all" if suggested and key else "")
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.shown.emit()
+
+    def say(self, text: str, tooltip: str = "") -> None:
+        self.note.setText(text)
+        self.note.setToolTip(tooltip)
