@@ -34,7 +34,9 @@ class KeywordStrip(QWidget):
     def show_keywords(self, accepted: list[str], suggested: list[str], key: str = "K") -> None:
         self.accepted.setText(" · ".join(accepted) if accepted else "none yet")
         while self._buttons.count():
-            self._buttons.takeAt(0).widget().deleteLater()
+            old = self._buttons.takeAt(0).widget()
+            old.hide()  # at once: deleteLater waits for the event loop
+            old.deleteLater()
         self.suggested = list(suggested)
         for keyword in suggested:
             button = QToolButton(objectName="keywordSuggestion", text=f"+ {keyword}")
