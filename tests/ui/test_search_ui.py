@@ -145,7 +145,8 @@ def test_k_accepts_the_suggestions_ctrl_z_undoes_and_a_restart_keeps_them(qtbot,
     window.set_current(pid)
     qtbot.keyClick(window.grid, Qt.Key.Key_E)
     strip = _search(window).strip
-    qtbot.waitUntil(lambda: strip.note.text() == "" and bool(strip.suggested), timeout=120_000)  # the vocabulary's cosines
+    # the vocabulary's cosines come from the worker thread
+    qtbot.waitUntil(lambda: strip.note.text() == "" and bool(strip.suggested), timeout=120_000)
     suggested = list(strip.suggested)
     assert suggested[:2] == ["people", "group"]
     assert strip.accepted.text() == "none yet" and strip.hint.text() == "K: accept all"

@@ -34,6 +34,7 @@ class SearchFeature(QObject):
         super().__init__()
         self.host = host
         self._registry = None
+        self._store = None  # the album the search and suggestions were computed for
         self.field, self.people, self.strip = SearchField(), PeopleFilter(), KeywordStrip()
         host.add_filter_control(self.field)
         host.add_filter_control(self.people)
@@ -180,10 +181,16 @@ class SearchFeature(QObject):
             self.refresh_strip()
 
     def _album_changed(self) -> None:
-        """New photos or new embeddings: the index and the suggestions are computed again."""
+        """New photos or new embeddings: the index and the suggestions are computed again, and
+        a search still on is run again (another album's search is cleared: its ids mean nothing)."""
         self.words.forget_index()
         self._similarities, self._asked_similarities = None, False
-        if self.field.matches is not None and self.host.store() is not None:
+        store = self.host.store()
+        if store is not self._store:
+            self._store = store
+            if self.field.matches is not None:
+                self.field.clear()
+        elif self.field.matches is not None and store is not None:
             self.search(self.field.query)
         self.refresh_strip()
 
