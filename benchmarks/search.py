@@ -7,8 +7,9 @@ timing of a cosine ranking does not depend on what the vectors mean). Measured: 
 embeddings from the store, building the index (both once per album in the window), and ranking
 every photo for one encoded query (median of 50 queries), and the window's filter over the
 results (all matches best first, and combined with the Picks filter; median of 50). With
---models DIR (random or real CLIP weights, e.g. from benchmarks/random_weights.py), also loading the text tower and encoding one
-query (median of 10) and the bundled keyword vocabulary (what `culler analyze --json` adds).
+--models DIR (random or real CLIP weights, e.g. from benchmarks/random_weights.py), also loading
+the text tower and encoding one query (median of 10) and the bundled keyword vocabulary (what
+`culler analyze --json` adds).
 """
 
 from __future__ import annotations
