@@ -13,7 +13,6 @@ says what it needs and how to get it, and suggestions come from the face count o
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt
@@ -25,7 +24,6 @@ from culler.ui.search.filter_controls import PeopleFilter, SearchField
 from culler.ui.search.jobs import LatestJobs
 from culler.ui.search.keyword_strip import KeywordStrip
 
-log = logging.getLogger(__name__)
 GET_CLIP = "get it in the Models dialog, or with `culler models download clip`"
 
 
@@ -48,7 +46,7 @@ class SearchFeature(QObject):
         missing = self.words.missing()
         if missing:
             self.field.edit.setPlaceholderText("Find by words: needs CLIP's model file")
-            self.field.edit.setToolTip(f"{missing[0].upper()}{missing[1:]}.")
+            self.field.edit.setToolTip(_sentence(missing))
         self.field.run_requested.connect(self.search)
         self.field.cleared.connect(self._photos_take_keys)
         self.strip.accept_one.connect(lambda keyword: self._accept([keyword]))
@@ -83,13 +81,17 @@ class SearchFeature(QObject):
         self.field.edit.selectAll()
 
     def search(self, words: str) -> None:
+        """Return in the field: rank, and the keys go back to the photos meanwhile."""
+        self._photos_take_keys()
+        self._rank(words)
+
+    def _rank(self, words: str) -> None:
         store = self.host.store()
         if store is None:
             return
-        self._photos_take_keys()
         missing = self.words.missing()
         if missing:
-            self.field.say(f"Search needs CLIP's model file: {GET_CLIP}", f"{missing[0].upper()}{missing[1:]}.")
+            self.field.say(f"Search needs CLIP's model file: {GET_CLIP}", _sentence(missing))
             return
         self.field.say("Searching…" if self.words.has_encoder() else "Loading CLIP's text model…")
         self.jobs.run("search", lambda: (store, words, self.words.rank(store, words)))
@@ -140,7 +142,7 @@ class SearchFeature(QObject):
         missing = self.words.missing()
         if missing:
             self.strip.say(f"Suggestions from faces only: CLIP's model file is missing ({GET_CLIP})",
-                           f"{missing[0].upper()}{missing[1:]}.")
+                           _sentence(missing))
             return
         self.strip.say("Suggesting keywords…")
         self.jobs.run("vocabulary", lambda: (store, self.words.vocabulary_similarities(store)))
@@ -164,6 +166,10 @@ class SearchFeature(QObject):
         if kind == "search":
             _store, words, ids = result
             self.field.show_results(words, ids)
+            left_out = len(self.host.model.state.order) - len(ids)
+            if left_out:
+                self.field.say(f"{left_out:,} photo(s) without a CLIP embedding (not analysed yet, or "
+                               "unreadable) are not in the results")
         else:
             self._similarities = result[1]
             self.strip.say("")
@@ -171,7 +177,7 @@ class SearchFeature(QObject):
 
     def _failed(self, kind: str, message: str) -> None:
         if kind == "search":
-            self.field.say(f"Search failed: {message}" if "CLIP" not in message else message, message)
+            self.field.say(f"Search failed: {message}", message)
         else:
             self.strip.say(f"Suggestions from faces only: {message}", message)
 
@@ -191,7 +197,7 @@ class SearchFeature(QObject):
             if self.field.matches is not None:
                 self.field.clear()
         elif self.field.matches is not None and store is not None:
-            self.search(self.field.query)
+            self._rank(self.field.query)
         self.refresh_strip()
 
     def _key(self, action_id: str) -> str:
@@ -204,3 +210,7 @@ class SearchFeature(QObject):
         except kw.VocabularyError as exc:
             self.strip.say(f"Suggestions from faces only: {exc}")
             return kw.Vocabulary(())
+
+
+def _sentence(text: str) -> str:
+    return f"{text[0].upper()}{text[1:]}."
