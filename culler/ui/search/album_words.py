@@ -44,11 +44,7 @@ class AlbumWords:
         """Photo ids, best match first (culler.core.search)."""
         index = self._album_index(store)
         with self._lock:
-            if self._encoder is None:
-                from culler.analysis.clip_text import ClipTextEncoder
-
-                self._encoder = ClipTextEncoder(self.models_dir, threads=1)
-            text = self._encoder.encode([query])[0]
+            text = self._loaded_encoder().encode([query])[0]
         return [h.photo_id for h in index.rank(text)]
 
     def vocabulary_similarities(self, store) -> dict[int, np.ndarray]:
@@ -58,8 +54,17 @@ class AlbumWords:
         index = self._album_index(store)
         if not self.vocabulary.keywords:
             return {}
-        sims = index.similarities(encode_cached(self.models_dir, list(self.vocabulary.prompts), self.cache_dir))
-        return dict(zip(index.ids.tolist(), sims))
+        with self._lock:  # the tower is loaded only if the vectors are not in the cache yet
+            vectors = encode_cached(self.models_dir, list(self.vocabulary.prompts), self.cache_dir,
+                                    _Lazy(self._loaded_encoder))
+        return dict(zip(index.ids.tolist(), index.similarities(vectors)))
+
+    def _loaded_encoder(self):
+        if self._encoder is None:
+            from culler.analysis.clip_text import ClipTextEncoder
+
+            self._encoder = ClipTextEncoder(self.models_dir, threads=1)
+        return self._encoder
 
     def _album_index(self, store) -> EmbeddingIndex:
         cached = self._index
@@ -72,3 +77,13 @@ class AlbumWords:
                                "(with CLIP's model file present)")
         self._index = (store, index)
         return index
+
+
+class _Lazy:
+    """An encoder made on first use (a cached vocabulary needs none)."""
+
+    def __init__(self, make) -> None:
+        self._make = make
+
+    def encode(self, texts):
+        return self._make().encode(texts)
