@@ -36,9 +36,6 @@ class LatestJobs(QObject):
                 self._thread = threading.Thread(target=self._drain, name="culler-search")
                 self._thread.start()
 
-    def busy(self) -> bool:
-        return self._thread is not None
-
     def wait(self, timeout: float | None = None) -> None:
         thread = self._thread
         if thread is not None:

@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, Qt
 
 from culler.context import resources_dir
 from culler.core import keywords as kw
+from culler.core import xmp
 from culler.ui.search.album_words import AlbumWords
 from culler.ui.search.filter_controls import PeopleFilter, SearchField
 from culler.ui.search.jobs import LatestJobs
@@ -149,8 +150,6 @@ class SearchFeature(QObject):
 
     @staticmethod
     def _sidecar_keywords(root: Path, photo) -> list[str]:
-        from culler.core import xmp
-
         if photo is None:
             return []
         found: list[str] = []
