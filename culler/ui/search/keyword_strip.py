@@ -45,6 +45,7 @@ class KeywordStrip(QWidget):
             button.clicked.connect(lambda _checked=False, k=keyword: self.accept_one.emit(k))
             self._buttons.addWidget(button)
         self.hint.setText(f"{key}: accept all" if suggested and key else "")
+        self.layout().activate()  # the new texts get their widths now, not at the next layout pass
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
