@@ -78,8 +78,9 @@ class PhotoFilter:
             parts.append("best of each group")
         if self.people != "any":
             parts.append("with people" if self.people == "with" else f"groups of {PEOPLE_FILTERS['group']}+")
-        if self.matches is not None:
-            parts.append(f"matching “{self.query}”, best first")
+        if self.matches is not None:  # short: the filter bar's summary must not widen the window
+            words = self.query if len(self.query) <= 24 else self.query[:23] + "…"
+            parts.append(f"matching “{words}”, best first")
         return ", ".join(parts) or "all photos"
 
 

@@ -70,3 +70,5 @@ def test_a_search_filter_keeps_its_matches_best_first_combined_with_the_flag_fil
     assert search.with_(flag="picks").apply(order, decisions) == [i for i in matches if i in picks]
     assert PhotoFilter(query="dog", matches=()).apply(order, decisions) == []  # nothing found: nothing shown
     assert search.describe() == "matching “dog”, best first" and not search.is_all
+    long = search.with_(query="a crowd at a concert at night")
+    assert long.describe() == "matching “a crowd at a concert at…”, best first"

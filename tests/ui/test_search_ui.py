@@ -67,10 +67,12 @@ def window(qtbot, album, clip_dir, tmp_path, monkeypatch):
     w.close()
 
 
-def _screenshot(window, name: str) -> None:
-    """Keep a picture of the window when CULLER_TEST_SHOTS names a folder (to look at by eye)."""
+def _screenshot(qtbot, window, name: str) -> None:
+    """Keep a picture of the window when CULLER_TEST_SHOTS names a folder (to look at by eye),
+    once the loupe's preview is decoded and the layouts have settled."""
     folder = os.environ.get("CULLER_TEST_SHOTS")
     if folder:
+        qtbot.wait(1000)
         window.grab().save(str(Path(folder) / name))
 
 
@@ -122,7 +124,7 @@ def test_ctrl_f_words_and_return_order_the_grid_best_first_then_picks_then_esc_r
     other = _ranked(window, clip_dir, "a crowd at a concert at night")
     assert other != expected
     qtbot.waitUntil(lambda: window.model.ids == other, timeout=60_000)
-    _screenshot(window, "search-grid.png")
+    _screenshot(qtbot, window, "search-grid.png")
 
 
 def test_people_filter_follows_the_faces_culler_counted(qtbot, window):
@@ -155,12 +157,12 @@ def test_k_accepts_the_suggestions_ctrl_z_undoes_and_a_restart_keeps_them(qtbot,
     suggested = list(strip.suggested)
     assert suggested[:2] == ["people", "group"]
     assert strip.accepted.text() == "none yet" and strip.hint.text() == "K: accept all"
-    _screenshot(window, "loupe-keywords-suggested.png")
+    _screenshot(qtbot, window, "loupe-keywords-suggested.png")
 
     qtbot.keyClick(window.loupe, Qt.Key.Key_K)
     assert window.store().keywords.of(pid) == sorted(suggested)
     assert strip.suggested == [] and strip.accepted.text() == " · ".join(sorted(suggested))
-    _screenshot(window, "loupe-keywords-accepted.png")
+    _screenshot(qtbot, window, "loupe-keywords-accepted.png")
 
     qtbot.keyClick(window.loupe, Qt.Key.Key_P)  # a decision after the keywords: undone first
     qtbot.keyClick(window.loupe, Qt.Key.Key_Z, CTRL)
@@ -230,10 +232,12 @@ def test_without_clips_model_file_the_field_says_what_it_needs_and_nothing_chang
         qtbot.keyClick(w.grid, Qt.Key.Key_F, CTRL)
         qtbot.keyClicks(field.edit, "sunset")
         qtbot.keyClick(field.edit, Qt.Key.Key_Return)
-        assert "CLIP's model file" in field.status.text() and "culler models download clip" in field.status.text()
+        assert field.status.text() == "needs CLIP's model file" and "culler models import" in field.status.toolTip()
+        assert "culler models download clip" in w.statusBar().currentMessage()
         assert w.model.ids == before and w.model.filter.matches is None
         w.set_current(before[0])
         qtbot.keyClick(w.grid, Qt.Key.Key_E)
         assert "faces only" in _search(w).strip.note.text()
+        _screenshot(qtbot, w, "search-no-clip-loupe.png")
     finally:
         w.close()

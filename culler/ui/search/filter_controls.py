@@ -41,10 +41,10 @@ class SearchField(QWidget):
         self.edit = _Line(objectName="searchField")
         self.edit.setPlaceholderText("Find by words (Ctrl+F)")
         self.edit.setClearButtonEnabled(True)
-        self.edit.setMinimumWidth(200)
+        self.edit.setMinimumWidth(160)
         self.edit.returnPressed.connect(self._run)
         self.edit.escaped.connect(self.clear)
-        self.status = QLabel(objectName="searchStatus")
+        self.status = QLabel(objectName="searchStatus")  # a few words; the whole story in its tooltip
         layout.addWidget(self.edit)
         layout.addWidget(self.status)
         self.query = ""

@@ -19,16 +19,16 @@ class KeywordStrip(QWidget):
         layout.setContentsMargins(12, 4, 12, 4)
         layout.setSpacing(6)
         layout.addWidget(QLabel("Keywords", objectName="filterCaption"))
-        self.accepted = QLabel(objectName="keywordsAccepted")
+        self.accepted = QLabel(objectName="keywordsAccepted", wordWrap=True)
         layout.addWidget(self.accepted)
         self._buttons = QHBoxLayout()
         self._buttons.setSpacing(4)
         layout.addLayout(self._buttons)
         self.hint = QLabel(objectName="keywordsHint")
         layout.addWidget(self.hint)
-        layout.addStretch(1)
-        self.note = QLabel(objectName="keywordsNote")
-        layout.addWidget(self.note)
+        self.note = QLabel(objectName="keywordsNote", wordWrap=True)  # never widens the loupe
+        self.note.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        layout.addWidget(self.note, 1)
         self.suggested: list[str] = []
 
     def show_keywords(self, accepted: list[str], suggested: list[str], key: str = "K") -> None:

@@ -92,9 +92,10 @@ class SearchFeature(QObject):
             return
         missing = self.words.missing()
         if missing:
-            self.field.say(f"Search needs CLIP's model file: {GET_CLIP}", _sentence(missing))
+            self.field.say("needs CLIP's model file", _sentence(missing))
+            self.host.show_message(f"Search needs CLIP's model file: {GET_CLIP}", 15000)
             return
-        self.field.say("Searching…" if self.words.has_encoder() else "Loading CLIP's text model…")
+        self.field.say("searching…" if self.words.has_encoder() else "loading CLIP…")
         self.jobs.run("search", lambda: (store, words, self.words.rank(store, words)))
 
     def _photos_take_keys(self) -> None:
@@ -167,8 +168,8 @@ class SearchFeature(QObject):
             self.field.show_results(words, ids)
             left_out = len(self.host.model.state.order) - len(ids)
             if left_out:
-                self.field.say(f"{left_out:,} photo(s) without a CLIP embedding (not analysed yet, or "
-                               "unreadable) are not in the results")
+                self.field.say(f"{left_out:,} left out", f"{left_out:,} photo(s) have no CLIP embedding (not "
+                               "analysed yet, or unreadable) and are not in the results")
         else:
             self._similarities = result[1]
             self.strip.say("")
@@ -176,7 +177,8 @@ class SearchFeature(QObject):
 
     def _failed(self, kind: str, message: str) -> None:
         if kind == "search":
-            self.field.say(f"Search failed: {message}", message)
+            self.field.say("search failed", message)
+            self.host.show_message(f"Search failed: {message}", 15000)
         else:
             self.strip.say(f"Suggestions from faces only: {message}", message)
 
