@@ -5,9 +5,11 @@
 A real session store (SQLite) holding N photos with 512-d embeddings (random unit vectors: the
 timing of a cosine ranking does not depend on what the vectors mean). Measured: loading the
 embeddings from the store, building the index (both once per album in the window), and ranking
-every photo for one encoded query (median of 50 queries). With --models DIR (random or real CLIP
-weights, e.g. from benchmarks/random_weights.py), also loading the text tower and encoding one
-query (median of 10) and the bundled keyword vocabulary (what `culler analyze --json` adds).
+every photo for one encoded query (median of 50 queries), and the window's filter over the
+results (all matches best first, and combined with the Picks filter; median of 50). With
+--models DIR (random or real CLIP weights, e.g. from benchmarks/random_weights.py), also loading
+the text tower and encoding one query (median of 10) and the bundled keyword vocabulary (what
+`culler analyze --json` adds).
 """
 
 from __future__ import annotations
@@ -62,6 +64,16 @@ def main(argv: list[str] | None = None) -> int:
     rank_times = [timed(lambda q=q: index.rank(q))[1] for q in queries]
     out["rank_all_ms_median"] = statistics.median(rank_times) * 1000
     out["rank_all_ms_max"] = max(rank_times) * 1000
+    from culler.core.filters import PhotoFilter
+    from culler.core.records import Decision
+
+    order = [p.id for p in photos]
+    decisions = {i: Decision("pick") for i in order[::4]}
+    matches = tuple(h.photo_id for h in index.rank(queries[0]))
+    for name, photo_filter in (("filter_matches_ms_median", PhotoFilter(query="q", matches=matches)),
+                               ("filter_matches_picks_ms_median", PhotoFilter("picks", query="q", matches=matches))):
+        out[name] = statistics.median(timed(lambda f=photo_filter: f.apply(order, decisions))[1]
+                                      for _ in range(50)) * 1000
     if args.models:
         from culler.analysis.clip_text import ClipTextEncoder
 

@@ -82,10 +82,11 @@ class ClipTextEncoder:
         return np.concatenate(out).astype(np.float32, copy=False)
 
 
-def encode_cached(models_dir: Path, texts: list[str], cache_dir: Path):
+def encode_cached(models_dir: Path, texts: list[str], cache_dir: Path, encoder: ClipTextEncoder | None = None):
     """`ClipTextEncoder(models_dir).encode(texts)`, kept in `cache_dir` for the same weight file
     (path, size, mtime) and texts: the keyword vocabulary is encoded once, not on every
-    `culler analyze --json` (85 prompts: ~9 s on 2 busy cores, plus 5-8 s to load the tower)."""
+    `culler analyze --json` (85 prompts: ~9 s on 2 busy cores, plus 5-8 s to load the tower).
+    `encoder`: one already loaded (the window's), used instead of loading another."""
     import hashlib
 
     import numpy as np
@@ -106,7 +107,8 @@ def encode_cached(models_dir: Path, texts: list[str], cache_dir: Path):
             return cached
     except (OSError, ValueError):
         pass
-    vectors = ClipTextEncoder(models_dir, threads=1).encode(list(texts))  # 1 thread: see culler/cli/search.py
+    encoder = encoder or ClipTextEncoder(models_dir, threads=1)  # 1 thread: see culler/cli/search.py
+    vectors = encoder.encode(list(texts))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".part.npy")

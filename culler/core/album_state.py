@@ -77,6 +77,7 @@ class AlbumState:
         self.groups: dict[int, GroupRow] = {}
         self.analysis_errors: dict[int, str] = {}
         self._sorted: dict[str, list[int]] = {}
+        self.faces: dict[int, float | None] = {}  # faces culler counted (the people filters)
 
     def set_photos(self, photos: list[Photo]) -> None:
         self.order = [p.id for p in photos if p.id is not None]
@@ -108,11 +109,12 @@ class AlbumState:
             self.decisions[i] = self.store.decision(i)
 
     def refresh_analysis(self) -> None:
-        """Re-read scores, groups and analysis errors. A store error propagates (the caller says
-        so) and leaves what was read before untouched."""
+        """Re-read scores, groups, face counts and analysis errors. A store error propagates (the
+        caller says so) and leaves what was read before untouched."""
         store = self.store
         scores, groups, errors = dict(store.scores()), dict(store.groups()), dict(store.analysis_errors())
-        self.scores, self.groups, self.analysis_errors = scores, groups, errors
+        faces = {pid: signals.get("faces") for pid, signals in store.all_signals().items()}
+        self.scores, self.groups, self.analysis_errors, self.faces = scores, groups, errors, faces
 
     def refresh_errors(self) -> list[int]:
         """Re-read only the analysis errors (all that changes while photos are being analysed:

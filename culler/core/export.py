@@ -108,9 +108,11 @@ class SyncResult:
 
 
 def sync_sidecars(album_root: Path, photos: list[Photo], decisions: dict[int, Decision],
-                  style: str = "adobe", picks_as: PicksAs = DEFAULT_PICKS_AS) -> SyncResult:
+                  style: str = "adobe", picks_as: PicksAs = DEFAULT_PICKS_AS,
+                  keywords: dict[int, tuple[list[str], list[str]]] | None = None) -> SyncResult:
     """Bring sidecars next to the originals in line with the decisions (picks written as
-    `picks_as` says).
+    `picks_as` says) and the accepted keywords (`keywords`: photo id -> (accepted, taken back);
+    other apps' keywords are kept).
 
     Writes where a decision exists or a sidecar already does (so clearing a decision clears the
     sidecar's rating); skips sidecars that already say the same; a file that cannot be written is
@@ -121,17 +123,20 @@ def sync_sidecars(album_root: Path, photos: list[Photo], decisions: dict[int, De
     result = SyncResult()
     for photo in photos:
         decision = decisions.get(photo.id) or Decision()
+        kept, dropped = (keywords or {}).get(photo.id, ([], []))
         for target in sidecar_targets(album_root, photo, style):
             try:
                 exists = target.exists()
-                if not exists and decision.is_empty():
+                if not exists and decision.is_empty() and not kept:
                     result.unchanged += 1
                     continue
                 current = xmp.read_sidecar(target, picks_as) if exists else None
-                if (current or Decision()) == picks_as.encode(decision) and exists:
+                have = set(xmp.read_keywords(target)) if exists and (kept or dropped) else set()
+                if (current or Decision()) == picks_as.encode(decision) and exists \
+                        and set(kept) <= have and not have & set(dropped):
                     result.unchanged += 1
                     continue
-                xmp.write_sidecar(target, decision, picks_as)
+                xmp.write_sidecar(target, decision, picks_as, keywords=kept, drop_keywords=dropped)
                 result.written.append(str(target))
             except Exception as e:  # one bad sidecar must not stop the others
                 result.errors.append((str(target), f"could not write {target}: {e}"))

@@ -1,6 +1,7 @@
 """Which photos the grid and loupe show: all, picks, rejects, unflagged, rated >= N, one colour label,
 "best of each group" (the top-ranked frame and the suggested picks of each group), and people:
-"with people" (1 face or more) or "groups of 3+" (3 faces or more, the `faces` signal).
+"with people" (1 face or more) or "groups of 3+" (3 faces or more, the `faces` signal), and a
+search by words (culler.core.search): only the photos it found, best match first.
 
 Plain Python (no Qt) so the counts shown next to each filter are cheap and testable.
 """
@@ -24,6 +25,8 @@ class PhotoFilter:
     label: str | None = None  # one of LABELS, or None for any
     best_of_group: bool = False  # only the top-ranked frame and suggested picks of each group
     people: str = "any"  # one of PEOPLE_FILTERS
+    query: str = ""  # the words of a search (for `describe`)
+    matches: tuple[int, ...] | None = None  # the photos the search found, best first; None: no search
 
     def __post_init__(self) -> None:
         if self.flag not in FLAG_FILTERS:
@@ -60,6 +63,9 @@ class PhotoFilter:
         if self.people != "any":
             need = PEOPLE_FILTERS[self.people]
             out = [i for i in out if ((faces or {}).get(i) or 0) >= need]
+        if self.matches is not None:
+            kept = set(out)
+            out = [i for i in self.matches if i in kept]
         return out
 
     def describe(self) -> str:
@@ -72,6 +78,9 @@ class PhotoFilter:
             parts.append("best of each group")
         if self.people != "any":
             parts.append("with people" if self.people == "with" else f"groups of {PEOPLE_FILTERS['group']}+")
+        if self.matches is not None:  # short: the filter bar's summary must not widen the window
+            words = self.query if len(self.query) <= 24 else self.query[:23] + "…"
+            parts.append(f"matching “{words}”, best first")
         return ", ".join(parts) or "all photos"
 
 

@@ -38,6 +38,7 @@ from culler.core.store_files import (
     locate_session,
     move_aside,
 )
+from culler.core.store_keywords import KeywordStore
 from culler.core.store_schema import check_rows, migrate
 from culler.core.store_sidecars import SidecarClash, merge_sidecars
 
@@ -95,6 +96,7 @@ class Store(AnalysisTables):
         self.notices: list[str] = []  # what opening did that the user should be told (plain text)
         self.data_dir: Path | None = None  # the user data folder it was opened with (the taste profile's)
         self.sidecar_clashes: list[SidecarClash] = []  # from the last sync_photos
+        self.keywords: KeywordStore | None = None  # accepted keywords (made by `open`)
 
     # ----------------------------------------------------------------- opening and closing
     @classmethod
@@ -131,6 +133,11 @@ class Store(AnalysisTables):
         store._catch_up_with_log()
         if where.other is not None:
             store._merge_session(where.other)
+        store.keywords = KeywordStore(store)
+        restored = store.keywords.catch_up()
+        if restored:
+            store.notices.append(f"The keywords of {restored} photo(s) the session database did not hold were "
+                                 f"restored from {store.keywords.log_path}.")
         return store
 
     def close(self) -> None:
@@ -382,29 +389,36 @@ class Store(AnalysisTables):
         if not changes:
             return []
         with self._write() as conn:
-            self._drop_redo_tail(conn)
-            step = conn.execute("INSERT INTO steps (description, created) VALUES (?, ?)",
-                                (description, time.time())).lastrowid
+            step = self._new_step(conn, description)
             conn.executemany(
                 "INSERT INTO step_changes VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [(step, pid, b.flag, b.rating, b.label, a.flag, a.rating, a.label)
                  for pid, (_path, b, a) in changes.items()])
             self._apply(conn, {pid: a for pid, (_path, _b, a) in changes.items()})
-            if step % 500 == 0:
-                self._forget_steps_before(conn, step - MAX_UNDO_STEPS + 1)
             self._log_in_transaction("decide", step, [(path, a) for path, _b, a in changes.values()])
         return list(changes)
+
+    def _new_step(self, conn: sqlite3.Connection, description: str) -> int:
+        """A new undo step (of decisions or keywords): drops the redo tail, forgets the oldest."""
+        self._drop_redo_tail(conn)
+        step = conn.execute("INSERT INTO steps (description, created) VALUES (?, ?)",
+                            (description, time.time())).lastrowid
+        if step % 500 == 0:
+            self._forget_steps_before(conn, step - MAX_UNDO_STEPS + 1)
+        return step
 
     @staticmethod
     def _drop_redo_tail(conn: sqlite3.Connection) -> None:
         tail = conn.execute("SELECT id FROM steps WHERE undone = 1").fetchall()
         if tail:
-            conn.executemany("DELETE FROM step_changes WHERE step_id = ?", tail)
+            for table in ("step_changes", "keyword_changes"):
+                conn.executemany(f"DELETE FROM {table} WHERE step_id = ?", tail)
             conn.executemany("DELETE FROM steps WHERE id = ?", tail)
 
     @staticmethod
     def _forget_steps_before(conn: sqlite3.Connection, oldest_kept: int) -> None:
-        conn.execute("DELETE FROM step_changes WHERE step_id < ?", (oldest_kept,))
+        for table in ("step_changes", "keyword_changes"):
+            conn.execute(f"DELETE FROM {table} WHERE step_id < ?", (oldest_kept,))
         conn.execute("DELETE FROM steps WHERE id < ?", (oldest_kept,))
 
     @staticmethod
@@ -418,14 +432,15 @@ class Store(AnalysisTables):
 
     # ----------------------------------------------------------------- undo / redo
     def undo(self) -> list[int]:
-        """Revert the newest step; returns the photo ids it touched ([] when nothing to undo)."""
+        """Revert the newest step, of decisions or of keywords; returns the photo ids it touched
+        ([] when nothing to undo)."""
         return self._travel(undo=True)
 
     def redo(self) -> list[int]:
         return self._travel(undo=False)
 
     def _travel(self, undo: bool) -> list[int]:
-        with self._write() as conn:
+        with self.keywords.logged() as keyword_log, self._write() as conn:
             row = conn.execute(
                 "SELECT id FROM steps WHERE undone = 0 ORDER BY id DESC LIMIT 1" if undo else
                 "SELECT id FROM steps WHERE undone = 1 ORDER BY id LIMIT 1").fetchone()
@@ -442,7 +457,8 @@ class Store(AnalysisTables):
             conn.execute("UPDATE steps SET undone = ? WHERE id = ?", (1 if undo else 0, step))
             self._log_in_transaction("undo" if undo else "redo", step,
                                      [(path, target[pid]) for pid, path, *_ in rows])
-        changed = list(target)
+            keywords = self.keywords.travel(conn, step, undo, keyword_log)
+        changed = list(dict.fromkeys([*target, *keywords]))
         self._notify(changed)
         return changed
 

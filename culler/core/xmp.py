@@ -290,11 +290,12 @@ def _darktable_label(descriptions) -> str | None:
 # ---- writing -----------------------------------------------------------------------------------
 
 def write_sidecar(path: Path, decision: Decision, picks_as: PicksAs = DEFAULT_PICKS_AS,
-                  keywords: list[str] | None = None) -> None:
+                  keywords: list[str] | None = None, drop_keywords: list[str] | None = None) -> None:
     """Record the decision in the sidecar at `path`, merged into what is there; atomic. A pick is
     written the way `picks_as` says (culler.core.picks_as). `keywords` ("leaf" or "Parent|Child")
     are added to dc:subject (every level) and lr:hierarchicalSubject (paths with a '|'); keywords
-    already in the sidecar are kept.
+    already in the sidecar are kept, except those in `drop_keywords` (culler's own, taken back)
+    that no kept keyword needs.
 
     Raises SidecarError (the existing file left untouched) when it is unsafe or not XMP, and
     OSError when the folder is not writable.
@@ -313,10 +314,13 @@ def write_sidecar(path: Path, decision: Decision, picks_as: PicksAs = DEFAULT_PI
     _set_property(doc, desc, NS_XMPDM, "xmpDM", "pick", pick)
     tagged = "True" if decision.flag == "pick" else "False"
     _set_property(doc, desc, NS_PHOTOMECHANIC, "photomechanic", "Tagged", tagged, add=picks_as.flag)
-    if keywords:
+    if keywords or drop_keywords:
         from culler.core.keywords import subjects
 
-        flat, hierarchical = subjects(keywords)
+        flat, hierarchical = subjects(keywords or [])
+        gone_flat, gone_hierarchical = subjects(drop_keywords or [])
+        _remove_from_bag(doc, NS_DC, "subject", set(gone_flat) - set(flat))
+        _remove_from_bag(doc, NS_LR, "hierarchicalSubject", set(gone_hierarchical) - set(hierarchical))
         _add_to_bag(doc, desc, NS_DC, "dc", "subject", flat)
         _add_to_bag(doc, desc, NS_LR, "lr", "hierarchicalSubject", hierarchical)
     _atomic_write(path, _serialise(doc, had_declaration=existing.lstrip(b"\xef\xbb\xbf \r\n\t").startswith(b"<?xml")))
@@ -424,6 +428,13 @@ def _add_to_bag(doc, desc, ns: str, preferred_prefix: str, local: str, values: l
         if value not in present:
             li = _append(doc, container, NS_RDF, "rdf", "li")
             li.appendChild(doc.createTextNode(value))
+
+
+def _remove_from_bag(doc, ns: str, local: str, values: set[str]) -> None:
+    for prop in doc.getElementsByTagNameNS(ns, local):
+        for li in list(prop.getElementsByTagNameNS(NS_RDF, "li")):
+            if (li.firstChild.data if li.firstChild else "").strip() in values:
+                li.parentNode.removeChild(li)
 
 
 def _prefix_for(element, ns: str) -> str | None:

@@ -54,3 +54,21 @@ def test_top_n_and_ties_broken_by_photo_id():
 def test_a_text_vector_of_another_model_is_refused_with_a_reason(stored):
     with pytest.raises(ValueError, match="different models"):
         EmbeddingIndex(stored).rank(np.ones(768, dtype=np.float32))
+
+
+def test_a_search_filter_keeps_its_matches_best_first_combined_with_the_flag_filter(stored):
+    from culler.core.filters import PhotoFilter
+    from culler.core.records import Decision
+
+    order = sorted(stored)  # the grid's capture order
+    hits = EmbeddingIndex(stored).rank(_unit(np.random.default_rng(3), 1)[0])
+    matches = tuple(h.photo_id for h in hits)
+    picks = set(order[::3])
+    decisions = {i: Decision("pick") for i in picks}
+    search = PhotoFilter(query="dog", matches=matches)
+    assert search.apply(order, decisions) == list(matches) != order
+    assert search.with_(flag="picks").apply(order, decisions) == [i for i in matches if i in picks]
+    assert PhotoFilter(query="dog", matches=()).apply(order, decisions) == []  # nothing found: nothing shown
+    assert search.describe() == "matching “dog”, best first" and not search.is_all
+    long = search.with_(query="a crowd at a concert at night")
+    assert long.describe() == "matching “a crowd at a concert at…”, best first"

@@ -15,7 +15,6 @@ import pytest
 from culler.core import xmp
 from culler.core.records import Decision
 from culler.core.store import Store
-from culler.core.store_keywords import KeywordStore
 from tests.core.test_store import make_album, scan
 
 
@@ -33,46 +32,62 @@ def _open(album, data_dir):
 def test_accepted_keywords_survive_a_restart_and_undo_redo_across_it(album, tmp_path):
     store, ids = _open(album, tmp_path / "data")
     a, b = ids["IMG_0000.JPG"], ids["IMG_0001.JPG"]
-    kws = KeywordStore(store)
+    kws = store.keywords
     assert kws.accept([a, b], ["Nature | beach", "sunset"]) == [a, b]
     assert kws.accept([a], ["sunset"]) == []  # nothing new: no step
     kws.remove([b], ["sunset"])
     store.close()
 
     store, _ = _open(album, tmp_path / "data")
-    kws = KeywordStore(store)
+    kws = store.keywords
     assert kws.keywords() == {a: ["Nature|beach", "sunset"], b: ["Nature|beach"]}
-    assert kws.undo() == [b]
+    assert store.undo_description() == "Remove keywords: sunset"
+    assert store.undo() == [b]
     assert kws.of(b) == ["Nature|beach", "sunset"]
-    assert kws.undo() == [a, b]
-    assert kws.keywords() == {} and not kws.can_undo()
-    assert kws.redo() == [a, b]
+    assert store.undo() == [a, b]
+    assert kws.keywords() == {} and not store.can_undo()
+    assert store.redo() == [a, b]
     store.close()
 
     store, _ = _open(album, tmp_path / "data")
-    assert KeywordStore(store).keywords() == {a: ["Nature|beach", "sunset"], b: ["Nature|beach", "sunset"]}
+    assert store.keywords.keywords() == {a: ["Nature|beach", "sunset"], b: ["Nature|beach", "sunset"]}
     assert all(d.is_empty() for d in store.decisions().values())  # flags, stars, labels untouched
+    store.close()
+
+
+def test_keywords_and_decisions_share_one_undo_history_newest_first(album, tmp_path):
+    store, ids = _open(album, tmp_path / "data")
+    a = ids["IMG_0000.JPG"]
+    store.decide([a], flag="pick")
+    store.keywords.accept([a], ["wedding"])
+    store.decide([a], rating=3)
+    assert store.undo() == [a] and store.decision(a) == Decision("pick", 0) and store.keywords.of(a) == ["wedding"]
+    assert store.undo() == [a] and store.keywords.of(a) == [] and store.decision(a) == Decision("pick", 0)
+    assert store.undo() == [a] and store.decision(a).is_empty()
+    assert store.redo() == [a] and store.redo() == [a] and store.keywords.of(a) == ["wedding"]
+    store.keywords.accept([a], ["dog"])  # a new step drops the redo tail (the rating)
+    assert not store.can_redo() and store.decision(a) == Decision("pick", 0)
     store.close()
 
 
 def test_a_new_keyword_step_drops_the_redo_tail(album, tmp_path):
     store, ids = _open(album, tmp_path / "data")
-    kws = KeywordStore(store)
+    kws = store.keywords
     pid = ids["IMG_0002.JPG"]
     kws.accept([pid], ["dog"])
-    kws.undo()
+    store.undo()
     kws.accept([pid], ["cat"])
-    assert kws.redo() == [] and kws.of(pid) == ["cat"]
+    assert store.redo() == [] and kws.of(pid) == ["cat"]
     store.close()
 
 
 def test_every_keyword_step_is_in_the_log_with_the_photo_path(album, tmp_path):
     store, ids = _open(album, tmp_path / "data")
-    kws = KeywordStore(store)
+    kws = store.keywords
     seen = []
     store.add_observer(seen.append)
     kws.accept([ids["IMG_0000.JPG"]], ["wedding"])
-    kws.undo()
+    store.undo()
     lines = [json.loads(line) for line in kws.log_path.read_text().splitlines()]
     assert kws.log_path.parent == store.log_path.parent
     assert [(e["op"], e["path"], e["keywords"]) for e in lines] == [
@@ -81,9 +96,35 @@ def test_every_keyword_step_is_in_the_log_with_the_photo_path(album, tmp_path):
     store.close()
 
 
+def test_a_damaged_database_gets_its_keywords_back_from_the_keyword_log(album, tmp_path):
+    store, ids = _open(album, tmp_path / "data")
+    store.keywords.accept([ids["IMG_0000.JPG"], ids["IMG_0001.JPG"]], ["Event|wedding"])
+    store.keywords.accept([ids["IMG_0001.JPG"]], ["people"])
+    store.undo()
+    store.keywords.accept([ids["IMG_0002.JPG"]], ["dog"])
+    store.decide([ids["IMG_0002.JPG"]], flag="pick")
+    db = store.path
+    store.close()
+    with open(db, "r+b") as f:  # garbage over the header: the database is set aside and rebuilt
+        f.write(b"\x13" * 4096)
+
+    store, ids = _open(album, tmp_path / "data")
+    assert store.recovered_from is not None
+    assert any("keywords of 3 photo(s)" in n for n in store.notices)
+    assert store.keywords.keywords() == {ids["IMG_0000.JPG"]: ["Event|wedding"],
+                                         ids["IMG_0001.JPG"]: ["Event|wedding"], ids["IMG_0002.JPG"]: ["dog"]}
+    assert store.decision(ids["IMG_0002.JPG"]).flag == "pick"
+    store.keywords.accept([ids["IMG_0000.JPG"]], ["sunset"])  # and it carries on
+    store.close()
+    store, ids = _open(album, tmp_path / "data")
+    assert not any("keywords" in n for n in store.notices)  # nothing to replay a second time
+    assert store.keywords.of(ids["IMG_0000.JPG"]) == ["Event|wedding", "sunset"]
+    store.close()
+
+
 def test_a_refused_step_leaves_neither_keywords_nor_log_lines(album, tmp_path):
     store, ids = _open(album, tmp_path / "data")
-    kws = KeywordStore(store)
+    kws = store.keywords
     kws.accept([ids["IMG_0000.JPG"]], ["first"])
     size = kws.log_path.stat().st_size
     store._conn.execute("CREATE TRIGGER refuse BEFORE INSERT ON photo_keywords "
@@ -141,7 +182,7 @@ def test_culler_export_xmp_writes_accepted_keywords_next_to_the_foreign_ones(alb
         '<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/">'
         '<dc:subject><rdf:Bag><rdf:li>stock</rdf:li></rdf:Bag></dc:subject></rdf:Description></rdf:RDF></x:xmpmeta>')
     store, ids = _open(album, AppContext.from_environment().data_dir)
-    KeywordStore(store).accept([ids["IMG_0001.JPG"]], ["Nature|beach"])
+    store.keywords.accept([ids["IMG_0001.JPG"]], ["Nature|beach"])
     store.decide([ids["IMG_0001.JPG"], ids["IMG_0002.JPG"]], flag="pick")
     store.close()
     dest = tmp_path / "out"

@@ -59,11 +59,11 @@ def test_a_keymap_entry_that_would_clash_is_refused_and_the_keys_stay(qapp, capl
 def test_the_window_says_which_keymap_entries_it_refused(qtbot, tmp_path):
     album = make_album(tmp_path / "album", n=2)
     keymap = tmp_path / "mine.json"
-    keymap.write_text(json.dumps({"flag.pick": ["X"], "flag.unflag": ["K"]}))
+    keymap.write_text(json.dumps({"flag.pick": ["X"], "flag.unflag": ["J"]}))
     window = open_window(qtbot, make_ctx(tmp_path / "home"), album, keymap_files=[keymap])
     try:
         assert "flag.pick: key X is already 'flag.reject'" in window.notice.label.text()
-        assert window.registry["flag.pick"].keys == ("P",) and window.registry["flag.unflag"].keys == ("K",)
+        assert window.registry["flag.pick"].keys == ("P",) and window.registry["flag.unflag"].keys == ("J",)
     finally:
         window.close()
 

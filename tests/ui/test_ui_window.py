@@ -123,17 +123,17 @@ def test_user_keymap_overrides_default_keys(qtbot, ctx, album, tmp_path):
     (tmp_path / "home" / "config").mkdir(parents=True)
     (tmp_path / "home" / "config" / "keymap.json").write_text(json.dumps({"flag.reject": "D"}))
     override = tmp_path / "mine.json"
-    override.write_text(json.dumps({"flag.pick": ["K"]}))
+    override.write_text(json.dumps({"flag.pick": ["J"]}))
     window = open_window(qtbot, ctx, album, keymap_files=[override])
     try:
         key(qtbot, window, Qt.Key.Key_P)
         assert decision_of(window, "IMG_0001.jpg").flag == "none"
-        key(qtbot, window, Qt.Key.Key_K)
+        key(qtbot, window, Qt.Key.Key_J)
         assert decision_of(window, "IMG_0001.jpg").flag == "pick"
         key(qtbot, window, Qt.Key.Key_D)
         assert decision_of(window, "IMG_0001.jpg").flag == "reject"
         key(qtbot, window, "?")
-        assert "K\nPick\nD\nReject" in plain_text(window.help.text.text())
+        assert "J\nPick\nD\nReject" in plain_text(window.help.text.text())
     finally:
         window.close()
 

@@ -113,7 +113,7 @@ class PhotoListModel(QAbstractListModel):
         self.layoutChanged.emit()
 
     def _visible(self, state: AlbumState) -> list[int]:
-        ids = self.filter.apply(state.ordered(self.sort), state.decisions, state.groups)
+        ids = self.filter.apply(state.ordered(self.sort), state.decisions, state.groups, state.faces)
         self._filtered = {i: n for n, i in enumerate(ids)}
         return ids if self.stacks is None else self.stacks.visible(ids, state)
 

@@ -5,7 +5,8 @@ digiKam see it without an export.
 A store observer snapshots the changed photos' decisions (a few quick reads on the thread that
 decided) and hands them to a small writer thread that runs `culler.core.export.sync_sidecars`
 (merge into an existing sidecar, keep other apps' fields, atomic replace, never touch the photo
-file). Repeated decisions on one photo before the writer gets to it are coalesced; the thread
+file), with the photo's accepted keywords (and without those taken back since). Repeated
+decisions on one photo before the writer gets to it are coalesced; the thread
 exists only while there is something to write. Turning the setting on (or opening an album with
 it on) brings every sidecar of the album in line once. A sidecar that cannot be written (a
 read-only folder, an unsafe existing sidecar) is reported through `problem`; the decision itself
@@ -60,7 +61,7 @@ class SidecarSync(QObject):
         self.album_root: Path | None = None
         self.photo_of = None  # photo id -> Photo | None (the window's copy of the album)
         self._lock = threading.Lock()
-        self._pending: dict[tuple[str, int], tuple[Path, Photo, Decision, str, PicksAs]] = {}
+        self._pending: dict[tuple[str, int], tuple[Path, Photo, Decision, str, PicksAs, tuple]] = {}
         self._thread: threading.Thread | None = None
         self._idle = threading.Event()
         self._idle.set()
@@ -117,7 +118,7 @@ class SidecarSync(QObject):
         except Exception as exc:
             self.problem.emit(f"Could not read the decisions to write sidecars: {exc}")
             return
-        self._queue([(p, decisions.get(p.id) or Decision()) for p in photos if p.status == "ok"])
+        self._queue([(p, decisions.get(p.id) or Decision()) for p in photos if p.status == "ok"], store)
 
     # -- writing
     def _observe(self, ids: list[int]) -> None:
@@ -143,15 +144,21 @@ class SidecarSync(QObject):
                 except KeyError:
                     continue
             items.append((photo, decision))
-        self._queue(items)
+        self._queue(items, store)
 
-    def _queue(self, items: list[tuple[Photo, Decision]]) -> None:
+    def _queue(self, items: list[tuple[Photo, Decision]], store) -> None:
         if not items or self.album_root is None:
             return
         root = self.album_root
+        try:
+            accepted, taken_back = store.keywords.keywords(), store.keywords.taken_back()
+        except Exception as exc:  # the decisions still go out
+            self.problem.emit(f"Could not read the keywords to write sidecars: {exc}")
+            accepted, taken_back = {}, {}
         with self._lock:
             for photo, decision in items:
-                self._pending[(str(root), photo.id)] = (root, photo, decision, self.style, self.picks_as)
+                keywords = (accepted.get(photo.id, []), taken_back.get(photo.id, []))
+                self._pending[(str(root), photo.id)] = (root, photo, decision, self.style, self.picks_as, keywords)
             self._idle.clear()
             if self._thread is None:
                 self._thread = threading.Thread(target=self._drain, name="culler-sidecars")
@@ -168,11 +175,12 @@ class SidecarSync(QObject):
                     return
                 batch, self._pending = list(self._pending.values()), {}
             written, errors = 0, []
-            for root, photo, decision, style, picks_as in batch:
+            for root, photo, decision, style, picks_as, keywords in batch:
                 if not (root / photo.path).exists():
                     continue  # moved away (e.g. into _rejected): no orphan sidecar
                 try:
-                    result = sync_sidecars(root, [photo], {photo.id: decision}, style, picks_as)
+                    result = sync_sidecars(root, [photo], {photo.id: decision}, style, picks_as,
+                                           keywords={photo.id: keywords})
                 except Exception as exc:  # one photo must not stop the others
                     errors.append(f"could not write the sidecar of {photo.path}: {exc}")
                     continue

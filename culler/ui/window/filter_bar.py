@@ -56,21 +56,28 @@ class FilterBar(QWidget):
         self.best.toggled.connect(self._emit)
         layout.addWidget(self.best)
         self._controls_end = layout.count()  # features' controls go here, before the stretch
+        self._narrowing: list = []  # features' controls that set PhotoFilter fields
         layout.addStretch(1)
         self.summary = QLabel(objectName="filterSummary")
         layout.addWidget(self.summary)
 
     def add_control(self, widget) -> None:
         """A feature's control (search field, people, ...) after the built-in ones. Buttons and
-        combos should not take focus (culling keys must keep working); a text field may."""
+        combos should not take focus (culling keys must keep working); a text field may.
+        A control that narrows the filter has `filter_fields()` (PhotoFilter fields it sets),
+        `show_filter(photo_filter)` and a `filter_edited` signal."""
         self.layout().insertWidget(self._controls_end, widget)
         self._controls_end += 1
+        if hasattr(widget, "filter_fields"):
+            self._narrowing.append(widget)
+            widget.filter_edited.connect(self._emit)
 
     def current(self) -> PhotoFilter:
         flag = next((n for n, b in self.buttons.items() if b.isChecked()), "all")
         label = self.label.currentText()
+        fields = {k: v for control in self._narrowing for k, v in control.filter_fields().items()}
         return PhotoFilter(flag, self.rating.currentIndex(), None if label == "any" else label,
-                           best_of_group=self.best.isChecked())
+                           best_of_group=self.best.isChecked(), **fields)
 
     def set_filter(self, photo_filter: PhotoFilter) -> None:
         """Show `photo_filter` (from a menu or key) and announce it once."""
@@ -82,6 +89,8 @@ class FilterBar(QWidget):
         self.label.setCurrentIndex(0 if photo_filter.label is None else 1 + LABELS.index(photo_filter.label))
         for w in (*self.buttons.values(), self.rating, self.label, self.best):
             w.blockSignals(False)
+        for control in self._narrowing:
+            control.show_filter(photo_filter)
         self._emit()
 
     def set_counts(self, counts: dict[str, int], shown: int) -> None:

@@ -44,6 +44,7 @@ from culler.ui.imaging.previews import Previews
 from culler.ui.imaging.thumbnails import Thumbnails
 from culler.ui.models.models_feature import ModelsFeature
 from culler.ui.review.review_mode import ReviewView
+from culler.ui.search.search_feature import SearchFeature
 from culler.ui.taste.taste_feature import TasteFeature
 from culler.ui.views.grid_view import GridView
 from culler.ui.views.loupe_view import LoupeView
@@ -127,7 +128,8 @@ class MainWindow(Decisions, QMainWindow):
         self.export_features = ExportFeatures(self)  # export, undo export, rejects, live sidecars
         self.models = ModelsFeature(self)  # File › AI models…, the missing-models banner
         self.models.banner.follow(self.stack)  # floats over the photos: never moves them
-        self.features = (self.group_features, self.review, self.export_features, self.models, TasteFeature(self))
+        self.features = (self.group_features, self.review, self.export_features, self.models, TasteFeature(self),
+                         SearchFeature(self))
         self.checkable = window_checkable(self)
         for feature in self.features:
             for view in feature.views():
