@@ -23,7 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = {"torch", "pyiqa", "open_clip", "sklearn", "cv2", "timm", "torchvision", "clip", "onnxruntime", "openai"}
 QT = ("PySide6", "culler.ui")
-UI_RANK = {"base": 0, "album": 1, "imaging": 1, "views": 2, "groups": 3, "review": 3, "export": 3, "window": 4}
+UI_RANK = {"base": 0, "album": 1, "imaging": 1, "views": 2, "groups": 3, "review": 3, "export": 3, "critique": 3,
+           "window": 4}
 
 
 def _modules(root: Path) -> dict[str, Path]:

@@ -37,6 +37,7 @@ from culler.ui.album.photo_model import PhotoListModel
 from culler.ui.base.actions import ActionRegistry, load_keymap
 from culler.ui.base.qt_compat import protect_singletons
 from culler.ui.base.settings import UiSettings
+from culler.ui.critique.critique_features import CritiqueFeatures
 from culler.ui.export.export_features import ExportFeatures
 from culler.ui.groups.group_features import GroupFeatures
 from culler.ui.imaging.decode_pool import DecodePool
@@ -121,6 +122,7 @@ class MainWindow(QMainWindow):
         self.review = ReviewView(self)  # R: time-budget review
         self.export_features = ExportFeatures(self)  # export, undo export, rejects, live sidecars
         self.features = (self.group_features, self.review, self.export_features)
+        self.features += (CritiqueFeatures(self),)  # V: ask a vision-language model (ui/critique)
         self.checkable = {"mode.auto_advance": lambda: self.settings.auto_advance}
         for feature in self.features:
             for view in feature.views():
