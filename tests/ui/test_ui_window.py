@@ -280,6 +280,7 @@ def test_features_add_a_strip_under_a_view_and_a_control_to_the_filter_bar(qtbot
     window.add_filter_control(field)
     assert strip.parentWidget() is window.views["loupe"]
     bar = window.filter_bar.layout()
-    assert bar.indexOf(field) == bar.indexOf(window.filter_bar.best) + 1  # after the built-in controls
+    # after the built-in controls and the features' own, before the stretch and the summary
+    assert bar.indexOf(window.filter_bar.best) < bar.indexOf(field) == bar.indexOf(window.filter_bar.summary) - 2
     key(qtbot, window, Qt.Key.Key_E)  # the loupe, with the strip under the photo
     assert window.current_view_id() == "loupe" and strip.isVisible()
