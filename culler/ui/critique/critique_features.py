@@ -307,7 +307,7 @@ class CritiqueFeatures(QObject):
         decided = {pid for pid, d in state.decisions.items() if d.flag != "none" or d.rating}
         adjusted = critique.apply_authority(own, self.critiques, decided, config.authority)
         for pid, suggestion in adjusted.items():
-            if suggestion != own.get(pid):
+            if pid in groups and suggestion != own[pid]:
                 row, c = groups[pid], self.critiques[pid]
                 self._own[pid] = row
                 why = f"the model {'keeps' if c['verdict'] == 'keep' else c['verdict'] + 's'} it ({c['score']}/10)"
