@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer
@@ -215,7 +216,7 @@ class CritiqueFeatures(QObject):
         worker.planned.connect(lambda plan: self._planned(worker, plan, config, confirm))
         worker.progress.connect(lambda done, total, _path: self.run_button.show_progress(done, total))
         worker.retrying.connect(lambda text: self.w.show_message(text, 8000))
-        worker.done.connect(self._done)
+        worker.done.connect(lambda report: self._done(report, "burst(s)" if groups else "photo(s)"))
         worker.failed.connect(self._fail)
         worker.finished.connect(lambda: self._gone(worker))
         self.worker, self.error = worker, None
@@ -241,11 +242,11 @@ class CritiqueFeatures(QObject):
             self.worker.cancel()
             self.w.show_message("Stopping after the current request; answers so far are kept", 6000)
 
-    def _done(self, report) -> None:
+    def _done(self, report, what: str) -> None:
         if report is None:
             self.w.show_message("Nothing sent: every answer was already cached", 5000)
         else:
-            text = f"The model answered about {report.answered} photo(s)"
+            text = f"The model answered about {report.answered} {what}"
             if report.malformed:
                 text += f", {report.malformed} answer(s) unreadable (kept as such)"
             if report.failed:
@@ -347,12 +348,12 @@ class CritiqueFeatures(QObject):
             strip.set_text(group_html)
 
     def _photo_html(self, state, pid: int, config) -> str:
-        error = f"<span style='color:#e0675d'>{texts.escape(self.error)}</span>" if self.error else ""
+        error = f"<span style='color:#c62828'>{escape(self.error)}</span>" if self.error else ""
         c = self.critiques.get(pid)
         if c is None:
             if error:
                 return error
-            return (f"Not asked yet: V asks {texts.escape(config.model)} about this photo"
+            return (f"Not asked yet: V asks {escape(config.model)} about this photo"
                     if config.url and config.model else "")
         note = ""
         own = self._own.get(pid)
@@ -368,7 +369,7 @@ class CritiqueFeatures(QObject):
 
         burst = self.current_burst(config)
         if burst is None or not config.model:
-            return texts.escape(self.error or "")
+            return escape(self.error or "")
         try:
             rankings = group_rankings(self.w.store(), state.root, config.model, [burst])
         except Exception:  # a file gone since: no ranking to show

@@ -8,7 +8,7 @@ from html import escape
 
 from culler.core.critique import adjusted_confidence
 
-_VERDICT_COLOUR = {"keep": "#6cc070", "maybe": "#d8b24a", "reject": "#e0675d"}
+_VERDICT_COLOUR = {"keep": "#2e7d32", "maybe": "#a15c00", "reject": "#c62828"}  # readable on the light strip
 
 
 def photo_text(critique: dict, score_confidence: tuple[float | None, float | None],
