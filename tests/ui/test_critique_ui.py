@@ -273,3 +273,22 @@ def test_the_key_is_kept_apart_readable_by_its_owner_only_and_never_shown(qtbot,
     store_files = b"".join(p.read_bytes() for p in (album / ".culler").rglob("*") if p.is_file())
     assert KEY.encode() not in store_files
     assert KEY.encode() not in (Path(ctx.config_dir) / "settings.json").read_bytes()
+
+
+def test_a_server_that_is_not_running_is_said_at_once(qtbot, ctx, album, monkeypatch):
+    import socket
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("CULLER_VLM_URL", f"http://127.0.0.1:{port}/v1")
+    monkeypatch.setenv("CULLER_VLM_MODEL", "test-vlm")
+    window = open_window(qtbot, ctx, album)
+    put_analysis(window)
+    key(qtbot, window, Qt.Key.Key_E)
+    key(qtbot, window, Qt.Key.Key_V)
+    qtbot.waitUntil(lambda: "Could not reach the model" in strip_text(window), timeout=20_000)
+    wait_run(qtbot, window)
+    assert "is the server running?" in strip_text(window)
+    assert window.features[-1].run_button.isHidden()
+    window.close()
