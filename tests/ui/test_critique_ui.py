@@ -106,7 +106,8 @@ def test_asking_about_a_photo_shows_the_verdict_and_the_cache_answers_the_second
         window = open_window(qtbot, ctx, album)
         put_analysis(window)
         key(qtbot, window, Qt.Key.Key_E)  # the loupe, on IMG_0001
-        assert window.current_view_id() == "loupe" and "Not asked yet" in strip_text(window)
+        assert window.current_view_id() == "loupe"
+        qtbot.waitUntil(lambda: "Not asked yet" in strip_text(window), timeout=2000)
         key(qtbot, window, Qt.Key.Key_V)
         qtbot.waitUntil(lambda: "KEEP" in strip_text(window), timeout=20_000)
         wait_run(qtbot, window)
@@ -127,7 +128,8 @@ def test_asking_about_a_photo_shows_the_verdict_and_the_cache_answers_the_second
         # A new window shows the cached critique at once, with no request.
         window = open_window(qtbot, ctx, album)
         key(qtbot, window, Qt.Key.Key_E)
-        assert "KEEP" in strip_text(window) and len(server.requests) == 1
+        qtbot.waitUntil(lambda: "KEEP" in strip_text(window), timeout=2000)
+        assert len(server.requests) == 1
         window.close()
 
 
@@ -292,3 +294,26 @@ def test_a_server_that_is_not_running_is_said_at_once(qtbot, ctx, album, monkeyp
     assert "is the server running?" in strip_text(window)
     assert window.features[-1].run_button.isHidden()
     window.close()
+
+
+def test_a_run_shows_its_progress_keeps_the_window_working_and_stops_when_clicked(qtbot, ctx, album, endpoint):
+    with ChatServer("slow", delay=0.6) as server:
+        endpoint(server)
+        window = open_window(qtbot, ctx, album)
+        put_analysis(window)
+        feature = window.features[-1]
+        key(qtbot, window, Qt.Key.Key_V, Qt.KeyboardModifier.ShiftModifier)
+        qtbot.waitUntil(lambda: window.findChild(QMessageBox, "critiqueConfirm") is not None, timeout=20_000)
+        window.findChild(QMessageBox, "critiqueConfirm").button(QMessageBox.StandardButton.Yes).click()
+        qtbot.waitUntil(lambda: len(server.requests) >= 1, timeout=20_000)
+        assert feature.run_button.isVisible() and feature.run_button.text().startswith("Asking the model")
+        before = window.current_id()
+        key(qtbot, window, Qt.Key.Key_Right)  # the window answers keys while the model thinks
+        assert window.current_id() != before
+        qtbot.mouseClick(feature.run_button, Qt.MouseButton.LeftButton)  # stop
+        wait_run(qtbot, window)
+        assert 1 <= len(server.requests) < 6
+        assert "stopped as asked" in window.statusBar().currentMessage()
+        assert feature.run_button.isHidden()
+        assert len(feature.critiques) == len(server.requests)  # the answers received are kept
+        window.close()

@@ -33,7 +33,7 @@ import logging
 from html import escape
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QMessageBox
 
 from culler.core import critique
@@ -61,7 +61,7 @@ class CritiqueFeatures(QObject):
         self._own: dict[int, object] = {}  # culler's own rows replaced there
         self._panels_installed = False
         window.photos_shown.connect(self.reload)
-        window.analysis_idle.connect(self.apply_authority)
+        window.analysis_idle.connect(self.reload)  # new scores and groups: disagreements, authority
         window.closing.connect(self._closing)
         self._strips_timer = QTimer(self, singleShot=True, interval=30)  # one update per burst of changes
         self._strips_timer.timeout.connect(self.update_strips)
@@ -105,6 +105,13 @@ class CritiqueFeatures(QObject):
         self.w.add_view_panel("loupe", self.loupe_strip)
         self.w.add_view_panel("compare", self.group_strips[0])
         self.w.add_view_panel("survey", self.group_strips[1])
+        for strip in (self.loupe_strip, *self.group_strips):
+            strip.parentWidget().installEventFilter(self)  # the strip is filled when its view shows
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() == QEvent.Type.Show:
+            self._strips_timer.start()
+        return False
 
     # -- settings
     def config(self):
@@ -224,8 +231,10 @@ class CritiqueFeatures(QObject):
         worker.start()
 
     def _planned(self, worker, plan, config, confirm: bool) -> None:
-        if not plan.jobs:
-            return  # all cached: `done` follows and shows them
+        if not plan.jobs:  # `done` follows; the cached answers are shown by then
+            self.w.show_message(plan.describe(config) if plan.left_out else
+                                "Nothing sent: every answer was already cached", 8000)
+            return
         if not confirm:
             worker.proceed()
             return
@@ -233,7 +242,7 @@ class CritiqueFeatures(QObject):
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self.w)
         box.setObjectName("critiqueConfirm")
         box.finished.connect(lambda result: worker.proceed() if result == QMessageBox.StandardButton.Yes
-                             else worker.cancel())
+                             else (worker.cancel(), self.w.show_message("Nothing was sent", 5000)))
         box.finished.connect(box.deleteLater)
         box.open()  # window-modal, not blocking the event loop
 
@@ -243,9 +252,7 @@ class CritiqueFeatures(QObject):
             self.w.show_message("Stopping after the current request; answers so far are kept", 6000)
 
     def _done(self, report, what: str) -> None:
-        if report is None:
-            self.w.show_message("Nothing sent: every answer was already cached", 5000)
-        else:
+        if report is not None:
             text = f"The model answered about {report.answered} {what}"
             if report.malformed:
                 text += f", {report.malformed} answer(s) unreadable (kept as such)"
@@ -301,7 +308,8 @@ class CritiqueFeatures(QObject):
         if state is None or config is None:
             return
         groups = state.groups
-        if groups is self._patched:
+        restored = groups is self._patched and bool(self._own)
+        if restored:
             groups.update(self._own)  # back to culler's own before applying again
         self._own = {}
         own = {pid: row.suggestion for pid, row in groups.items()}
@@ -314,7 +322,8 @@ class CritiqueFeatures(QObject):
                 why = f"the model {'keeps' if c['verdict'] == 'keep' else c['verdict'] + 's'} it ({c['score']}/10)"
                 groups[pid] = dataclasses.replace(row, suggestion=suggestion, reasons=[*row.reasons, why])
         self._patched = groups
-        self.w.model.photos_changed(None)
+        if restored or self._own:
+            self.w.model.photos_changed(None)
 
     def _check_groups(self, *_args) -> None:
         """The album changed on screen: update the strips; when its groups were read again (a
@@ -335,17 +344,16 @@ class CritiqueFeatures(QObject):
         self.disagreements.set_entries(entries, bool(self.critiques))
 
     def update_strips(self) -> None:
-        state, pid = self.w.model.state, self.w.current_id()
+        """Fill the strip of the view on screen (the others are filled when their view shows)."""
+        state, pid, view = self.w.model.state, self.w.current_id(), self.w.current_view_id()
         config = self.config() if state is not None else None
         if state is None or pid is None or config is None:
-            self.loupe_strip.set_text("")
-            for strip in self.group_strips:
+            for strip in (self.loupe_strip, *self.group_strips):
                 strip.set_text("")
-            return
-        self.loupe_strip.set_text(self._photo_html(state, pid, config))
-        group_html = self._group_html(state, config)
-        for strip in self.group_strips:
-            strip.set_text(group_html)
+        elif view == "loupe":
+            self.loupe_strip.set_text(self._photo_html(state, pid, config))
+        elif view in ("compare", "survey"):
+            self.group_strips[view == "survey"].set_text(self._group_html(state, config))
 
     def _photo_html(self, state, pid: int, config) -> str:
         error = f"<span style='color:#c62828'>{escape(self.error)}</span>" if self.error else ""
