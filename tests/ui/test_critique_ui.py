@@ -237,6 +237,12 @@ def test_may_rescue_withdraws_a_suggested_reject_but_never_touches_a_users_decis
         assert window.session.store.groups()[ids["IMG_0002.jpg"]].suggestion == "reject"  # culler's own, kept
         key(qtbot, window, Qt.Key.Key_A)  # accepting the group's suggestions leaves IMG_0002 alone now
         assert window.session.store.decision(ids["IMG_0002.jpg"]).flag == "none"
+
+        dialog = window.features[-1].open_settings()  # back to "explain only": culler's own return
+        dialog.authority.setCurrentIndex(0)
+        dialog.accept()
+        assert window.model.state.groups[ids["IMG_0002.jpg"]].suggestion == "reject"
+        assert window.model.state.groups[ids["IMG_0002.jpg"]].reasons == []
         window.close()
 
 
@@ -317,3 +323,29 @@ def test_a_run_shows_its_progress_keeps_the_window_working_and_stops_when_clicke
         assert feature.run_button.isHidden()
         assert len(feature.critiques) == len(server.requests)  # the answers received are kept
         window.close()
+
+
+def test_a_cloud_endpoint_gets_nothing_without_consent(qtbot, ctx, album, monkeypatch):
+    from PySide6.QtCore import QTimer
+
+    monkeypatch.setenv("CULLER_VLM_URL", "https://api.example.invalid/v1")  # never contacted
+    monkeypatch.setenv("CULLER_VLM_MODEL", "cloud-vlm")
+    monkeypatch.setenv("CULLER_VLM_KEY", KEY)
+    window = open_window(qtbot, ctx, album)
+    put_analysis(window)
+    asked = []
+
+    def answer_no():
+        box = QApplication.activeModalWidget()
+        asked.append(box.text())
+        box.button(QMessageBox.StandardButton.No).click()
+
+    QTimer.singleShot(200, answer_no)
+    key(qtbot, window, Qt.Key.Key_E)
+    key(qtbot, window, Qt.Key.Key_V)
+    assert asked and "https://api.example.invalid/v1 is not on your machine or your network" in asked[0]
+    assert KEY not in asked[0]
+    assert window.statusBar().currentMessage() == "Nothing was sent"
+    assert window.features[-1].worker is None
+    assert not (Path(ctx.config_dir) / "vlm_consent.json").exists()
+    window.close()

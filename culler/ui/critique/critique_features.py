@@ -20,15 +20,14 @@ model's order and reasons next to culler's; the group itself is never reordered)
 disagreement list in the filter bar. Cached answers are read from the store, so they show at once
 with no request.
 
-Authority (`core.critique.apply_authority`): with "may rescue" or "may decide" the suggestions the
-views show and that A accepts are the ones after the model had its say. They are applied to the
-open album's in-memory group rows (culler's own stay in the store, and come back the moment the
-authority is set back to "explain"); a photo the user flagged or rated is never touched.
+Authority (suggestion_overlay.py): with "may rescue" or "may decide" the suggestions the views
+show and that A accepts are the ones after the model had its say; culler's own stay in the store
+and come back when the authority is set back to "explain"; a photo the user flagged or rated is
+never touched.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from html import escape
 from pathlib import Path
@@ -39,6 +38,7 @@ from PySide6.QtWidgets import QMessageBox
 from culler.core import critique
 from culler.ui.critique import critique_texts as texts
 from culler.ui.critique.critique_panels import CritiqueStrip, DisagreementButton, RunButton
+from culler.ui.critique.suggestion_overlay import SuggestionOverlay
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +57,7 @@ class CritiqueFeatures(QObject):
         self.worker = None
         self.error: str | None = None  # the last run's failure, shown until the next run
         self.critiques: dict[int, dict] = {}  # photo id -> cached critique of the configured model
-        self._patched = None  # the groups dict whose suggestions carry the model's authority
-        self._own: dict[int, object] = {}  # culler's own rows replaced there
+        self.overlay = SuggestionOverlay()
         self._panels_installed = False
         window.photos_shown.connect(self.reload)
         window.analysis_idle.connect(self.reload)  # new scores and groups: disagreements, authority
@@ -305,31 +304,14 @@ class CritiqueFeatures(QObject):
     def apply_authority(self) -> None:
         """Suggestions as the model's authority allows, on the open album's group rows."""
         state, config = self.w.model.state, self.config()
-        if state is None or config is None:
-            return
-        groups = state.groups
-        restored = groups is self._patched and bool(self._own)
-        if restored:
-            groups.update(self._own)  # back to culler's own before applying again
-        self._own = {}
-        own = {pid: row.suggestion for pid, row in groups.items()}
-        decided = {pid for pid, d in state.decisions.items() if d.flag != "none" or d.rating}
-        adjusted = critique.apply_authority(own, self.critiques, decided, config.authority)
-        for pid, suggestion in adjusted.items():
-            if pid in groups and suggestion != own[pid]:
-                row, c = groups[pid], self.critiques[pid]
-                self._own[pid] = row
-                why = f"the model {'keeps' if c['verdict'] == 'keep' else c['verdict'] + 's'} it ({c['score']}/10)"
-                groups[pid] = dataclasses.replace(row, suggestion=suggestion, reasons=[*row.reasons, why])
-        self._patched = groups
-        if restored or self._own:
+        if state is not None and config is not None and self.overlay.apply(state, self.critiques, config.authority):
             self.w.model.photos_changed(None)
 
     def _check_groups(self, *_args) -> None:
         """The album changed on screen: update the strips; when its groups were read again (a
         regroup, a new analysis) the model's authority is applied to them anew."""
         state = self.w.model.state
-        if state is not None and self._own and state.groups is not self._patched:
+        if state is not None and self.overlay.stale(state.groups):
             QTimer.singleShot(0, self.apply_authority)
         self._strips_timer.start()
 
@@ -364,7 +346,7 @@ class CritiqueFeatures(QObject):
             return (f"Not asked yet: V asks {escape(config.model)} about this photo"
                     if config.url and config.model else "")
         note = ""
-        own = self._own.get(pid)
+        own = self.overlay.own(pid)
         if own is not None:
             now = state.groups[pid].suggestion
             note = (f"culler suggested {own.suggestion or 'nothing'}; with the model's authority "
