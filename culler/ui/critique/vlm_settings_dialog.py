@@ -72,7 +72,7 @@ class VlmSettingsDialog(QDialog):
         form.addRow("Model", self.model)
         form.addRow("Key", self.key)
         form.addRow("", self.forget_key)
-        form.addRow("The model", self.authority)
+        form.addRow("Authority", self.authority)
         form.addRow("Shortlist", self.shortlist)
         form.addRow("taken from", self.shortlist_from)
         note = QLabel("Photos go to a server outside your machine or network only after you agree once "
