@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 HEAVY = {"torch", "pyiqa", "open_clip", "sklearn", "cv2", "timm", "torchvision", "clip", "onnxruntime", "openai"}
 QT = ("PySide6", "culler.ui")
 UI_RANK = {"base": 0, "album": 1, "imaging": 1, "views": 2, "groups": 3, "review": 3, "export": 3, "taste": 3,
-           "models": 3, "search": 3, "window": 4}
+           "models": 3, "search": 3, "critique": 3, "window": 4}
 
 
 def _modules(root: Path) -> dict[str, Path]:

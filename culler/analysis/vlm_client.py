@@ -136,6 +136,11 @@ class VlmClient:
                 raise VlmCancelled()
             backoff = backoff_next
 
+    def close(self) -> None:
+        """Drop the connection; a request in flight on another thread then fails at once (the
+        window uses this to stop a run when it closes instead of waiting out the timeout)."""
+        self._client.close()
+
     def _message(self, e: Exception) -> str:
         return redact(str(e), self.config)[:300]
 

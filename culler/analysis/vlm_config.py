@@ -1,9 +1,11 @@
 """Where the vision-language model lives and what the user allows it: endpoint, model, key, limits.
 
 Read from the environment (CULLER_VLM_URL, CULLER_VLM_MODEL, CULLER_VLM_KEY), which wins, then
-from `vlm.json` in culler's config folder. A local endpoint (loopback, a private address, a
-single-label or .local/.lan/.home.arpa name) needs no key and no consent; any other endpoint gets
-photos only after the user consented once for it (`vlm_consent.json` next to the settings).
+from `vlm.json` in culler's config folder; the key also from `vlm_key` there, a file only its owner
+may read (0600), which is where the window's settings dialog keeps it (never in vlm.json).
+A local endpoint (loopback, a private address, a single-label or .local/.lan/.home.arpa name)
+needs no key and no consent; any other endpoint gets photos only after the user consented once
+for it (`vlm_consent.json` next to the settings).
 The key is kept out of repr() and every message goes through `redact` before it is shown.
 Photos sent per day are counted across albums in `vlm_usage.json` in the data folder.
 """
@@ -21,6 +23,8 @@ from urllib.parse import urlsplit
 from culler.core.critique import AUTHORITIES
 
 SETTINGS_FILE = "vlm.json"
+KEY_FILE = "vlm_key"
+SHORTLISTS = ("groups", "review")  # the best frame of each group / every photo, in review order
 CONSENT_FILE = "vlm_consent.json"
 USAGE_FILE = "vlm_usage.json"
 _LOCAL_SUFFIXES = (".localhost", ".local", ".lan", ".home", ".home.arpa", ".internal")
@@ -47,6 +51,8 @@ class VlmConfig:
     seconds_per_photo: float | None = None  # for the estimate before sending; None = measured or guessed
     group_frames: int = 6  # frames of a burst sent in one ranking request
     long_edge: int = 1024
+    shortlist: int = 20  # photos the window's "Ask about the shortlist" takes
+    shortlist_from: str = "groups"  # one of SHORTLISTS
 
     @property
     def local(self) -> bool:
@@ -81,12 +87,67 @@ def load_config(config_dir: Path, environ: dict | None = None) -> VlmConfig:
             wrong = not isinstance(value, str)
         if wrong and not (value is None and known[name].default is None):
             raise VlmConfigError(f"{path}: {name} must be {'a number' if numeric else 'text'}, not {value!r}")
+    stored_key = read_key(config_dir)
+    if stored_key:
+        values["key"] = stored_key
     for var, name in (("CULLER_VLM_URL", "url"), ("CULLER_VLM_MODEL", "model"), ("CULLER_VLM_KEY", "key")):
         if env.get(var):
             values[name] = env[var]
     if values.get("authority", "explain") not in AUTHORITIES:
         raise VlmConfigError(f"authority must be one of {', '.join(AUTHORITIES)}")
+    if values.get("shortlist_from", "groups") not in SHORTLISTS:
+        raise VlmConfigError(f"shortlist_from must be one of {', '.join(SHORTLISTS)}")
     return VlmConfig(**values)
+
+
+def save_settings(config_dir: Path, values: dict) -> None:
+    """Write these settings into vlm.json, keeping the others there; a "key" in `values` goes to
+    the owner-only key file instead (None or "" forgets it), and a key left in vlm.json by hand
+    moves there too. Raises VlmConfigError for an unknown setting."""
+    path = Path(config_dir) / SETTINGS_FILE
+    known = {f.name for f in fields(VlmConfig)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise VlmConfigError(f"unknown setting(s) {', '.join(unknown)}")
+    current = _read_json(path)
+    values = dict(values)
+    key = values.pop("key", current.pop("key", False))
+    current.update(values)
+    if key is not False:
+        write_key(config_dir, key)
+    try:
+        _write_json(path, current)
+    except OSError as e:
+        raise VlmConfigError(f"{path} cannot be written ({e.strerror or e})") from e
+
+
+def read_key(config_dir: Path) -> str | None:
+    try:
+        return (Path(config_dir) / KEY_FILE).read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
+
+
+def write_key(config_dir: Path, key: str | None) -> None:
+    """Keep `key` in the key file, created readable by its owner only (0600); None forgets it."""
+    path = Path(config_dir) / KEY_FILE
+    if not key:
+        path.unlink(missing_ok=True)
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(key)
+    os.replace(tmp, path)
+
+
+def key_hint(key: str | None) -> str:
+    """What may be shown of a key: its length and last two characters, never more."""
+    if not key:
+        return "(none)"
+    return f"{'•' * 8}{key[-2:]} ({len(key)} characters)" if len(key) >= 12 else "•" * 8
 
 
 def require_endpoint(config: VlmConfig) -> None:

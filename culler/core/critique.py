@@ -2,7 +2,7 @@
 
 - `shortlist`: which photos are worth asking about (the model judges only the few that remain
   after culler's cheap signals): the top N of the review order over the best frame of each group,
-  the picks, or a given selection.
+  the top N of the review order over every photo, the picks, or a given selection.
 - `burst_groups`: the groups a ranking request goes to (culler's order, cut to `max_frames`).
 - `apply_authority`: the user's choice of how far the model may go — explain (nothing changes),
   rescue (a suggested reject the model would keep loses its suggestion) or decide (the verdict
@@ -24,33 +24,39 @@ HIGH, LOW = 0.75, 0.25  # percentiles of the album's scores that count as "signa
 
 
 def shortlist(store, how: str = "top", top: int = 20, selection: list[int] | None = None) -> list[int]:
-    """Photo ids to critique, best first. how: 'top' | 'picks' | 'selection'."""
+    """Photo ids to critique, best first. how: 'top' (the best frame of each group, top N) |
+    'review' (every photo, top N of the time-budget order) | 'picks' | 'selection'."""
     photos = [p for p in store.photos() if p.status == "ok"]
     if how == "selection":
         scope: str | list[int] = list(selection or [])
     elif how == "picks":
         decisions = store.decisions()
         scope = [p.id for p in photos if decisions.get(p.id) is not None and decisions[p.id].flag == "pick"]
-    elif how == "top":
-        scope = "best"
+    elif how in ("top", "review"):
+        scope = "best" if how == "top" else "all"
     else:
-        raise ValueError(f"shortlist: how must be top, picks or selection, not {how!r}")
+        raise ValueError(f"shortlist: how must be top, review, picks or selection, not {how!r}")
     items = budget.build_items(photos, store.scores(), store.groups(), store.decisions(), scope)
     ordered = [it.photo_id for it in budget.review_order(items)]
-    return ordered[:top] if how == "top" else ordered
+    return ordered[:top] if how in ("top", "review") else ordered
 
 
 def burst_groups(store, max_frames: int = 6) -> list[list[int]]:
     """Each group of two or more frames (bursts and near-duplicates, not brackets or panoramas),
     its photo ids in culler's rank order, cut to the `max_frames` best; biggest groups first."""
     ok = {p.id for p in store.photos() if p.status == "ok"}
+    return bursts(store.groups(), ok, max_frames)
+
+
+def bursts(groups: dict, ok: set[int], max_frames: int = 6) -> list[list[int]]:
+    """`burst_groups` over group rows already read (photo id -> GroupRow) and the readable ids."""
     members: dict[str, list] = {}
-    for row in store.groups().values():
+    for row in groups.values():
         if row.photo_id in ok and row.kind not in ("bracket", "panorama"):
             members.setdefault(row.group, []).append(row)
-    groups = [[r.photo_id for r in sorted(rows, key=lambda r: (r.group_rank, r.photo_id))][:max_frames]
-              for rows in members.values() if len(rows) > 1]
-    return sorted(groups, key=lambda ids: (-len(ids), ids[0]))
+    found = [[r.photo_id for r in sorted(rows, key=lambda r: (r.group_rank, r.photo_id))][:max_frames]
+             for rows in members.values() if len(rows) > 1]
+    return sorted(found, key=lambda ids: (-len(ids), ids[0]))
 
 
 def apply_authority(suggestions: dict[int, str | None], critiques: dict[int, dict],

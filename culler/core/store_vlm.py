@@ -44,9 +44,11 @@ class VlmAnswers:
 
     def __init__(self, store) -> None:
         self._store = store
-        with store._write() as conn:
-            for statement in _TABLES:
-                conn.execute(statement)
+        present = store._read("SELECT COUNT(*) FROM sqlite_master WHERE name IN ('vlm_hashes', 'vlm_answers')")
+        if present[0][0] < len(_TABLES):  # a write (and its fsync) only the first time, not per read
+            with store._write() as conn:
+                for statement in _TABLES:
+                    conn.execute(statement)
 
     def content_hash(self, photo, album_root: Path) -> str:
         """The photo file's SHA-256, hashed again only when its size or mtime changed."""

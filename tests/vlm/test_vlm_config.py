@@ -12,12 +12,14 @@ from culler.analysis.vlm_config import (
     add_photos_sent,
     give_consent,
     is_local,
+    key_hint,
     load_config,
     needs_consent,
     photos_sent_today,
     redact,
     require_endpoint,
     safe_url,
+    save_settings,
 )
 
 
@@ -83,3 +85,29 @@ def test_photos_sent_today_add_up(tmp_path):
     add_photos_sent(tmp_path, 3)
     add_photos_sent(tmp_path, 2)
     assert photos_sent_today(tmp_path) == 5
+
+
+def test_saved_settings_keep_the_key_in_an_owner_only_file_never_in_vlm_json(tmp_path):
+    import stat
+
+    (tmp_path / "vlm.json").write_text(json.dumps({"model": "a", "key": "sk-typed-by-hand-0000", "retries": 4}))
+    save_settings(tmp_path, {"url": "http://localhost:1/v1", "authority": "decide", "shortlist": 12})
+    on_disk = json.loads((tmp_path / "vlm.json").read_text())
+    assert on_disk == {"model": "a", "retries": 4, "url": "http://localhost:1/v1", "authority": "decide",
+                       "shortlist": 12}  # the hand-written key moved out, the rest kept
+    key_file = tmp_path / "vlm_key"
+    assert key_file.read_text() == "sk-typed-by-hand-0000" and stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert load_config(tmp_path, {}).key == "sk-typed-by-hand-0000"
+    assert load_config(tmp_path, {"CULLER_VLM_KEY": "sk-env"}).key == "sk-env"  # the environment wins
+
+    save_settings(tmp_path, {"key": "sk-new-one-123456"})
+    assert load_config(tmp_path, {}).key == "sk-new-one-123456"
+    assert "sk-new" not in (tmp_path / "vlm.json").read_text()
+    assert key_hint("sk-new-one-123456") == "••••••••56 (17 characters)" and key_hint("short") == "••••••••"
+    save_settings(tmp_path, {"key": None})  # forgotten
+    assert not key_file.exists() and load_config(tmp_path, {}).key is None
+    with pytest.raises(VlmConfigError, match="unknown setting"):
+        save_settings(tmp_path, {"urll": "x"})
+    (tmp_path / "vlm.json").write_text(json.dumps({"shortlist_from": "everything"}))
+    with pytest.raises(VlmConfigError, match="shortlist_from must be"):
+        load_config(tmp_path, {})

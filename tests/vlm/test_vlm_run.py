@@ -31,6 +31,10 @@ def test_well_behaved_server_gets_small_images_the_prompt_and_the_schema_then_th
     # One frame per group: the four singles and the burst's best, best score first.
     assert shortlist == [store.by_name[n] for n in
                          ("a_astronaut.jpg", "e_burst1.jpg", "b_coffee.jpg", "d_rocket.jpg", "c_chelsea.jpg")]
+    # Every photo in review order (the window's other shortlist): the burst's frames each count.
+    assert critique.shortlist(store, "review", 4) == [store.by_name[n] for n in
+                                                      ("a_astronaut.jpg", "e_burst1.jpg", "b_coffee.jpg",
+                                                       "e_burst2.jpg")]
     with ChatServer("ok") as server:
         config = config_for(server)
         plan, report = _run(store, album, config, tmp_path / "data")

@@ -161,9 +161,12 @@ class CompareView(QWidget, PhotoView):
         self.active_side = 0
         self.canvases = [CompareCanvas(0), CompareCanvas(1)]
         self.captions = [Caption(), Caption()]
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        outer = QVBoxLayout(self)  # vertical, so a feature's strip (add_panel) goes under both sides
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        layout = QHBoxLayout()
         layout.setSpacing(3)
+        outer.addLayout(layout, 1)
         for side, (canvas, caption) in enumerate(zip(self.canvases, self.captions)):
             column = QVBoxLayout()
             column.setSpacing(0)

@@ -15,7 +15,7 @@ import math
 
 from PySide6.QtCore import QRectF, QSize, Qt, QTimer
 from PySide6.QtGui import QFont, QPainter, QPen
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from culler.core.group_navigation import step_within
 from culler.ui.base import theme
@@ -69,6 +69,14 @@ class SurveyView(QWidget, PhotoView):
         host.model.modelReset.connect(self._album_changed)
 
     # -- PhotoView
+    def add_panel(self, widget) -> None:
+        """A feature's strip along the bottom; the tiles keep above it (tiles())."""
+        if self.layout() is None:
+            layout = QVBoxLayout(self)
+            layout.setContentsMargins(0, 0, 0, 0)
+            layout.addStretch(1)
+        self.layout().addWidget(widget)
+
     def activate(self) -> None:
         self._active_view = True
         self.images.use_album(self.host.model.state)
@@ -166,7 +174,10 @@ class SurveyView(QWidget, PhotoView):
         n = len(self.ids)
         if not n:
             return []
-        area = QRectF(self.rect()).adjusted(0, HEADER_H, 0, 0)
+        panels = [w for w in self.findChildren(QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly)
+                  if w.isVisible()]
+        bottom = min([self.height()] + [w.y() for w in panels])  # above the features' strips
+        area = QRectF(0, HEADER_H, self.width(), max(1, bottom - HEADER_H))
         aspect = self._aspect()
         cols, rows = tile_layout(n, area.width(), area.height(), aspect)
         self._columns = cols

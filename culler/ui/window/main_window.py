@@ -37,6 +37,7 @@ from culler.ui.album.photo_model import PhotoListModel
 from culler.ui.base.actions import ActionRegistry, load_keymap
 from culler.ui.base.qt_compat import protect_singletons
 from culler.ui.base.settings import UiSettings
+from culler.ui.critique.critique_features import CritiqueFeatures
 from culler.ui.export.export_features import ExportFeatures
 from culler.ui.groups.group_features import GroupFeatures
 from culler.ui.imaging.decode_pool import DecodePool
@@ -129,7 +130,7 @@ class MainWindow(Decisions, QMainWindow):
         self.models = ModelsFeature(self)  # File › AI models…, the missing-models banner
         self.models.banner.follow(self.stack)  # floats over the photos: never moves them
         self.features = (self.group_features, self.review, self.export_features, self.models, TasteFeature(self),
-                         SearchFeature(self))
+                         SearchFeature(self), CritiqueFeatures(self))  # V: ask a vision-language model
         self.checkable = window_checkable(self)
         for feature in self.features:
             for view in feature.views():
