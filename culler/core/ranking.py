@@ -212,14 +212,17 @@ TASTE_REASON = "matches your taste"
 
 
 def _taste_order(ordered: list[_Frame], taste) -> tuple[list[_Frame], set[int]]:
-    """The frames ordered by the taste's blended keep score (culler's order breaks ties), and the
-    ids of the frames it moved up. A frame the taste knows nothing about leaves the burst as it was."""
+    """The taste chooses the best frame only: the frame with the highest blended keep score moves
+    to the top (culler's order breaks ties) and the others keep culler's order, so a taste that
+    agrees with culler's choice of the best frame changes nothing. Returns the order and the id
+    of the frame it moved up. A frame the taste knows nothing about leaves the burst as it was."""
     keys = {f.id: taste.keep(f.id) for f in ordered}
     if None in keys.values():
         return ordered, set()
-    blended = sorted(ordered, key=lambda f: -round(keys[f.id], 6))  # stable: culler's order breaks ties
-    before = {f.id: r for r, f in enumerate(ordered)}
-    return blended, {f.id for r, f in enumerate(blended) if r < before[f.id]}
+    top = max(ordered, key=lambda f: round(keys[f.id], 6))  # the first of equals: culler's
+    if top is ordered[0]:
+        return ordered, set()
+    return [top, *(f for f in ordered if f is not top)], {top.id}
 
 
 def _strengths(f: _Frame, frames: list[_Frame], rank: int, p: RankingParams) -> list[str]:
