@@ -59,7 +59,7 @@ class RunReport:
         head = "Run cancelled" if self.cancelled else "Run finished"
         first = f"{head}: {self.photos} photos - {', '.join(photos)}"
         if self.groups is not None:
-            first += f"; {self.groups} groups"
+            first += f"; {self.groups} group{'s' if self.groups != 1 else ''} of 2 or more frames"
 
         models = [f"used {', '.join(self.models_used) or 'none'}" if self.models else "none asked for"]
         if self.models_missing:

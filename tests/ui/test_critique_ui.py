@@ -17,6 +17,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QLineEdit, QMessageBox
 
 from culler.core.records import GroupRow
+from culler.ui.critique.critique_features import CritiqueFeatures
 from tests.ui.album_factory import open_window
 from tests.vlm.chat_server import ChatServer, images_of
 from tests.vlm.conftest import KEY
@@ -26,6 +27,11 @@ pytest.importorskip("openai")  # the optional extra; ./dev.sh installs it
 # IMG_0001-0003 are one burst (culler's order 0001, 0002, 0003); the rest single photos.
 SCORES = {"IMG_0001.jpg": 0.95, "IMG_0002.jpg": 0.3, "IMG_0003.jpg": 0.2, "IMG_0004.jpg": 0.8,
           "IMG_0005.jpg": 0.6, "IMG_0006.jpg": 0.5, "IMG_0007.jpg": 0.1, "IMG_0008.jpg": 0.05}
+
+
+def critique(window):
+    """The window's critique feature."""
+    return next(f for f in window.features if isinstance(f, CritiqueFeatures))
 
 
 def key(qtbot, window, k, modifier=Qt.KeyboardModifier.NoModifier):
@@ -43,6 +49,7 @@ def put_analysis(window):
              ("IMG_0001.jpg", "IMG_0002.jpg", "IMG_0003.jpg")]
     store.put_groups(rows)
     window.session.refresh_analysis()
+    window.registry.trigger("group.stacks")  # take the offer of stacks (groups never stack by themselves)
     return ids
 
 
@@ -79,11 +86,11 @@ def endpoint(monkeypatch):
 
 
 def wait_run(qtbot, window):
-    qtbot.waitUntil(lambda: window.features[-1].worker is None, timeout=20_000)
+    qtbot.waitUntil(lambda: critique(window).worker is None, timeout=20_000)
 
 
 def strip_text(window) -> str:
-    strip = window.features[-1].loupe_strip
+    strip = critique(window).loupe_strip
     return strip.label.text() if strip.isVisible() else ""
 
 
@@ -162,7 +169,7 @@ def test_the_disagreement_list_names_the_photos_the_model_judges_unlike_the_sign
         endpoint(server)
         window = open_window(qtbot, ctx, album)
         put_analysis(window)
-        feature = window.features[-1]
+        feature = critique(window)
         assert not feature.disagreements.isVisible()
         key(qtbot, window, Qt.Key.Key_V, Qt.KeyboardModifier.ShiftModifier)  # the shortlist
         box = qtbot.waitUntil(lambda: window.findChild(QMessageBox, "critiqueConfirm") is not None, timeout=20_000)
@@ -191,7 +198,7 @@ def test_comparing_a_burst_shows_the_models_order_next_to_cullers(qtbot, ctx, al
         put_analysis(window)
         key(qtbot, window, Qt.Key.Key_N)  # survey of IMG_0001's burst
         assert window.current_view_id() == "survey"
-        strip = window.features[-1].group_strips[1]
+        strip = critique(window).group_strips[1]
         qtbot.waitUntil(lambda: "V asks test-vlm to rank these 3 frames" in strip.label.text(), timeout=2000)
         key(qtbot, window, Qt.Key.Key_V)
         qtbot.waitUntil(lambda: "order: IMG_0003.jpg › IMG_0002.jpg › IMG_0001.jpg" in strip.label.text(),
@@ -201,7 +208,7 @@ def test_comparing_a_burst_shows_the_models_order_next_to_cullers(qtbot, ctx, al
         assert "IMG_0003.jpg: + s3; − w3" in strip.label.text()
         assert len(server.requests) == 1 and len(images_of(server.requests[0]["body"])) == 3
         key(qtbot, window, Qt.Key.Key_C)  # compare shows the same, from the cache
-        qtbot.waitUntil(lambda: "IMG_0003.jpg › IMG_0002.jpg" in window.features[-1].group_strips[0].label.text(),
+        qtbot.waitUntil(lambda: "IMG_0003.jpg › IMG_0002.jpg" in critique(window).group_strips[0].label.text(),
                         timeout=2000)
         assert len(server.requests) == 1
         ranks = {window.model.state.name(i): r.group_rank for i, r in window.model.state.groups.items()}
@@ -238,7 +245,7 @@ def test_may_rescue_withdraws_a_suggested_reject_but_never_touches_a_users_decis
         key(qtbot, window, Qt.Key.Key_A)  # accepting the group's suggestions leaves IMG_0002 alone now
         assert window.session.store.decision(ids["IMG_0002.jpg"]).flag == "none"
 
-        dialog = window.features[-1].open_settings()  # back to "explain only": culler's own return
+        dialog = critique(window).open_settings()  # back to "explain only": culler's own return
         dialog.authority.setCurrentIndex(0)
         dialog.accept()
         assert window.model.state.groups[ids["IMG_0002.jpg"]].suggestion == "reject"
@@ -248,7 +255,7 @@ def test_may_rescue_withdraws_a_suggested_reject_but_never_touches_a_users_decis
 
 def test_the_key_is_kept_apart_readable_by_its_owner_only_and_never_shown(qtbot, ctx, album, endpoint, tmp_path):
     window = open_window(qtbot, ctx, album)
-    feature = window.features[-1]
+    feature = critique(window)
     with ChatServer("ok") as server:
         dialog = feature.open_settings()
         qtbot.keyClicks(dialog.url, server.url)
@@ -298,7 +305,7 @@ def test_a_server_that_is_not_running_is_said_at_once(qtbot, ctx, album, monkeyp
     qtbot.waitUntil(lambda: "Could not reach the model" in strip_text(window), timeout=20_000)
     wait_run(qtbot, window)
     assert "is the server running?" in strip_text(window)
-    assert window.features[-1].run_button.isHidden()
+    assert critique(window).run_button.isHidden()
     window.close()
 
 
@@ -307,7 +314,7 @@ def test_a_run_shows_its_progress_keeps_the_window_working_and_stops_when_clicke
         endpoint(server)
         window = open_window(qtbot, ctx, album)
         put_analysis(window)
-        feature = window.features[-1]
+        feature = critique(window)
         key(qtbot, window, Qt.Key.Key_V, Qt.KeyboardModifier.ShiftModifier)
         qtbot.waitUntil(lambda: window.findChild(QMessageBox, "critiqueConfirm") is not None, timeout=20_000)
         window.findChild(QMessageBox, "critiqueConfirm").button(QMessageBox.StandardButton.Yes).click()
@@ -346,6 +353,6 @@ def test_a_cloud_endpoint_gets_nothing_without_consent(qtbot, ctx, album, monkey
     assert asked and "https://api.example.invalid/v1 is not on your machine or your network" in asked[0]
     assert KEY not in asked[0]
     assert window.statusBar().currentMessage() == "Nothing was sent"
-    assert window.features[-1].worker is None
+    assert critique(window).worker is None
     assert not (Path(ctx.config_dir) / "vlm_consent.json").exists()
     window.close()

@@ -77,7 +77,9 @@ def _screenshot(qtbot, window, name: str) -> None:
 
 
 def _search(window) -> object:
-    return window.features[-1]
+    from culler.ui.search.search_feature import SearchFeature
+
+    return next(f for f in window.features if isinstance(f, SearchFeature))
 
 
 def _ranked(window, clip_dir, words: str) -> list[int]:

@@ -1,10 +1,11 @@
-"""The one-line notice that AI model files are missing, in plain words, floating over the top of
-the photos so it never moves them: "Get models…" opens the Models dialog, "Don't show again" turns
-it off for good (settings.json, "models": {"hide_missing_banner": true}), × hides it for now."""
+"""The one-line notice that AI model files are missing, in plain words, on the filter bar's
+features row (whose height does not change when it shows, so it never moves the photos): "Get
+models…" opens the Models dialog, "Don't show again" turns it off for good (settings.json,
+"models": {"hide_missing_banner": true}), × hides it for now."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QToolButton, QWidget
 
@@ -58,6 +59,7 @@ class ModelsBanner(QWidget):
                            "border-radius: 3px; padding: 1px 8px; } QToolButton:hover { background: #3a3a3a; }"
                            "QToolButton#modelsBannerClose { border: none; }")
         self.setFixedHeight(HEIGHT)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)  # the row's room left
         self.label = _OneLine(objectName="modelsBannerText")
         self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.get = QToolButton(text="Get models…", objectName="modelsBannerGet")
@@ -73,29 +75,9 @@ class ModelsBanner(QWidget):
         for button in (self.get, self.never, close):
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             layout.addWidget(button)
-        self._area: QWidget | None = None
         self.hide()
-
-    def follow(self, area: QWidget) -> None:
-        """Float over the top of `area` (the views), following its size; never in a layout."""
-        self._area = area
-        self.setParent(area.parentWidget())
-        area.installEventFilter(self)
-        self._place()
 
     def show_text(self, text: str) -> None:
         self.label.setText(text)
         self.label.setToolTip(text)
-        self._place()
         self.show()
-        self.raise_()
-
-    def eventFilter(self, obj, event) -> bool:
-        if obj is self._area and event.type() in (QEvent.Type.Resize, QEvent.Type.Move):
-            self._place()
-        return False
-
-    def _place(self) -> None:
-        if self._area is not None:
-            g = self._area.geometry()
-            self.setGeometry(g.x(), g.y(), g.width(), HEIGHT)

@@ -1,15 +1,27 @@
 """The filter bar above the views: All / Picks / Rejects / Unflagged with their counts, a minimum
-rating, a colour label and "best of each group". Its controls never take keyboard focus, so
+rating, a colour label and "best of each group" on its first row; the features' controls (search,
+people, taste, groups offered, the model's disagreements) on a second row, so the bar fits an
+ordinary window however many features add to it. Its buttons never take keyboard focus, so
 culling keys keep working."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QButtonGroup, QComboBox, QHBoxLayout, QLabel, QToolButton, QWidget
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from culler.core.filters import FLAG_FILTERS, PhotoFilter
 from culler.core.records import LABELS
 
+FEATURES_ROW_HEIGHT = 30  # the tallest control (the models banner)
 _TITLES = {"all": "All", "picks": "Picks", "rejects": "Rejects", "unflagged": "Unflagged"}
 
 
@@ -20,9 +32,17 @@ class FilterBar(QWidget):
         super().__init__(parent)
         self.setObjectName("filterBar")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(10, 4, 10, 4)
+        rows = QVBoxLayout(self)
+        rows.setContentsMargins(10, 4, 10, 4)
+        rows.setSpacing(4)
+        layout = QHBoxLayout()
         layout.setSpacing(2)
+        self.features_row = QHBoxLayout()  # the features' controls (add_control), left to right
+        self.features_row.setSpacing(8)
+        self.features_row.addStretch(0)  # the room left, unless a control grows into it
+        self.features_row.addStrut(FEATURES_ROW_HEIGHT)  # a control appearing never changes its height
+        rows.addLayout(layout)
+        rows.addLayout(self.features_row)
         self.buttons: dict[str, QToolButton] = {}
         self._group = QButtonGroup(self)
         self._group.setExclusive(True)
@@ -55,19 +75,21 @@ class FilterBar(QWidget):
         self.best.setProperty("segment", True)
         self.best.toggled.connect(self._emit)
         layout.addWidget(self.best)
-        self._controls_end = layout.count()  # features' controls go here, before the stretch
         self._narrowing: list = []  # features' controls that set PhotoFilter fields
         layout.addStretch(1)
         self.summary = QLabel(objectName="filterSummary")
-        layout.addWidget(self.summary)
+        # takes the room left and never widens the window (a long search is cut, its tooltip whole)
+        self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.summary.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        layout.addWidget(self.summary, 1)
 
     def add_control(self, widget) -> None:
-        """A feature's control (search field, people, ...) after the built-in ones. Buttons and
+        """A feature's control (search field, people, ...) on the second row, after the others. Buttons and
         combos should not take focus (culling keys must keep working); a text field may.
         A control that narrows the filter has `filter_fields()` (PhotoFilter fields it sets),
         `show_filter(photo_filter)` and a `filter_edited` signal."""
-        self.layout().insertWidget(self._controls_end, widget)
-        self._controls_end += 1
+        grows = widget.sizePolicy().horizontalPolicy() == QSizePolicy.Policy.Expanding  # takes the room left
+        self.features_row.insertWidget(self.features_row.count() - 1, widget, 1 if grows else 0)
         if hasattr(widget, "filter_fields"):
             self._narrowing.append(widget)
             widget.filter_edited.connect(self._emit)
@@ -97,7 +119,9 @@ class FilterBar(QWidget):
         for name, b in self.buttons.items():
             b.setText(f"{_TITLES[name]}  {counts.get(name, 0):,}")
         photo_filter = self.current()
-        self.summary.setText("" if photo_filter.is_all else f"showing {shown:,} · {photo_filter.describe()}")
+        text = "" if photo_filter.is_all else f"showing {shown:,} · {photo_filter.describe()}"
+        self.summary.setText(text)
+        self.summary.setToolTip(text)
 
     def _emit(self, *_args) -> None:
         self.filter_changed.emit(self.current())

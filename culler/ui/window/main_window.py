@@ -128,7 +128,7 @@ class MainWindow(Decisions, QMainWindow):
         self.review = ReviewView(self)  # R: time-budget review
         self.export_features = ExportFeatures(self)  # export, undo export, rejects, live sidecars
         self.models = ModelsFeature(self)  # File › AI models…, the missing-models banner
-        self.models.banner.follow(self.stack)  # floats over the photos: never moves them
+        self.add_filter_control(self.models.banner)  # on the features' row: never moves the photos
         self.features = (self.group_features, self.review, self.export_features, self.models, TasteFeature(self),
                          SearchFeature(self), CritiqueFeatures(self))  # V: ask a vision-language model
         self.checkable = window_checkable(self)
