@@ -124,3 +124,24 @@ def test_plan_orders_the_review_by_the_taste_profile(rated_album, tmp_path):
     assert sorted(mine) == sorted(generic) and mine != generic
     first = len(mine) // 3  # the review now starts with darker photos than the generic one does
     assert sum(brightness[p] for p in mine[:first]) < sum(brightness[p] for p in generic[:first])
+
+
+def test_analyze_taste_file_or_none_decides_the_best_frames_it_reports(rated_album, tmp_path):
+    """`--taste FILE` ranks the bursts with that profile and `--taste none` with culler's own order,
+    whatever an earlier run stored (the grouping stage is told, not only the `taste` field)."""
+    album, _ = rated_album
+    out = tmp_path / "out.json"
+
+    def best_frames(*taste_args):
+        r = run_cli("analyze", album, "--json", out, "--signals", "technical", *taste_args)
+        assert r.returncode == 0, r.stderr
+        photos = json.loads(out.read_text())["photos"]
+        return {p["group"]: p["path"] for p in photos if p["group_size"] > 1 and p["group_rank"] == 1}
+
+    generic = best_frames("--taste", "none")
+    brighter = tmp_path / "brighter.json"
+    taste.save(taste.Profile(weights=[3.0 if f == "level" else 0.0 for f in taste.FEATURES], alpha=1.0,
+                             decisions=100), brighter)
+    mine = best_frames("--taste", brighter)
+    assert generic and mine != generic  # the brightest frame of some burst became its best
+    assert best_frames("--taste", "none") == generic

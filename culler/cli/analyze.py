@@ -40,6 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(ctx, args) -> int:
     from culler.cli.output import write_json_output
     from culler.core.store import Store, StoreError
+    from culler.core.taste_blend import ALBUM_DEFAULT
     from culler.pipeline import Pipeline
 
     album = Path(args.album).expanduser()
@@ -64,7 +65,8 @@ def run(ctx, args) -> int:
         # Headless: nothing else needs the CPU, so the models get every core.
         threads = args.threads or os.cpu_count() or 1
         pipeline = Pipeline(album, store, ctx, signals=signals, threads=threads,
-                            recursive=bool(getattr(args, "recursive", False)))
+                            recursive=bool(getattr(args, "recursive", False)),
+                            taste_profile=ALBUM_DEFAULT if args.taste is None else profile)
         line = ProgressLine(sys.stderr)
         run_report = None
         try:

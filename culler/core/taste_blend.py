@@ -55,9 +55,18 @@ class TasteBlend:
         return {pid: None if s is None else self._scores.get(pid, s) for pid, s in generic.items()}
 
 
-def blend(store, signals: dict[int, dict], rows, generic: dict[int, float | None]) -> TasteBlend | None:
-    """The hook for this album (rows and `generic`: the generic ranking's), or None."""
-    profile = for_album(store)
+ALBUM_DEFAULT = "album default"  # blend's `profile`: the user's profile unless the album is off
+
+
+def blend(store, signals: dict[int, dict], rows, generic: dict[int, float | None],
+          profile=ALBUM_DEFAULT) -> TasteBlend | None:
+    """The hook for this album (rows and `generic`: the generic ranking's), or None. `profile`: a
+    Profile given on purpose (`--taste FILE`), None for culler's own order (`--taste none`), or
+    ALBUM_DEFAULT for the user's profile where the album has not turned it off."""
+    if profile is ALBUM_DEFAULT:
+        profile = for_album(store)
+    elif profile is not None and (profile.weights is None or profile.alpha <= 0):
+        profile = None  # nothing learned yet: culler's own order
     if profile is None:
         return None
     return TasteBlend(profile, taste_evidence.album_features(signals, rows, generic), rows)

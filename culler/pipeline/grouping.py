@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 
 from culler.core.records import GroupRow
+from culler.core.taste_blend import ALBUM_DEFAULT
 
 
 def fused_scores(store, photos: list, errors: dict[int, str]) -> dict[int, tuple[float | None, float | None]]:
@@ -56,9 +57,10 @@ def group_inputs(store, photos: list) -> list:
     return items
 
 
-def group_and_rank(store) -> int:
+def group_and_rank(store, taste_profile=ALBUM_DEFAULT) -> int:
     """Recompute and store scores and groups for every present photo; returns how many groups have
-    2 or more frames."""
+    2 or more frames. `taste_profile`: see `taste_blend.blend` (the default: the user's profile
+    unless this album turned it off)."""
     from culler.core import grouping, ranking, taste_blend
 
     photos = store.photos()
@@ -75,7 +77,8 @@ def group_and_rank(store) -> int:
     rows = list(ranking.rank_groups(groups, signals, plain, keep_n=keep_n, details=details)) if groups else []
     # The score people see: a frame with a clearly better sibling in its burst is worth less.
     adjusted = ranking.album_scores(rows, plain, signals, details=details)
-    taste = taste_blend.blend(store, signals, rows, adjusted)  # the photographer's, when it earned a weight
+    # the photographer's taste, when it earned a weight
+    taste = taste_blend.blend(store, signals, rows, adjusted, taste_profile)
     if taste is not None:
         rows = list(ranking.rank_groups(groups, signals, plain, keep_n=keep_n, details=details, taste=taste))
         adjusted = ranking.album_scores(rows, plain, signals, details=details, taste=taste)

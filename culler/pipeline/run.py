@@ -47,6 +47,7 @@ from pathlib import Path
 
 import numpy as np
 
+from culler.core.taste_blend import ALBUM_DEFAULT
 from culler.pipeline.order import WorkOrder
 from culler.pipeline.progress import Progress, RateMeter, RunControl, StepTimes
 from culler.pipeline.report import RunReport
@@ -76,10 +77,12 @@ class Pipeline:
 
     def __init__(self, album_root: Path, store, ctx, signals: str = "all",
                  on_progress: Callable[[Progress], None] | None = None, threads: int | None = None,
-                 recursive: bool = False, batch_size: int = 8, prefetch_workers: int | None = None):
+                 recursive: bool = False, batch_size: int = 8, prefetch_workers: int | None = None,
+                 taste_profile=ALBUM_DEFAULT):
         if signals not in ("all", "technical"):
             raise ValueError(f"signals must be 'all' or 'technical', not {signals!r}")
         self.album_root = Path(album_root)
+        self.taste_profile = taste_profile  # taste_blend.blend's `profile` for the grouping stage
         self.store = store
         self.ctx = ctx
         self.signals = signals
@@ -399,7 +402,7 @@ class Pipeline:
     def _group_and_rank(self) -> int:
         from culler.pipeline.grouping import group_and_rank
 
-        return group_and_rank(self.store)
+        return group_and_rank(self.store, self.taste_profile)
 
     # -- reporting -------------------------------------------------------------------------
     def _report(self, stage: str, done: int, total: int, meter: RateMeter | None = None,
