@@ -21,7 +21,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from culler.analysis.deep_torch import skip_random_initialisation, timm_without_pretrained_weights, traceable
+from culler.analysis.deep_torch import (
+    load_pyiqa_weights,
+    skip_random_initialisation,
+    timm_without_pretrained_weights,
+    traceable,
+)
 
 NIMA_BACKBONE = "inception_resnet_v2"
 
@@ -43,16 +48,9 @@ class NimaScorer:
     """registry.MODELS['nima']: 299 px centre crops in, the mean opinion score out."""
 
     def __init__(self, spec, files: dict[str, Path], device, precision: str = "fp32") -> None:
-        import torch
-
         self.input_size = spec.input_size
-        arch = _build_for_loading()
         (path,) = files.values()
-        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-        state = checkpoint.get("params", checkpoint) if isinstance(checkpoint, dict) else None
-        if not isinstance(state, dict):
-            raise ValueError(f"{path} does not hold NIMA weights")
-        arch.load_state_dict(state, strict=True)
+        arch = load_pyiqa_weights(_build_for_loading(), path, "NIMA weights")
         self.arch = arch.eval().to(device)
         self.precision = precision
         if precision == "bf16":

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from culler.analysis.deep_torch import timm_without_pretrained_weights
+from culler.analysis.deep_torch import load_pyiqa_weights, timm_without_pretrained_weights
 
 
 def build_architecture(spec):
@@ -38,17 +38,10 @@ class PyiqaScorer:
     """registry.MODELS[<metric>] for a registered pyiqa metric: `score(x)` on N x 3 x H x W in 0-1."""
 
     def __init__(self, spec, files: dict[str, Path], device, precision: str = "fp32") -> None:
-        import torch
-
         self.input_size = spec.input_size
         self.precision = "fp32"  # no bf16 path: an unknown network is run exactly
-        net = build_architecture(spec)
         (path,) = files.values()
-        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-        state = checkpoint.get("params", checkpoint) if isinstance(checkpoint, dict) else None
-        if not isinstance(state, dict):
-            raise ValueError(f"{path} does not hold a state dict for pyiqa's {spec.name!r}")
-        net.load_state_dict(state, strict=True)
+        net = load_pyiqa_weights(build_architecture(spec), path, f"a state dict for pyiqa's {spec.name!r}")
         self.net = net.eval().to(device)
 
     def score(self, x):

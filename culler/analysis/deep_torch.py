@@ -74,3 +74,16 @@ def traceable(fn, *modules):
             return fn(x)
 
     return _Forward().eval()
+
+
+def load_pyiqa_weights(net, path, what: str):
+    """Load a pyiqa checkpoint (a state dict, or one under "params") into `net`, strictly and
+    without running code (`weights_only`); `what` names the weights in the error."""
+    import torch
+
+    checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    state = checkpoint.get("params", checkpoint) if isinstance(checkpoint, dict) else None
+    if not isinstance(state, dict):
+        raise ValueError(f"{path} does not hold {what}")
+    net.load_state_dict(state, strict=True)
+    return net
