@@ -5,8 +5,8 @@ folder the store was opened with, unless the album turned taste off (setting `OF
 profile has not earned a weight yet (alpha 0: the generic ranking, exactly). `TasteBlend` is what
 `culler.core.ranking` takes as its `taste` parameter: each photo's keep score blended from
 culler's album score and the taste (Profile.scores, the quantity whose weight was checked on the
-held-back decisions). It orders the frames of a burst (the best frame, the pick suggestion) and
-replaces the album score (tiles, the time-budget review).
+held-back decisions). It chooses the best frame of a burst (the pick suggestion) and replaces the
+album score (tiles, the time-budget review).
 """
 
 from __future__ import annotations
@@ -36,7 +36,12 @@ def for_album(store) -> taste.Profile | None:
     except taste.TasteError as e:  # the generic order, and the file left for the user to look at
         log.warning("%s", e)
         return None
-    return profile if profile.weights is not None and profile.alpha > 0 else None
+    return profile if _earned(profile) else None
+
+
+def _earned(profile: taste.Profile) -> bool:
+    """Learned something and earned a weight (alpha 0: the generic ranking, exactly)."""
+    return profile.weights is not None and profile.alpha > 0
 
 
 class TasteBlend:
@@ -65,7 +70,7 @@ def blend(store, signals: dict[int, dict], rows, generic: dict[int, float | None
     ALBUM_DEFAULT for the user's profile where the album has not turned it off."""
     if profile is ALBUM_DEFAULT:
         profile = for_album(store)
-    elif profile is not None and (profile.weights is None or profile.alpha <= 0):
+    elif profile is not None and not _earned(profile):
         profile = None  # nothing learned yet: culler's own order
     if profile is None:
         return None
