@@ -14,10 +14,10 @@ from culler.core.records import GroupRow
 from culler.core.taste_blend import ALBUM_DEFAULT
 
 
-def fused_scores(store, photos: list, errors: dict[int, str]) -> dict[int, tuple[float | None, float | None]]:
+def fused_scores(signals: dict[int, dict], photos: list,
+                 errors: dict[int, str]) -> dict[int, tuple[float | None, float | None]]:
     from culler.analysis import score
 
-    signals = store.all_signals()
     scores: dict[int, tuple[float | None, float | None]] = {}
     for p in photos:
         if p.status != "ok" or p.id in errors or p.id not in signals:
@@ -65,8 +65,8 @@ def group_and_rank(store, taste_profile=ALBUM_DEFAULT) -> int:
 
     photos = store.photos()
     errors = store.analysis_errors()
-    scores = fused_scores(store, photos, errors)
     signals = store.all_signals()
+    scores = fused_scores(signals, photos, errors)
 
     usable = [p for p in photos if p.status == "ok" and p.id not in errors]
     groups = grouping.group(group_inputs(store, usable), grouping_params(store)) if usable else []
