@@ -76,7 +76,6 @@ class FilterBar(QWidget):
         self.best.toggled.connect(self._emit)
         layout.addWidget(self.best)
         self._narrowing: list = []  # features' controls that set PhotoFilter fields
-        layout.addStretch(1)
         self.summary = QLabel(objectName="filterSummary")
         # takes the room left and never widens the window (a long search is cut, its tooltip whole)
         self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -84,8 +83,8 @@ class FilterBar(QWidget):
         layout.addWidget(self.summary, 1)
 
     def add_control(self, widget) -> None:
-        """A feature's control (search field, people, ...) on the second row, after the others. Buttons and
-        combos should not take focus (culling keys must keep working); a text field may.
+        """A feature's control (search field, people, ...) on the second row, after the others.
+        Buttons and combos should not take focus (culling keys must keep working); a text field may.
         A control that narrows the filter has `filter_fields()` (PhotoFilter fields it sets),
         `show_filter(photo_filter)` and a `filter_edited` signal."""
         grows = widget.sizePolicy().horizontalPolicy() == QSizePolicy.Policy.Expanding  # takes the room left
