@@ -46,10 +46,10 @@ from statistics import median
 FEATURES = ("width", "motion", "noise", "dark", "bright", "highlights", "shadows", "contrast", "blocking",
             "soft", "fine", "grain")
 # Fallback when resources/ranker.json is missing or unreadable: the shipped weights, rounded.
-_FALLBACK = {"width": 4.1, "motion": 2.0, "noise": 2.3, "dark": 3.8, "bright": 3.8, "highlights": 1.4,
-             "shadows": 0.2, "contrast": 0.7, "blocking": 2.1, "soft": 3.4, "fine": 1.6, "grain": 4.0}
-_FALLBACK_PLAIN = {"width": 7.8, "motion": 2.5, "noise": 4.5, "dark": 3.7, "bright": 4.2, "highlights": 1.6,
-                   "shadows": 0.2, "contrast": 0.9, "blocking": 1.9, "soft": 0.0, "fine": 0.0, "grain": 0.0}
+_FALLBACK = {"width": 5.0, "motion": 2.3, "noise": 4.5, "dark": 3.3, "bright": 4.0, "highlights": 2.8,
+             "shadows": 0.7, "contrast": 1.1, "blocking": 1.0, "soft": 5.1, "fine": 1.4, "grain": 5.5}
+_FALLBACK_PLAIN = {"width": 10.0, "motion": 2.9, "noise": 6.8, "dark": 3.4, "bright": 4.5, "highlights": 3.2,
+                   "shadows": 0.6, "contrast": 1.5, "blocking": 1.1, "soft": 0.0, "fine": 0.0, "grain": 0.0}
 WIDTH_FLOOR = 0.3  # px added to edge widths before the log (below it, differences do not show)
 NOISE_FLOOR = 2.0  # grey levels added to noise sigma before the log: fainter noise is invisible
 SAME_LEVEL = 0.07  # stops (linear light): frames this close share an exposure
@@ -59,6 +59,10 @@ PEER_WIDTH, PEER_BLOCKING = 0.1, 3.0  # frames this close to the crispest set th
 BLOCKING_FLOOR = 2.5  # grey levels of block grid a clean frame's own compression may show
 BLOCKING_SLACK = 1.0  # grey levels of block grid above the least blocky frame that are no fault
 CLIP_SLACK = 0.01  # share of the frame newly blown that still counts as "no more clipping"
+# A frame whose block grid shows this much more than its level's median (grey levels) while it reads
+# less noisy than every other frame at that level by this much (log noise) was re-compressed:
+# the compression wiped the sensor noise the others share, so it sets no noise reference.
+SMOOTHED_BLOCKING, SMOOTHED_NOISE = 1.0, 0.05
 DETAIL_FEATURES = ("soft", "fine", "grain")
 DETAIL_LAYERS = 4  # fine, coarse, laplace, clear: technical.DETAIL_CHANNELS, tiles flattened in each
 DETAIL_SHARE = 0.3  # share of the usable tiles taken as the most detailed (soft, fine) / flattest (grain)
@@ -140,6 +144,11 @@ def _levels(frames: list[dict[str, float | None]]) -> tuple[list[float | None], 
     return [stops(f.get("brightness")) for f in frames], SAME_GREY_LEVEL
 
 
+def level_tolerance(frames: list[dict[str, float | None]]) -> float:
+    """How close (stops) two frames' exposures read when they share one (see `_levels`)."""
+    return _levels(frames)[1]
+
+
 def group_features(frames: list[dict[str, float | None]], details: list | None = None) -> list[dict[str, float]]:
     """The features of every frame of one group (signal dicts in, one dict per frame out).
 
@@ -179,7 +188,7 @@ def group_features(frames: list[dict[str, float | None]], details: list | None =
         ref = reference_stops(raw["stops"], raw["highlights"], same)
         for o, v in zip(out, raw["stops"]):
             o["dark"], o["bright"] = max(0.0, ref - v), max(0.0, v - ref)
-    peers = _noise_peers(out, same)
+    peers = _noise_peers(out, same, raw["blocking"], raw["noise"])
     if raw["noise"][0] is not None:
         least = min(raw["noise"][i] for i in peers)
         for o, v in zip(out, raw["noise"]):
@@ -190,12 +199,17 @@ def group_features(frames: list[dict[str, float | None]], details: list | None =
     return out
 
 
-def _noise_peers(out: list[dict[str, float]], same: float) -> list[int]:
+def _noise_peers(out: list[dict[str, float]], same: float, blocking: list, noise: list) -> list[int]:
     """The frames whose noise sets the group's reference: at the shared exposure (brightness
     changes how noise shows in grey levels), as crisp as the crispest of those and not
-    JPEG-smoothed (a softer or smoothed frame reads less noisy, which is no virtue)."""
+    JPEG-smoothed (a softer or smoothed frame reads less noisy, which is no virtue). `blocking`
+    and `noise` are the frames' raw block grid and log noise (None when not measured)."""
     level = [i for i, o in enumerate(out) if o["dark"] < same and o["bright"] < same]
     level = level or list(range(len(out)))
+    if blocking[0] is not None and noise[0] is not None and len(level) > 1:
+        grid = median(blocking[i] for i in level)
+        level = [i for i in level if blocking[i] < grid + SMOOTHED_BLOCKING or
+                 any(noise[i] > noise[j] - SMOOTHED_NOISE for j in level if j != i)] or level
     crisp = min(out[i]["width"] for i in level)
     peers = [i for i in level if out[i]["width"] <= crisp + PEER_WIDTH and out[i]["blocking"] <= PEER_BLOCKING]
     return peers or level

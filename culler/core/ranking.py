@@ -93,7 +93,7 @@ def rank_groups(groups, signals: dict[int, dict[str, float | None]],
 
 def album_scores(rows, fused: dict[int, float | None], signals: dict[int, dict[str, float | None]],
                  params: RankingParams | None = None, model: frame_model.FrameModel | None = None,
-                 discount: float = 0.6, details: dict | None = None, taste=None) -> dict[int, float | None]:
+                 discount: float = 0.9, details: dict | None = None, taste=None) -> dict[int, float | None]:
     """The score of every photo in `fused`, lowered for a frame that has a better sibling:
     score * (1 - discount * sure), with sure = 2 * P(the group's best frame is better) - 1, so the
     best frame keeps its score and a frame the model is sure about loses `discount` of it.
@@ -166,10 +166,10 @@ def _utilities(frames: list[_Frame], p: RankingParams, m: frame_model.FrameModel
     for f, feats in zip(frames, frame_model.group_features([f.signals for f in frames], details)):
         f.features = feats
         f.utility = m.utility(feats)
-    eyes = [f.eyes_open for f in frames if f.eyes_open is not None]
-    for f in frames:
-        if eyes and f.eyes_open is not None:
-            f.utility -= p.w_eyes * (max(eyes) - f.eyes_open)
+    seen = _eyes_seen(frames)
+    eyes = [f.eyes_open for f in seen]
+    for f in seen:
+        f.utility -= p.w_eyes * (max(eyes) - f.eyes_open)
     mids = {k: median(vals) for k in ("clipiqa", "nima", "score")
             if (vals := [f.quality[k] for f in frames if f.quality[k] is not None])}
     for f in frames:
@@ -225,6 +225,17 @@ def _taste_order(ordered: list[_Frame], taste) -> tuple[list[_Frame], set[int]]:
     return [top, *(f for f in ordered if f is not top)], {top.id}
 
 
+def _eyes_seen(frames: list[_Frame]) -> list[_Frame]:
+    """The frames whose eyes can be compared: the ones with an eyes reading, and, when faces were
+    counted, only where most frames of the moment found one. The same face a few pixels away is
+    found in nearly every sibling; a "face" found in one frame alone (a pattern in coins or bark,
+    with no eyes to find) says nothing about a blink."""
+    counted = [f.faces for f in frames if f.faces is not None]
+    if counted and median(counted) < 1:
+        return []
+    return [f for f in frames if f.eyes_open is not None and (f.faces is None or f.faces >= 1)]
+
+
 def _strengths(f: _Frame, frames: list[_Frame], rank: int, p: RankingParams) -> list[str]:
     n = len(frames)
     reasons = [f"best of {n}" if rank == 0 else f"top {rank + 1} of {n}"]
@@ -244,8 +255,9 @@ def _faults(f: _Frame, best: _Frame, frames: list[_Frame], p: RankingParams) -> 
     """What makes this frame worse than the best one, most important first; and whether one of
     those faults is severe enough to suggest a reject."""
     reasons, severe = [], False
-    eyes = [g.eyes_open for g in frames if g.eyes_open is not None]
-    if f.eyes_open is not None and eyes and f.eyes_open < max(eyes) - 1e-6:
+    seen = _eyes_seen(frames)
+    eyes = [g.eyes_open for g in seen]
+    if f in seen and f.eyes_open < max(eyes) - 1e-6:
         reasons.append(_eyes_text(f))  # someone blinked here and not in another frame
         severe = True
     ratio = None if f.sharpness is None or not best.sharpness else max(0.0, f.sharpness) / max(best.sharpness, 1e-6)
@@ -264,7 +276,9 @@ def _faults(f: _Frame, best: _Frame, frames: list[_Frame], p: RankingParams) -> 
         severe |= blurred
     exposure_reasons, exposure_severe = _exposure_faults(f, best, p)
     reasons += exposure_reasons
-    severe |= exposure_severe
+    # When no two frames share a level, the reference is a guess: an exposure fault then names no reject.
+    same = frame_model.level_tolerance([g.signals for g in frames])
+    severe |= exposure_severe and sum(abs(_offset(g)) < same for g in frames) >= 2
     noisier = f.features.get("noise", 0.0) - best.features.get("noise", 0.0)
     if noisier >= p.note_noise:
         reasons.append("noisier than the best frame")
@@ -284,7 +298,9 @@ def _exposure_faults(f: _Frame, best: _Frame, p: RankingParams) -> tuple[list[st
             reasons.append(f"underexposed ({-d:.1f} stops darker)" if far else "darker than the best frame")
         elif d > 0:
             reasons.append(f"overexposed ({d:.1f} stops brighter)" if far else "brighter than the best frame")
-        severe |= far and abs(d) >= p.reject_stops
+        # A darker frame that blows fewer highlights than the best may be the well-exposed one.
+        unclips = d < 0 and (best.highlights or 0.0) > (f.highlights or 0.0) + frame_model.CLIP_SLACK
+        severe |= far and abs(d) >= p.reject_stops and not unclips
     more_hl = f.features.get("highlights", 0.0) - best.features.get("highlights", 0.0)
     if f.highlights is not None and more_hl >= p.note_highlights:
         reasons.append(f"{_pct(f.highlights)} % highlights clipped")

@@ -1,0 +1,44 @@
+"""Reject suggestions stay away from frames whose fault is only a guess (lone faces, unshared levels)."""
+
+from culler.core import ranking
+
+
+def _frame(**kw):
+    sig = {"sharpness": 0.8, "motion_blur": 0.05, "noise": 0.02, "brightness": 0.45, "light": 0.2,
+           "highlights_clipped": 0.0, "shadows_clipped": 0.0, "contrast": 0.5, "blockiness": 1.0}
+    sig.update(kw)
+    return sig
+
+
+def test_a_face_found_in_one_frame_alone_is_no_blink():
+    # coins read as two faces with no eyes in one frame; the siblings found none
+    # and another frame one face with nothing to say about eyes
+    signals = {0: _frame(faces=1.0, eyes_closed=0.0), 1: _frame(faces=2.0, eyes_closed=2.0, eyes_open=0.0),
+               2: _frame(faces=0.0, eyes_closed=0.0, sharpness=0.3), 3: _frame(faces=0.0, eyes_closed=0.0)}
+    rows = {r.photo_id: r for r in ranking.rank_groups([[0, 1, 2, 3]], signals, {})}
+    assert rows[1].suggestion != "reject"
+    assert not any("eyes closed" in x for x in rows[1].reasons)
+
+
+def test_a_blink_seen_in_every_frame_of_the_face_still_counts():
+    signals = {0: _frame(faces=1.0, eyes_closed=0.0, eyes_open=1.0),
+               1: _frame(faces=1.0, eyes_closed=1.0, eyes_open=0.0),
+               2: _frame(faces=1.0, eyes_closed=0.0, eyes_open=1.0)}
+    rows = {r.photo_id: r for r in ranking.rank_groups([[0, 1, 2]], signals, {})}
+    assert rows[1].group_rank == 3 and rows[1].suggestion == "reject"
+
+
+def test_no_exposure_reject_when_no_two_frames_share_a_level():
+    # a clean frame and three strays darker at three different levels: the reference is a guess
+    signals = {0: _frame(light=0.142, highlights_clipped=0.014), 1: _frame(light=0.039),
+               2: _frame(light=0.064), 3: _frame(light=0.051)}
+    rows = ranking.rank_groups([[0, 1, 2, 3]], signals, {})
+    assert all(r.suggestion != "reject" for r in rows)
+
+
+def test_a_darker_frame_that_blows_less_is_not_rejected_for_being_dark():
+    # two frames share a level that clips 10 % of the frame; the darker one clips 1 %
+    signals = {0: _frame(light=0.104, highlights_clipped=0.012), 1: _frame(light=0.263, highlights_clipped=0.102),
+               2: _frame(light=0.258, highlights_clipped=0.099)}
+    rows = {r.photo_id: r for r in ranking.rank_groups([[0, 1, 2]], signals, {})}
+    assert rows[0].suggestion != "reject"
