@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sources", default="skimage,sklearn")
-    ap.add_argument("--albums", type=int, default=4, help="albums of --bursts bursts each (seeds 100, 101, ...)")
+    ap.add_argument("--albums", type=int, default=8, help="albums of --bursts bursts each (seeds 100, 101, ...)")
     ap.add_argument("--bursts", type=int, default=60)
     ap.add_argument("--out", type=Path, default=ROOT / "resources" / "ranker.json")
     args = ap.parse_args(argv)
