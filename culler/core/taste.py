@@ -12,7 +12,9 @@ alpha is chosen on held-back decisions: fit on the decisions before a point, mea
 (share of the user's "this over that" choices ordered their way: each pair, and every kept photo
 against every rejected one) on the next `HOLDOUT` of them, `FOLDS` times up to the most recent
 ones, for alpha from 0 to a cap that grows with the number of decisions, n / (n + `TRUST_AFTER`).
-alpha = 0 (the generic ranking) is one of the candidates and wins ties, so the profile never
+alpha = 0 (the generic ranking) is one of the candidates and wins ties and any gain smaller than
+`MARGIN` / sqrt(held-back decisions) (0.009 after 200 decisions: with a sixth of a photographer's
+choices random, a few held-back decisions show gains that are not there), so the profile never
 agrees worse than the generic ranking on the held-back decisions. The final weights are refitted
 on every decision.
 
@@ -34,7 +36,8 @@ from culler.core.taste_evidence import FEATURES, RANKED, decisions_count
 HOLDOUT = 0.2  # share of the decisions held back in each fold to choose alpha
 FOLDS = 3  # forward-chaining folds: check on the 3rd, 4th and last (most recent) fifth
 TRUST_AFTER = 10.0  # alpha cap n / (n + TRUST_AFTER): 0.71 after 25 decisions, 0.95 after 200
-C = 0.03  # inverse L2 strength of the logistic regression
+C = 0.01  # inverse L2 strength of the logistic regression (0.03 followed the training album too closely)
+MARGIN = 0.1  # alpha > 0 only when it beats the generic ranking by MARGIN / sqrt(held-back decisions)
 FILE_NAME = "taste.json"
 _GENERIC = FEATURES.index("generic")
 
@@ -115,15 +118,17 @@ def fit(evidence: list[dict]) -> Profile:
     trials = [_held_parts(_fit_weights(train), held) for train, held in folds]
     if trials:
         p.held_back = sum(decisions_count(held) for _, held in folds)
-        p.generic_agreement = _pooled(trials, 0.0)
+        p.generic_agreement = p.agreement = _pooled(trials, 0.0)
         cap = p.decisions / (p.decisions + TRUST_AFTER)
-        best = (p.generic_agreement, 0.0)
+        # a gain within the noise of so few held-back decisions is no gain (the generic ranking stays)
+        best = (None if p.generic_agreement is None else p.generic_agreement + MARGIN / math.sqrt(p.held_back), 0.0)
         for step in (1, 2, 3, 4):
             a = cap * step / 4
             got = _pooled(trials, a)
             if got is not None and best[0] is not None and got > best[0] + 1e-9:
                 best = (got, a)
-        p.agreement, p.alpha = best
+        if best[1] > 0:
+            p.agreement, p.alpha = best
     full = _fit_weights(rows)
     p.mean, p.std, p.weights, p.intercept = full.mean, full.std, full.weights, full.intercept
     p.default_effects = _default_effects(rows, p)
