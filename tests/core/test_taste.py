@@ -198,3 +198,27 @@ def test_a_taste_that_the_recent_decisions_contradict_is_not_used():
     assert p.alpha == 0 and p.agreement == p.generic_agreement
     generic = {i: 1 / (1 + math.exp(-features[i][-1])) for i in features}
     assert p.scores(features, rows) == pytest.approx(generic)
+
+
+def test_a_gain_within_the_noise_of_the_held_back_decisions_does_not_earn_a_weight():
+    """A photographer who agrees with culler's order except for random slips: on a few held-back
+    decisions some fits look a little better than the default by chance; none may take over."""
+    taken = []
+    for seed in range(8):
+        signals, scores, rows, offsets = burst_album(25, seed)
+        features = taste_evidence.album_features(signals, rows, scores)
+        decisions = decide(rows, offsets, 0.0, random.Random(seed), inconsistent=0.3)
+        p = taste.fit(taste_evidence.evidence(features, rows, decisions))
+        assert p.agreement >= p.generic_agreement
+        if p.alpha > 0:  # a weight only for a gain beyond the held-back decisions' noise
+            taken.append(seed)
+            assert p.agreement > p.generic_agreement + taste.MARGIN / math.sqrt(p.held_back)
+    assert len(taken) < 4  # fewer than half of them (with C 0.03 and no margin: 5 of 8)
+
+
+def test_a_preference_for_exposure_alone_is_not_also_said_of_other_axes():
+    """64 decisions whose only preference is the darkest frame: its weights leak a little onto
+    contrast (darker frames read flatter); the words name the exposure and nothing else."""
+    p = taste.fit(album_evidence(16, wanted=-1.5)[0])
+    assert taste_words.figures(p)["contrast"] > taste_words.NOTABLE  # the leak is there
+    assert taste_words.sentences(p) == ["you keep darker, moodier frames than the default"]
