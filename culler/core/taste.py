@@ -4,7 +4,11 @@ The model has the frame model's pairwise form (culler/core/frame_model.py) with 
 evidence (culler/core/taste_evidence.py): a utility u = w . z(x) + b over standardised photo
 features, fitted by an L2 logistic regression (scikit-learn, imported when fitting) on pairs
 (P(a kept over b) = sigmoid(u_a - u_b)) and labels (P(kept) = sigmoid(u)) at once. `generic`, the
-logit of culler's own score, is one of the features, so the model learns how far to follow it.
+logit of culler's own score, is one of the features, so the model learns how far to follow it; it
+enters the fit `GENERIC_SCALE` times larger, so the L2 penalty hardly shrinks its weight: the
+taste starts from culler's order and departs from it as far as the evidence says (with every
+weight shrunk alike, 48 decisions of a photographer who agrees with culler gave culler's score a
+third of the weight and chose other best frames than culler in a later album).
 
 A photo's keep score is sigmoid of (1 - alpha) * generic + alpha * v, where v is u plus the log
 chance that the frame beats the best of its burst's other frames (you keep one frame of a moment).
@@ -12,9 +16,7 @@ alpha is chosen on held-back decisions: fit on the decisions before a point, mea
 (share of the user's "this over that" choices ordered their way: each pair, and every kept photo
 against every rejected one) on the next `HOLDOUT` of them, `FOLDS` times up to the most recent
 ones, for alpha from 0 to a cap that grows with the number of decisions, n / (n + `TRUST_AFTER`).
-alpha = 0 (the generic ranking) is one of the candidates and wins ties and any gain smaller than
-`MARGIN` / sqrt(held-back decisions) (0.009 after 200 decisions: with a sixth of a photographer's
-choices random, a few held-back decisions show gains that are not there), so the profile never
+alpha = 0 (the generic ranking) is one of the candidates and wins ties, so the profile never
 agrees worse than the generic ranking on the held-back decisions. The final weights are refitted
 on every decision.
 
@@ -37,7 +39,7 @@ HOLDOUT = 0.2  # share of the decisions held back in each fold to choose alpha
 FOLDS = 3  # forward-chaining folds: check on the 3rd, 4th and last (most recent) fifth
 TRUST_AFTER = 10.0  # alpha cap n / (n + TRUST_AFTER): 0.71 after 25 decisions, 0.95 after 200
 C = 0.01  # inverse L2 strength of the logistic regression (0.03 followed the training album too closely)
-MARGIN = 0.1  # alpha > 0 only when it beats the generic ranking by MARGIN / sqrt(held-back decisions)
+GENERIC_SCALE = 3.0  # culler's score's column scaled up in the fit: its weight nearly unpenalised
 FILE_NAME = "taste.json"
 _GENERIC = FEATURES.index("generic")
 
@@ -118,17 +120,15 @@ def fit(evidence: list[dict]) -> Profile:
     trials = [_held_parts(_fit_weights(train), held) for train, held in folds]
     if trials:
         p.held_back = sum(decisions_count(held) for _, held in folds)
-        p.generic_agreement = p.agreement = _pooled(trials, 0.0)
+        p.generic_agreement = _pooled(trials, 0.0)
         cap = p.decisions / (p.decisions + TRUST_AFTER)
-        # a gain within the noise of so few held-back decisions is no gain (the generic ranking stays)
-        best = (None if p.generic_agreement is None else p.generic_agreement + MARGIN / math.sqrt(p.held_back), 0.0)
+        best = (p.generic_agreement, 0.0)
         for step in (1, 2, 3, 4):
             a = cap * step / 4
             got = _pooled(trials, a)
             if got is not None and best[0] is not None and got > best[0] + 1e-9:
                 best = (got, a)
-        if best[1] > 0:
-            p.agreement, p.alpha = best
+        p.agreement, p.alpha = best
     full = _fit_weights(rows)
     p.mean, p.std, p.weights, p.intercept = full.mean, full.std, full.weights, full.intercept
     p.default_effects = _default_effects(rows, p)
@@ -231,9 +231,11 @@ def _fit_weights(rows: list[dict]) -> Profile:
                     np.hstack([z([e["a"] for e in labels]), np.ones((len(labels), 1))])])
     ys = np.concatenate([(flip[:, 0] > 0).astype(float), [e["y"] for e in labels]])
     ws = np.concatenate([[e["w"] for e in pairs], [e["w"] for e in labels]])
+    scale = np.ones(xs.shape[1])
+    scale[_GENERIC] = GENERIC_SCALE
     lr = LogisticRegression(C=C, fit_intercept=False, solver="newton-cholesky", max_iter=100)
-    lr.fit(xs, ys, sample_weight=ws)
-    coef = lr.coef_[0]
+    lr.fit(xs * scale, ys, sample_weight=ws)
+    coef = lr.coef_[0] * scale  # the weights of the unscaled features
     return Profile(mean=[float(v) for v in mean], std=[float(v) for v in std],
                    weights=[round(float(v), 6) for v in coef[:-1]], intercept=round(float(coef[-1]), 6),
                    alpha=1.0)
