@@ -10,8 +10,8 @@ not preferences of their own.
 
 from __future__ import annotations
 
-NOTABLE = 0.15
-SECONDARY = 1 / 3
+NOTABLE = 0.12
+SECONDARY = 0.5
 AXES = {  # axis -> (feature, sign) whose weights add up to "likes more of this"
     "darker": (("rel_dark", 1), ("rel_bright", -1), ("level", -1)),
     "noise": (("rel_noise", 1), ("noise_level", 1)),
