@@ -8,7 +8,21 @@ logit of culler's own score, is one of the features, so the model learns how far
 enters the fit `GENERIC_SCALE` times larger, so the L2 penalty hardly shrinks its weight: the
 taste starts from culler's order and departs from it as far as the evidence says (with every
 weight shrunk alike, 48 decisions of a photographer who agrees with culler gave culler's score a
-third of the weight and chose other best frames than culler in a later album).
+third of the weight and chose other best frames than culler in a later album). Its weight is
+never negative (refitted without it when it comes out so): a photographer who disagrees with
+culler disagrees about what the score is made of (exposure, noise...), which the other features
+say; followed backwards, culler's score made the frame it thinks worst (2.5 stops under) the
+favourite of a photographer who keeps frames a stop under.
+
+Exposure has a preferred point: a photographer who keeps frames a stop under the meter does not
+keep frames three stops under. Linear weights on the frame's stops under or over its burst
+(`rel_dark`, `rel_bright`) can only say "darker is better", and with few very dark frames among
+the decisions they did (a 2.3-stop-under frame became the favourite of a burst). So u also has a
+term `off_weight` * |offset - `prefer`|, offset the frame's stops from its burst's shared
+exposure, `prefer` the offset (a grid of quarter stops, -2 to +2) whose distance orders most of
+the user's pairs of differently exposed frames (0, the meter, unless another is clearly better);
+its column enters the fit `EXPOSURE_SCALE` times larger, like `generic`, so the one feature that
+carries the whole shape is not shrunk onto the linear ones.
 
 A photo's keep score is sigmoid of (1 - alpha) * generic + alpha * v, where v is u plus the log
 chance that the frame beats the best of its burst's other frames (you keep one frame of a moment).
@@ -40,8 +54,11 @@ FOLDS = 3  # forward-chaining folds: check on the 3rd, 4th and last (most recent
 TRUST_AFTER = 10.0  # alpha cap n / (n + TRUST_AFTER): 0.71 after 25 decisions, 0.95 after 200
 C = 0.01  # inverse L2 strength of the logistic regression (0.03 followed the training album too closely)
 GENERIC_SCALE = 3.0  # culler's score's column scaled up in the fit: its weight nearly unpenalised
+EXPOSURE_SCALE = 3.0  # the same for the distance from the preferred exposure
+PREFER_GAIN = 0.5  # see _preferred_offset
 FILE_NAME = "taste.json"
 _GENERIC = FEATURES.index("generic")
+_DARK, _BRIGHT = FEATURES.index("rel_dark"), FEATURES.index("rel_bright")
 
 
 class TasteError(ValueError):
@@ -62,6 +79,8 @@ class Profile:
     agreement: float | None = None  # on the held-back decisions, with alpha
     generic_agreement: float | None = None  # the generic ranking on the same decisions
     held_back: int = 0
+    prefer: float = 0.0  # the exposure the user keeps, stops from the burst's (see the module doc)
+    off_weight: float = 0.0  # weight of the distance in stops from `prefer` (0 in older files)
     default_effects: list[float] | None = None  # how culler's score moves per feature (taste_words)
     evidence: list[dict] = field(default_factory=list, repr=False)
 
@@ -103,7 +122,7 @@ class Profile:
 
         x = np.array(vectors, float).reshape(len(vectors), len(FEATURES))
         z = np.nan_to_num((x - np.array(self.mean)) / np.array(self.std))
-        return z @ np.array(self.weights) + self.intercept
+        return z @ np.array(self.weights) + self.intercept + self.off_weight * np.abs(_offset(vectors) - self.prefer)
 
     @property
     def albums(self) -> list[str]:
@@ -131,6 +150,7 @@ def fit(evidence: list[dict]) -> Profile:
         p.agreement, p.alpha = best
     full = _fit_weights(rows)
     p.mean, p.std, p.weights, p.intercept = full.mean, full.std, full.weights, full.intercept
+    p.prefer, p.off_weight = full.prefer, full.off_weight
     p.default_effects = _default_effects(rows, p)
     return p
 
@@ -219,8 +239,11 @@ def _fit_weights(rows: list[dict]) -> Profile:
     labels = [e for e in rows if e["kind"] == "label" and e["fit"]]
     n = len(FEATURES)
 
-    def z(vectors):  # standardised; a missing value is the average
-        return np.nan_to_num((np.array(vectors, float).reshape(len(vectors), n) - mean) / std)
+    prefer = _preferred_offset(pairs)
+
+    def z(vectors):  # standardised (a missing value is the average), then stops from `prefer`
+        x = np.nan_to_num((np.array(vectors, float).reshape(len(vectors), n) - mean) / std)
+        return np.hstack([x, np.abs(_offset(vectors) - prefer)[:, None]])
 
     # A pair "a over b" is the row z(a) - z(b) with outcome 1; every other one is written as its
     # mirror image (z(b) - z(a), outcome 0), the same evidence, so both outcomes are present.
@@ -233,12 +256,41 @@ def _fit_weights(rows: list[dict]) -> Profile:
     ws = np.concatenate([[e["w"] for e in pairs], [e["w"] for e in labels]])
     scale = np.ones(xs.shape[1])
     scale[_GENERIC] = GENERIC_SCALE
+    scale[-2] = EXPOSURE_SCALE
     lr = LogisticRegression(C=C, fit_intercept=False, solver="newton-cholesky", max_iter=100)
     lr.fit(xs * scale, ys, sample_weight=ws)
+    if lr.coef_[0][_GENERIC] < 0:  # culler's score is never followed backwards (see the module doc)
+        scale[_GENERIC] = 0.0
+        lr.fit(xs * scale, ys, sample_weight=ws)
     coef = lr.coef_[0] * scale  # the weights of the unscaled features
     return Profile(mean=[float(v) for v in mean], std=[float(v) for v in std],
-                   weights=[round(float(v), 6) for v in coef[:-1]], intercept=round(float(coef[-1]), 6),
-                   alpha=1.0)
+                   weights=[round(float(v), 6) for v in coef[:-2]], intercept=round(float(coef[-1]), 6),
+                   alpha=1.0, prefer=prefer, off_weight=round(float(coef[-2]), 6))
+
+
+def _offset(vectors):
+    """Stops from the burst's shared exposure (0 for a photo alone)."""
+    import numpy as np
+
+    x = np.array(vectors, float).reshape(len(vectors), len(FEATURES))
+    return np.nan_to_num(x[:, _BRIGHT] - x[:, _DARK])
+
+
+def _preferred_offset(pairs: list[dict]) -> float:
+    """The exposure (stops from the burst's) whose distance best orders the user's pairs of frames
+    exposed differently: the meter (0) unless another orders better by `PREFER_GAIN` of those pairs
+    (a burst whose shared level was misread shifts every offset in it; a real preference for
+    another exposure turns most pairs around: 1.7 for the darker photographer of the benchmark,
+    at most 0.35 for the others)."""
+    import numpy as np
+
+    if not pairs:
+        return 0.0
+    a, b = _offset([e["a"] for e in pairs]), _offset([e["b"] for e in pairs])
+    w = np.array([e["w"] for e in pairs]) * (np.abs(a - b) > 0.25)
+    ordered = {float(c): float(w @ np.sign(np.abs(b - c) - np.abs(a - c))) for c in np.arange(-2.0, 2.01, 0.25)}
+    best = max(ordered, key=lambda c: (ordered[c], -abs(c)))  # on a tie, the nearest the meter
+    return best if ordered[best] - ordered[0.0] > PREFER_GAIN * w.sum() else 0.0
 
 
 def _fittable(rows: list[dict]) -> bool:
@@ -297,6 +349,7 @@ def load(path: Path) -> Profile:
                        decisions=int(data["decisions"]), agreement=data["agreement"],
                        generic_agreement=data["generic_agreement"], held_back=int(data["held_back"]),
                        default_effects=data.get("default_effects"),
+                       prefer=float(data.get("prefer", 0.0)), off_weight=float(data.get("off_weight", 0.0)),
                        evidence=evidence)
     except (KeyError, TypeError, ValueError) as e:
         raise TasteError(f"{path}: damaged taste profile ({e})") from None

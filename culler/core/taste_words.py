@@ -2,7 +2,8 @@
 
 Features are read together along a few plain axes (`AXES`). For each, the share of the keep
 decision it explains for this photographer is compared with its share in culler's default score
-(see `figures`); an axis is named when the two differ by more than `NOTABLE` and by at least
+(see `figures`), and a preferred exposure off the burst's (Profile.prefer) is said in stops; an
+axis is named when the two differ by more than `NOTABLE` and by at least
 `SECONDARY` of the strongest axis's difference: features move together (a darker frame also reads
 softer and flatter), so a strong preference leaks small weights onto the others' axes, which are
 not preferences of their own.
@@ -65,6 +66,10 @@ def sentences(profile) -> list[str]:
         said.append("you keep darker, moodier frames than the default")
     elif f["darker"] < -NOTABLE:
         said.append("you keep brighter frames than the default")
+    if profile.off_weight < 0 and profile.prefer != 0:  # a preferred exposure off the meter
+        n = abs(profile.prefer)
+        said.append(f"in a burst you keep the frame about {n:g} stop{'s' if n > 1 else ''} "
+                    f"{'under' if profile.prefer < 0 else 'over'} the others' exposure")
     noise, blur = f["noise"], f["blur"]
     if noise > NOTABLE and raw["blur"] < 0:
         said.append("you forgive noise, never blur")
