@@ -255,3 +255,19 @@ def test_a_profile_saved_before_the_preferred_exposure_still_loads(tmp_path):
     back = taste.load(path)
     assert back.prefer == 0.0 and back.off_weight == 0.0 and back.decisions == p.decisions
     assert back.scores(features, rows) == pytest.approx(replace(p, off_weight=0.0).scores(features, rows))
+
+
+def test_a_taste_that_agrees_as_well_as_culler_on_recent_decisions_gets_its_smallest_weight():
+    """A photographer who keeps culler's best frame every time: the recent decisions cannot tell
+    the taste from culler's order, so it gets the smallest weight (it had nothing to earn more
+    with), never a larger one, and the best frames stay culler's."""
+    signals, scores, rows, offsets = burst_album(20, 6)
+    features = taste_evidence.album_features(signals, rows, scores)
+    p = taste.fit(taste_evidence.evidence(features, rows, decide(rows, offsets, 0.0, random.Random(6), 0.0)))
+    assert p.agreement == p.generic_agreement == 1.0
+    assert p.alpha == pytest.approx(p.decisions / (p.decisions + taste.TRUST_AFTER) / 4)
+    taste_scores = p.scores(features, rows)
+    for g in {r.group for r in rows}:
+        ids = [r.photo_id for r in rows if r.group == g]
+        assert max(ids, key=taste_scores.get) == max(ids, key=scores.get)
+    assert "its weight in the order: 22 %" in taste_words.headline(p)
