@@ -2,12 +2,17 @@
 
 Features are read together along a few plain axes (`AXES`). For each, the share of the keep
 decision it explains for this photographer is compared with its share in culler's default score
-(see `figures`); an axis is named when the two differ by more than `NOTABLE`.
+(see `figures`), and a preferred exposure off the burst's (Profile.prefer) is said in stops; an
+axis is named when the two differ by more than `NOTABLE` and by at least
+`SECONDARY` of the strongest axis's difference: features move together (a darker frame also reads
+softer and flatter), so a strong preference leaks small weights onto the others' axes, which are
+not preferences of their own.
 """
 
 from __future__ import annotations
 
-NOTABLE = 0.15
+NOTABLE = 0.12
+SECONDARY = 0.5
 AXES = {  # axis -> (feature, sign) whose weights add up to "likes more of this"
     "darker": (("rel_dark", 1), ("rel_bright", -1), ("level", -1)),
     "noise": (("rel_noise", 1), ("noise_level", 1)),
@@ -54,13 +59,19 @@ def sentences(profile) -> list[str]:
     f = figures(profile)
     if not f:
         return []
+    bar = max(NOTABLE, SECONDARY * max(abs(v) for v in f.values()))
+    raw, f = f, {axis: v if abs(v) >= bar else 0.0 for axis, v in f.items()}
     said = []
     if f["darker"] > NOTABLE:
         said.append("you keep darker, moodier frames than the default")
     elif f["darker"] < -NOTABLE:
         said.append("you keep brighter frames than the default")
+    if profile.off_weight < 0 and profile.prefer != 0:  # a preferred exposure off the meter
+        n = abs(profile.prefer)
+        said.append(f"in a burst you keep the frame about {n:g} stop{'s' if n > 1 else ''} "
+                    f"{'under' if profile.prefer < 0 else 'over'} the others' exposure")
     noise, blur = f["noise"], f["blur"]
-    if noise > NOTABLE and blur < 0:
+    if noise > NOTABLE and raw["blur"] < 0:
         said.append("you forgive noise, never blur")
     else:
         if noise > NOTABLE:

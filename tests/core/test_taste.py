@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import random
+from dataclasses import replace
 
 import pytest
 
@@ -14,15 +15,15 @@ from culler.core.records import Decision, GroupRow
 OFFSETS = (-1.5, -0.75, 0.0, 0.75)  # stops from the burst's metering
 
 
-def burst_album(n_bursts: int, seed: int):
-    """Bursts of 4 frames differing only in exposure; culler's score prefers the metered one."""
+def burst_album(n_bursts: int, seed: int, stops=OFFSETS):
+    """Bursts of frames differing only in exposure; culler's score prefers the metered one."""
     rng = random.Random(seed)
     signals, scores, rows, offsets = {}, {}, [], {}
     pid = 0
     for b in range(n_bursts):
         base = rng.uniform(0.3, 0.55)
         ids = []
-        for s in OFFSETS:
+        for s in stops:
             signals[pid] = {"brightness": base * 2 ** (s / 2.2), "sharpness": rng.uniform(0.55, 0.65),
                             "noise": 0.1, "contrast": rng.uniform(0.2, 0.3)}
             scores[pid] = 0.7 - 0.2 * abs(s) + rng.uniform(-0.02, 0.02)
@@ -30,7 +31,7 @@ def burst_album(n_bursts: int, seed: int):
             ids.append(pid)
             pid += 1
         ranked = sorted(ids, key=lambda i: -scores[i])
-        rows += [GroupRow(i, f"g{b}", 4, ranked.index(i) + 1, None, [], "burst") for i in ids]
+        rows += [GroupRow(i, f"g{b}", len(ids), ranked.index(i) + 1, None, [], "burst") for i in ids]
     return signals, scores, rows, offsets
 
 
@@ -198,3 +199,75 @@ def test_a_taste_that_the_recent_decisions_contradict_is_not_used():
     assert p.alpha == 0 and p.agreement == p.generic_agreement
     generic = {i: 1 / (1 + math.exp(-features[i][-1])) for i in features}
     assert p.scores(features, rows) == pytest.approx(generic)
+
+
+def test_a_taste_learned_from_decisions_that_agree_with_culler_keeps_culler_s_best_frames():
+    """48 decisions of a photographer who keeps culler's best frame (with a few slips): the taste
+    alone (weight 1) picks the same best frame as culler in every burst of a later album."""
+    for seed in range(6):
+        signals, scores, rows, offsets = burst_album(12, seed)
+        features = taste_evidence.album_features(signals, rows, scores)
+        decisions = decide(rows, offsets, 0.0, random.Random(seed), inconsistent=0.1)
+        own = replace(taste.fit(taste_evidence.evidence(features, rows, decisions)), alpha=1.0)
+        signals, scores, rows, _ = burst_album(10, 100 + seed)
+        taste_scores = own.scores(taste_evidence.album_features(signals, rows, scores), rows)
+        for g in {r.group for r in rows}:
+            ids = [r.photo_id for r in rows if r.group == g]
+            assert max(ids, key=taste_scores.get) == max(ids, key=scores.get), (seed, g)
+
+
+def test_a_preference_for_exposure_alone_is_not_also_said_of_other_axes():
+    """48 decisions whose only preference is the brighter frame: its weights leak onto contrast
+    (brighter frames read flatter); the words name the exposure (and how far over) and nothing else."""
+    p = taste.fit(album_evidence(12, wanted=0.75)[0])
+    assert taste_words.figures(p)["contrast"] < -taste_words.NOTABLE  # the leak is there
+    said = taste_words.sentences(p)
+    assert said[0] == "you keep brighter frames than the default"
+    assert said[1:] == [f"in a burst you keep the frame about {p.prefer:g} stop over the others' exposure"]
+
+
+def test_keeping_frames_a_stop_under_does_not_make_the_darkest_frame_the_favourite():
+    """Decisions that keep the frame a stop under the meter over the metered one and over one two
+    stops under: in a later album whose bursts hold a frame 2.5 stops under, that frame is not
+    the one expected kept (darker is not simply better); the one a stop under is."""
+    signals, scores, rows, offsets = burst_album(30, 4, stops=(-2.0, -1.0, 0.0, 0.5))
+    features = taste_evidence.album_features(signals, rows, scores)
+    p = taste.fit(taste_evidence.evidence(features, rows, decide(rows, offsets, -1.0, random.Random(4))))
+    assert p.alpha > 0 and p.prefer < -0.5 and p.off_weight < 0
+    assert f"in a burst you keep the frame about {-p.prefer:g} stop" in " ".join(taste_words.sentences(p))
+    signals, scores, rows, offsets = burst_album(10, 8, stops=(-2.5, -1.0, 0.0, 0.5))
+    taste_scores = p.scores(taste_evidence.album_features(signals, rows, scores), rows)
+    for g in {r.group for r in rows}:
+        ids = [r.photo_id for r in rows if r.group == g]
+        assert offsets[max(ids, key=taste_scores.get)] == -1.0, g
+
+
+def test_a_profile_saved_before_the_preferred_exposure_still_loads(tmp_path):
+    """A file written by the previous version (no `prefer` / `off_weight`) loads, and orders as
+    its weights say (no exposure term), rather than failing."""
+    ev, features, rows, _ = album_evidence(20, wanted=-1.5)
+    p = taste.fit(ev)
+    path = tmp_path / "taste.json"
+    taste.save(p, path)
+    data = json.loads(path.read_text())
+    del data["prefer"], data["off_weight"]
+    path.write_text(json.dumps(data))
+    back = taste.load(path)
+    assert back.prefer == 0.0 and back.off_weight == 0.0 and back.decisions == p.decisions
+    assert back.scores(features, rows) == pytest.approx(replace(p, off_weight=0.0).scores(features, rows))
+
+
+def test_a_taste_that_agrees_as_well_as_culler_on_recent_decisions_gets_its_smallest_weight():
+    """A photographer who keeps culler's best frame every time: the recent decisions cannot tell
+    the taste from culler's order, so it gets the smallest weight (it had nothing to earn more
+    with), never a larger one, and the best frames stay culler's."""
+    signals, scores, rows, offsets = burst_album(20, 6)
+    features = taste_evidence.album_features(signals, rows, scores)
+    p = taste.fit(taste_evidence.evidence(features, rows, decide(rows, offsets, 0.0, random.Random(6), 0.0)))
+    assert p.agreement == p.generic_agreement == 1.0
+    assert p.alpha == pytest.approx(p.decisions / (p.decisions + taste.TRUST_AFTER) / 4)
+    taste_scores = p.scores(features, rows)
+    for g in {r.group for r in rows}:
+        ids = [r.photo_id for r in rows if r.group == g]
+        assert max(ids, key=taste_scores.get) == max(ids, key=scores.get)
+    assert "its weight in the order: 22 %" in taste_words.headline(p)

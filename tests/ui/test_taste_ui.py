@@ -104,7 +104,8 @@ def test_sixty_decisions_teach_a_taste_that_orders_a_later_album_and_reset_resto
     saved = taste.load(taste.default_path(Path(window.ctx.data_dir)))
     assert saved.decisions == 60 and saved.alpha > 0
     assert feature.status.text().startswith("Taste: 60 decisions · agrees ")
-    assert "darker" in feature.status.toolTip()
+    assert "darker" in feature.status.toolTip() and "stop under the others' exposure" in feature.status.toolTip()
+    assert "noise" not in feature.status.toolTip()  # only exposure was preferred ("you mind noise" was said)
 
     # the later album's best frames and order follow the taste, and say so
     open_analysed(qtbot, window, tmp_path / "later")
