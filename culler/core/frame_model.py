@@ -10,8 +10,8 @@ each relative to the best value in its group (0 = as good as the best sibling):
                 shared exposure: auto-ISO
     dark        stops below the group's reference exposure (mean linear light, `light`)
     bright      stops above it
-    highlights  share of clipped highlights above the least clipped frame
-    shadows     share of crushed shadows above the least crushed frame
+    highlights  share of clipped highlights above the least clipped frame not darker than the reference
+    shadows     share of crushed shadows above the least crushed frame not brighter than the reference
     contrast    RMS contrast below the most contrasted frame (haze, flare, a washed-out frame)
     blocking    JPEG block grid above the least blocky frame and above what a clean file's own
                 compression shows, beyond a small slack (a heavily compressed copy)
@@ -23,8 +23,9 @@ The reference exposure is the level most frames share (a burst keeps the photogr
 and only some frames stray from it), not an ideal mid-grey that night or high-key scenes never
 meet, nor the plain median, which half a burst shot too dark would drag down (see
 `reference_stops`). Clipping the scene shares in every well-exposed frame costs nothing (only
-clipping above the least clipped frame counts), and fewer clipped pixels bought by
-under-exposure are paid for in `dark`.
+clipping above the least clipped frame at the reference exposure counts), and fewer clipped
+pixels bought by under-exposure are no virtue: that frame pays in `dark`, not its siblings in
+`highlights`.
 
 The frame's utility is u = -sum(w_k * feature_k). The weights come from a logistic regression on
 pairs of frames (P(a better than b) = sigmoid(u_a - u_b)), fitted by benchmarks/train_ranker.py on
@@ -59,8 +60,8 @@ PEER_WIDTH, PEER_BLOCKING = 0.1, 3.0  # frames this close to the crispest set th
 BLOCKING_FLOOR = 2.5  # grey levels of block grid a clean frame's own compression may show
 BLOCKING_SLACK = 1.0  # grey levels of block grid above the least blocky frame that are no fault
 CLIP_SLACK = 0.01  # share of the frame newly blown that still counts as "no more clipping"
-# A frame whose block grid shows this much more than its level's median (grey levels) while it reads
-# less noisy than every other frame at that level by this much (log noise) was re-compressed:
+# A frame whose block grid shows this much more than the least blocky at its level (grey levels) while it reads
+# less noisy than every frame at that level without such a grid by this much (log noise) was re-compressed:
 # the compression wiped the sensor noise the others share, so it sets no noise reference.
 SMOOTHED_BLOCKING, SMOOTHED_NOISE = 1.0, 0.05
 DETAIL_FEATURES = ("soft", "fine", "grain")
@@ -68,6 +69,7 @@ DETAIL_LAYERS = 4  # fine, coarse, laplace, clear: technical.DETAIL_CHANNELS, ti
 DETAIL_SHARE = 0.3  # share of the usable tiles taken as the most detailed (soft, fine) / flattest (grain)
 DETAIL_CLEAR = 0.98  # a tile is usable when this share of its pixels is clear of black and white in every frame
 PEER_SOFT = 0.08  # a frame this much softer on the detailed tiles sets no noise reference
+FINE_KEEP = 0.1  # share of the finest band always counted as detail (where noise swamps it)
 DETAIL_FLOOR = 4.0  # coarse gradient energy (grey levels^2) below which a tile holds no edge
 # Noise energy per unit noise variance in the detail map's channels (technical._noise_gain of one
 # gradient component at sigma 0.8 and 1.6 px; the 3x3 Laplacian difference filter's sum of squares).
@@ -188,74 +190,85 @@ def group_features(frames: list[dict[str, float | None]], details: list | None =
         ref = reference_stops(raw["stops"], raw["highlights"], same)
         for o, v in zip(out, raw["stops"]):
             o["dark"], o["bright"] = max(0.0, ref - v), max(0.0, v - ref)
-    peers = _noise_peers(out, same, raw["blocking"], raw["noise"])
+        _clipping_at_reference(out, raw, same)
+    sigmas = [noise_sigma(f.get("noise")) for f in frames]
+    tiles = _tiles(details or [None] * len(frames), [o["width"] for o in out], sigmas)
+    peers = _noise_peers(out, same, raw["blocking"], raw["noise"], None if tiles is None else tiles["soft"])
     if raw["noise"][0] is not None:
         least = min(raw["noise"][i] for i in peers)
         for o, v in zip(out, raw["noise"]):
             o["noise"] = max(0.0, v - least)
-    sigmas = [noise_sigma(f.get("noise")) for f in frames]
-    for o, d in zip(out, detail_features(details or [None] * len(frames), [o["width"] for o in out], sigmas, peers)):
+    for o, d in zip(out, detail_features(tiles, peers, len(frames))):
         o.update(d)
     return out
 
 
-def _noise_peers(out: list[dict[str, float]], same: float, blocking: list, noise: list) -> list[int]:
+def _clipping_at_reference(out: list[dict[str, float]], raw: dict[str, list], same: float) -> None:
+    """Clipping measured against what the scene allows at the reference exposure: blown highlights
+    above the least clipped frame that is not darker than the reference (a darker frame clips less
+    only because it is darker, and pays for that in `dark`), crushed shadows above the least
+    crushed frame that is not brighter."""
+    for key, kept in (("highlights", "dark"), ("shadows", "bright")):
+        if raw[key][0] is None:
+            continue
+        at_ref = [v for o, v in zip(out, raw[key]) if o[kept] < same] or raw[key]
+        least = min(at_ref)
+        for o, v in zip(out, raw[key]):
+            o[key] = max(0.0, v - least)
+
+
+def _noise_peers(out: list[dict[str, float]], same: float, blocking: list, noise: list,
+                 soft=None) -> list[int]:
     """The frames whose noise sets the group's reference: at the shared exposure (brightness
     changes how noise shows in grey levels), as crisp as the crispest of those and not
     JPEG-smoothed (a softer or smoothed frame reads less noisy, which is no virtue). `blocking`
-    and `noise` are the frames' raw block grid and log noise (None when not measured)."""
+    and `noise` are the frames' raw block grid and log noise (None when not measured), `soft`
+    their tile softness (`_tiles`, None without detail maps).
+
+    A smoothed frame shows a grid above the least blocky frame at its level and above what a
+    clean file's own compression shows, and reads less noisy than every frame without such a grid (noise masks
+    a grid, so a clean frame beside noisier siblings also shows more grid than they do: only the
+    floor tells it from a re-compressed copy). A frame counts as crisp when its edges on the
+    detailed tiles are as crisp as the crispest frame's, even if noise made a sibling read
+    crisper overall."""
     level = [i for i, o in enumerate(out) if o["dark"] < same and o["bright"] < same]
     level = level or list(range(len(out)))
     if blocking[0] is not None and noise[0] is not None and len(level) > 1:
-        grid = median(blocking[i] for i in level)
-        level = [i for i in level if blocking[i] < grid + SMOOTHED_BLOCKING or
-                 any(noise[i] > noise[j] - SMOOTHED_NOISE for j in level if j != i)] or level
+        grid = min(blocking[i] for i in level)
+        blocky = {i for i in level if blocking[i] >= max(grid + SMOOTHED_BLOCKING, BLOCKING_FLOOR)}
+        plain = [j for j in level if j not in blocky]
+        level = [i for i in level if i not in blocky or
+                 any(noise[i] > noise[j] - SMOOTHED_NOISE for j in plain if j != i)] or level
     crisp = min(out[i]["width"] for i in level)
-    peers = [i for i in level if out[i]["width"] <= crisp + PEER_WIDTH and out[i]["blocking"] <= PEER_BLOCKING]
+    peers = [i for i in level if (out[i]["width"] <= crisp + PEER_WIDTH or (soft is not None and soft[i] <= PEER_SOFT))
+             and out[i]["blocking"] <= PEER_BLOCKING]
     return peers or level
 
 
-def detail_features(details: list, widths: list[float], sigmas: list[float | None],
-                    peers: list[int]) -> list[dict[str, float]]:
-    """Tile-by-tile comparison of siblings' detail maps (`technical.detail_map`), per frame:
-
-    soft    how much wider the edges are than in the crispest frame, on the tiles where that
-            frame has the most structure (median over those tiles of the log width ratio)
-    grain   noise on the crispest frame's flattest tiles, measured on the same tiles in every
-            frame, above the cleanest of the `peers` (crisp frames at the shared exposure) that
-            are not softer on the detailed tiles either: the texture a scene holds is in every
-            sibling alike, and a softer sibling, whose texture is smoothed, sets no reference
-    fine    how much of the finest detail (the 3x3 Laplacian band against the coarse edges) the
-            frame lacks on the detailed tiles against the least grainy of the peers, never below 0:
-            weak defocus, JPEG smoothing (never against a grainier frame: noise fills this band)
-
-    Frames of a burst are aligned to a few pixels, so the same tile of two siblings shows the same
-    patch of the scene. `widths` is each frame's `width` feature, `sigmas` its noise sigma in grey
-    levels (its share of the energies is taken out). All zeros when a frame has no map, the maps
-    differ in size, or too few tiles are clear of black and white in every frame.
-    """
+def _tiles(details: list, widths: list[float], sigmas: list[float | None]) -> dict | None:
+    """The siblings' detail maps (`technical.detail_map`) ready to compare tile by tile, with each
+    frame's `soft` (see `detail_features`), or None when a frame has no map, the maps differ in
+    size, or too few tiles are clear of black and white in every frame. `widths` is each frame's
+    `width` feature, `sigmas` its noise sigma in grey levels (its share of the energies is taken out)."""
     import numpy as np
 
     n = len(details)
-    out = [dict.fromkeys(DETAIL_FEATURES, 0.0) for _ in range(n)]
     if n < 2 or any(d is None for d in details):
-        return out
+        return None
     maps = [np.asarray(d, dtype=np.float64).reshape(-1) for d in details]
     if any(m.size != maps[0].size or m.size % DETAIL_LAYERS for m in maps):
-        return out
+        return None
     fine, coarse, lap, clear = np.stack(maps).reshape(n, DETAIL_LAYERS, -1).transpose(1, 0, 2)
     var = np.array([(s or 0.0) ** 2 for s in sigmas])[:, None]
     usable = np.flatnonzero(clear.min(axis=0) >= DETAIL_CLEAR)
     if usable.size < 8:
-        return out
+        return None
     ref = int(np.argmin(widths))
     coarse = np.maximum(coarse - 2.0 * GAIN_COARSE * var, 1e-6)
     by_structure = usable[np.argsort(coarse[ref, usable])]
     k = max(4, round(DETAIL_SHARE * usable.size))
     flat, strong = by_structure[:k], by_structure[-k:]
     strong = strong[coarse[ref, strong] > DETAIL_FLOOR]
-
-    grain = 0.5 * np.log(np.median(lap[:, flat], axis=1) / LAPLACE_GAIN + NOISE_FLOOR ** 2)
     soft = np.zeros(n)
     if strong.size >= 4:
         c = coarse[:, strong]
@@ -263,12 +276,42 @@ def detail_features(details: list, widths: list[float], sigmas: list[float | Non
         b = np.sqrt((1.6 ** 2 - ratio2 * 0.8 ** 2) / (ratio2 - 1.0))  # as technical.edge_width
         soft = np.median(np.log(b + WIDTH_FLOOR) - np.log(b[ref] + WIDTH_FLOOR), axis=1)
         soft -= soft.min()
+    return {"coarse": coarse, "lap": lap, "flat": flat, "strong": strong, "soft": soft}
+
+
+def detail_features(tiles: dict | None, peers: list[int], n: int) -> list[dict[str, float]]:
+    """Tile-by-tile comparison of siblings' detail maps (`_tiles`), per frame:
+
+    soft    how much wider the edges are than in the crispest frame, on the tiles where that
+            frame has the most structure (median over those tiles of the log width ratio)
+    grain   noise on the crispest frame's flattest tiles, measured on the same tiles in every
+            frame, above the cleanest of the `peers` (crisp frames at the shared exposure) that
+            are not softer on the detailed tiles either: the texture a scene holds is in every
+            sibling alike, and a softer sibling, whose texture is smoothed, sets no reference
+    fine    how much of the finest detail (the 3x3 Laplacian band above the frame's own noise on
+            its flattest tiles, against the coarse edges) the frame lacks on the detailed tiles
+            against the least grainy of the peers, never below 0: weak defocus, JPEG smoothing
+            (never against a grainier frame: noise fills this band)
+
+    Frames of a burst are aligned to a few pixels, so the same tile of two siblings shows the same
+    patch of the scene. All zeros when `tiles` is None.
+    """
+    import numpy as np
+
+    out = [dict.fromkeys(DETAIL_FEATURES, 0.0) for _ in range(n)]
+    if tiles is None:
+        return out
+    lap, strong, soft = tiles["lap"], tiles["strong"], tiles["soft"]
+    grain = 0.5 * np.log(np.median(lap[:, tiles["flat"]], axis=1) / LAPLACE_GAIN + NOISE_FLOOR ** 2)
     crisp = [i for i in peers if soft[i] <= PEER_SOFT] or peers
     clean = min(crisp, key=lambda i: grain[i])
     for o, g, a in zip(out, grain, soft):
         o["grain"], o["soft"] = float(max(0.0, g - grain[clean])), float(a)
     if strong.size >= 4:
-        band = np.log(np.maximum(lap[:, strong] - LAPLACE_GAIN * var, 1e-3) / c)
+        # the noise in this band is read on the frame's own flattest tiles (the same patch of the
+        # scene in every frame): the global sigma misses some of it in dark or smooth scenes
+        band = lap[:, strong] - np.median(lap[:, tiles["flat"]], axis=1)[:, None]
+        band = np.log(np.maximum(band, FINE_KEEP * lap[:, strong] + 1e-3) / tiles["coarse"][:, strong])
         quiet = min(peers, key=lambda i: grain[i])
         for o, f in zip(out, np.median(band[quiet] - band, axis=1)):
             o["fine"] = float(max(0.0, f))
@@ -283,8 +326,8 @@ def reference_stops(levels: list[float], highlights: list[float | None], same: f
     read within a few hundredths of a stop in linear light, while frames that strayed rarely land
     that close to each other by chance. When no level is shared by more frames than another, the
     middle one of the candidates (strays go both ways); between two middle candidates, the
-    brighter unless it clips more highlights than the least clipped frame (plus CLIP_SLACK): a
-    darker copy of it only trades light for nothing, a brighter one pays in blown highlights."""
+    brighter unless it clips more highlights than the darker one (plus CLIP_SLACK): a darker
+    copy of it only trades light for nothing, a brighter one pays in blown highlights."""
     counts = [sum(abs(o - s) <= same for o in levels) for s in levels]
     top = max(counts)
     tops = [i for i, c in enumerate(counts) if c == top]
@@ -299,11 +342,9 @@ def reference_stops(levels: list[float], highlights: list[float | None], same: f
         return median(levels[j] for j in clusters[len(clusters) // 2])
     clusters = clusters[len(clusters) // 2 - 1:len(clusters) // 2 + 1]
     hl = [h if h is not None else 0.0 for h in highlights]
-    least = min(hl)
-    ok = [c for c in clusters if median(hl[j] for j in c) <= least + CLIP_SLACK]
-    if not ok:
-        return median(levels)
-    return median(levels[j] for j in max(ok, key=lambda c: median(levels[j] for j in c)))
+    darker, brighter = sorted(clusters, key=lambda c: median(levels[j] for j in c))
+    blown = median(hl[j] for j in brighter) > median(hl[j] for j in darker) + CLIP_SLACK
+    return median(levels[j] for j in (darker if blown else brighter))
 
 
 def _above_least(out: list[dict], key: str, values: list) -> None:

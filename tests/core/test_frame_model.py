@@ -129,3 +129,52 @@ def test_without_detail_maps_the_signals_only_weights_rank():
     assert model.without_detail is not None and model.for_group(False).weights == model.without_detail
     assert all(model.without_detail[k] == 0.0 for k in frame_model.DETAIL_FEATURES)
     assert model.for_group(True) is model
+
+
+def _signals(**kw):
+    sig = {"sharpness": 0.8, "motion_blur": 0.05, "noise": 0.02, "light": 0.2, "highlights_clipped": 0.0,
+           "shadows_clipped": 0.0, "contrast": 0.5, "blockiness": 1.0}
+    return {**sig, **kw}
+
+
+def _noise(sigma: float) -> float:
+    """culler's noise signal for a noise sigma in grey levels (see frame_model.noise_sigma)."""
+    return sigma ** 2 / (sigma ** 2 + 16.0)
+
+
+def test_a_clean_frames_own_light_grid_beside_noisier_siblings_does_not_make_it_a_recompressed_copy():
+    # Noise masks a JPEG grid: the clean file shows 2.2 grey levels of its own compression, its
+    # auto-ISO sibling (three times the noise, read a little crisper for it) almost none.
+    frames = [_signals(noise=_noise(0.35), blockiness=2.23, sharpness=0.55),
+              _signals(noise=_noise(1.15), blockiness=0.19, sharpness=0.6)]
+    feats = frame_model.group_features(frames)
+    assert feats[0]["noise"] == 0.0 and feats[1]["noise"] > 0.2
+    rows = {r.photo_id: r for r in rank_groups([Group([0, 1], "burst")], dict(enumerate(frames)), {})}
+    assert rows[0].group_rank == 1
+
+
+def test_a_recompressed_copy_sets_no_noise_reference_even_beside_a_more_compressed_one():
+    # the clean frame, a shaken one, two re-compressed copies (grid 6.4 and 7.5, sensor noise wiped)
+    frames = [_signals(noise=_noise(1.0), blockiness=1.0), _signals(noise=_noise(1.0), blockiness=0.8, sharpness=0.3),
+              _signals(noise=_noise(0.2), blockiness=6.4), _signals(noise=_noise(0.05), blockiness=7.5)]
+    feats = frame_model.group_features(frames)
+    assert feats[0]["noise"] == 0.0
+    rows = {r.photo_id: r for r in rank_groups([Group([0, 1, 2, 3], "burst")], dict(enumerate(frames)), {})}
+    assert rows[0].group_rank == 1
+
+
+def test_highlights_a_darker_frame_keeps_are_no_fault_of_the_frames_at_the_reference():
+    # a white background blows 79 % of the frame at the shared exposure; 0.7 stop under saves it
+    frames = [_signals(light=0.825, highlights_clipped=0.79), _signals(light=0.827, highlights_clipped=0.79),
+              _signals(light=0.819, highlights_clipped=0.789), _signals(light=0.50, highlights_clipped=0.0)]
+    feats = frame_model.group_features(frames)
+    assert max(f["highlights"] for f in feats[:3]) < 0.005
+    assert feats[3]["dark"] > 0.6
+
+
+def test_between_two_shared_levels_the_brighter_wins_unless_it_blows_more_than_the_darker():
+    # two pairs share a level; a deep-under stray clips nothing, which says nothing of the pairs
+    levels, clipped = [-1.89, -1.86, -2.45, -2.51, -3.7], [0.021, 0.021, 0.014, 0.013, 0.0]
+    assert abs(frame_model.reference_stops(levels, clipped) - (-1.875)) < 1e-9
+    clipped = [0.08, 0.08, 0.014, 0.013, 0.0]
+    assert abs(frame_model.reference_stops(levels, clipped) - (-2.48)) < 1e-9
