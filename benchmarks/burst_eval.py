@@ -19,7 +19,7 @@ then grouped, ranked and scored by culler's code. Figures:
   for the fused signal score alone and for the score culler reports (which knows the burst);
 - brackets / panoramas kept whole (one group each) and never given a reject suggestion.
 
-    .venv/bin/python benchmarks/burst_eval.py [--report opencv] [--swap] [--random-weights]
+    .venv/bin/python benchmarks/burst_eval.py [--report opencv] [--swap] [--random-weights] [--cache DIR]
 
 Needs Debian's opencv-doc for the `opencv` source. Prints one JSON object.
 """
@@ -145,10 +145,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--bursts", type=int, default=60, help="bursts per album")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--random-weights", action="store_true", help="also run with all signals (random model weights)")
+    ap.add_argument("--cache", type=Path, default=None, help="keep the analysed albums here (see album_cache.py)")
     args = ap.parse_args(argv)
     held = [s for s in args.report.split(",") if s]
     tune = [s for s in photo_sources.SOURCES if s not in held]
-    from benchmarks import train_ranker
+    from benchmarks import album_cache, train_ranker
 
     report: dict = {"split": {"tune": tune, "report": held}, "bursts_per_album": args.bursts, "seed": args.seed}
     with tempfile.TemporaryDirectory(prefix="culler-burst-eval-") as tmp:
@@ -158,14 +159,14 @@ def main(argv: list[str] | None = None) -> int:
             subprocess.run([sys.executable, str(ROOT / "benchmarks" / "random_weights.py"), str(deep_dir)],
                            check=True, stdout=subprocess.DEVNULL)
         t0 = time.perf_counter()
-        shots = make_album(Path(tmp) / "held", held, args.seed, args.bursts, deep_dir)
+        shots = album_cache.album(args.cache, held, args.seed, args.bursts, deep_dir, make_album)
         report["held_out"] = {"technical_only": evaluate(shots, False)}
         if deep_dir is not None:
             report["held_out"]["all_signals_random_weights"] = evaluate(shots, True)
         if args.swap:
             # The other way round: fit on the held-out half, report on the tuning half.
             model = train_ranker.fit(train_ranker.pairs_of(shots))
-            other = make_album(Path(tmp) / "tune", tune, args.seed + 1, args.bursts, deep_dir)
+            other = album_cache.album(args.cache, tune, args.seed + 1, args.bursts, deep_dir, make_album)
             report["swapped"] = {"split": {"tune": held, "report": tune},
                                  "technical_only": evaluate(other, False, model=model)}
         report["seconds"] = round(time.perf_counter() - t0, 1)

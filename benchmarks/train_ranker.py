@@ -9,7 +9,12 @@ out negative is dropped and the model refitted. A second set of weights is fitte
 pairs without the detail features (soft, fine, grain), for groups whose photos have no detail maps
 (albums analysed before culler stored them). Deterministic for a given seed.
 
+`--cv` writes nothing: it fits on all albums but one and reports on that one, for each album in
+turn (leave one album out), and prints burst_eval's figures summed over the albums. This is how a
+change to the frame model is chosen without looking at the held-out sources.
+
     .venv/bin/python benchmarks/train_ranker.py [--sources skimage,sklearn] [--out resources/ranker.json]
+                                                [--cv] [--cache DIR]
 """
 
 from __future__ import annotations
@@ -17,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -74,7 +78,33 @@ def _weights(x: np.ndarray, y: np.ndarray) -> dict[str, float]:
     return weights
 
 
+def cross_validate(albums: list[list[dict]], pairs: list[tuple[np.ndarray, np.ndarray]]) -> dict:
+    """burst_eval's figures on each album from a model fitted on the others, pooled over albums."""
+    from benchmarks.burst_eval import evaluate
+
+    runs = []
+    for i, shots in enumerate(albums):
+        rest = [p for j, p in enumerate(pairs) if j != i]
+        model = fit((np.vstack([p[0] for p in rest]), np.concatenate([p[1] for p in rest])))
+        runs.append(evaluate(shots, False, model=model))
+    beats = {}
+    for r in runs:
+        for kind, v in r["beats_clean"].items():
+            won, of = map(int, v.split("/"))
+            beats[kind] = [beats.get(kind, [0, 0])[0] + won, beats.get(kind, [0, 0])[1] + of]
+    rejects = sum(r["reject_suggestions"] for r in runs)
+    wrong = sum(round(r["reject_suggestions"] * (1 - (r["reject_precision"] or 0))) for r in runs)
+    return {"albums": len(albums), "clean_first": round(float(np.mean([r["clean_first"] for r in runs])), 4),
+            "clean_first_per_album": [r["clean_first"] for r in runs],
+            "clean_suggested_reject": sum(r["clean_suggested_reject"] for r in runs),
+            "reject_suggestions": rejects,
+            "reject_precision": round(1 - wrong / rejects, 4) if rejects else None,
+            "score_auc": round(float(np.mean([r["score_auc"] for r in runs])), 4),
+            "beats_clean": {k: f"{a}/{b}" for k, (a, b) in beats.items()}}
+
+
 def main(argv: list[str] | None = None) -> int:
+    from benchmarks import album_cache
     from benchmarks.burst_eval import make_album
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -82,15 +112,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--albums", type=int, default=8, help="albums of --bursts bursts each (seeds 100, 101, ...)")
     ap.add_argument("--bursts", type=int, default=60)
     ap.add_argument("--out", type=Path, default=ROOT / "resources" / "ranker.json")
+    ap.add_argument("--cv", action="store_true", help="leave-one-album-out figures instead of writing --out")
+    ap.add_argument("--cache", type=Path, default=None, help="keep the analysed albums here (see album_cache.py)")
     args = ap.parse_args(argv)
     sources = [s for s in args.sources.split(",") if s]
-    xs, ys = [], []
-    with tempfile.TemporaryDirectory(prefix="culler-train-ranker-") as tmp:
-        for a in range(args.albums):
-            x, y = pairs_of(make_album(Path(tmp) / f"a{a}", sources, 100 + a, args.bursts, None))
-            xs.append(x)
-            ys.append(y)
-    x, y = np.vstack(xs), np.concatenate(ys)
+    albums = [album_cache.album(args.cache, sources, 100 + a, args.bursts, None, make_album)
+              for a in range(args.albums)]
+    pairs = [pairs_of(shots) for shots in albums]
+    if args.cv:
+        print(json.dumps(cross_validate(albums, pairs), indent=1))
+        return 0
+    x, y = np.vstack([p[0] for p in pairs]), np.concatenate([p[1] for p in pairs])
     model = fit((x, y))
     w = np.array([model.weights[k] for k in frame_model.FEATURES])
     accuracy = float(np.mean((x @ w > 0) == (y == 1)))

@@ -47,10 +47,10 @@ from statistics import median
 FEATURES = ("width", "motion", "noise", "dark", "bright", "highlights", "shadows", "contrast", "blocking",
             "soft", "fine", "grain")
 # Fallback when resources/ranker.json is missing or unreadable: the shipped weights, rounded.
-_FALLBACK = {"width": 5.0, "motion": 2.3, "noise": 4.5, "dark": 3.3, "bright": 4.0, "highlights": 2.8,
-             "shadows": 0.7, "contrast": 1.1, "blocking": 1.0, "soft": 5.1, "fine": 1.4, "grain": 5.5}
-_FALLBACK_PLAIN = {"width": 10.0, "motion": 2.9, "noise": 6.8, "dark": 3.4, "bright": 4.5, "highlights": 3.2,
-                   "shadows": 0.6, "contrast": 1.5, "blocking": 1.1, "soft": 0.0, "fine": 0.0, "grain": 0.0}
+_FALLBACK = {"width": 5.2, "motion": 2.1, "noise": 5.9, "dark": 3.1, "bright": 4.4, "highlights": 1.9,
+             "shadows": 0.7, "contrast": 1.1, "blocking": 0.9, "soft": 4.6, "fine": 1.6, "grain": 4.9}
+_FALLBACK_PLAIN = {"width": 10.1, "motion": 2.8, "noise": 8.0, "dark": 3.2, "bright": 4.9, "highlights": 2.0,
+                   "shadows": 0.5, "contrast": 1.4, "blocking": 1.0, "soft": 0.0, "fine": 0.0, "grain": 0.0}
 WIDTH_FLOOR = 0.3  # px added to edge widths before the log (below it, differences do not show)
 NOISE_FLOOR = 2.0  # grey levels added to noise sigma before the log: fainter noise is invisible
 SAME_LEVEL = 0.07  # stops (linear light): frames this close share an exposure
