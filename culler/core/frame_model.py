@@ -47,10 +47,10 @@ from statistics import median
 FEATURES = ("width", "motion", "noise", "dark", "bright", "highlights", "shadows", "contrast", "blocking",
             "soft", "fine", "grain")
 # Fallback when resources/ranker.json is missing or unreadable: the shipped weights, rounded.
-_FALLBACK = {"width": 5.2, "motion": 2.1, "noise": 5.9, "dark": 3.1, "bright": 4.4, "highlights": 1.9,
-             "shadows": 0.7, "contrast": 1.1, "blocking": 0.9, "soft": 4.6, "fine": 1.6, "grain": 4.9}
-_FALLBACK_PLAIN = {"width": 10.1, "motion": 2.8, "noise": 8.0, "dark": 3.2, "bright": 4.9, "highlights": 2.0,
-                   "shadows": 0.5, "contrast": 1.4, "blocking": 1.0, "soft": 0.0, "fine": 0.0, "grain": 0.0}
+_FALLBACK = {"width": 4.7, "motion": 2.1, "noise": 5.9, "dark": 3.0, "bright": 4.1, "highlights": 1.8,
+             "shadows": 0.6, "contrast": 1.1, "blocking": 0.8, "soft": 3.9, "fine": 3.9, "grain": 4.9}
+_FALLBACK_PLAIN = {"width": 10.1, "motion": 2.7, "noise": 8.1, "dark": 3.2, "bright": 4.9, "highlights": 2.2,
+                   "shadows": 0.5, "contrast": 1.5, "blocking": 1.0, "soft": 0.0, "fine": 0.0, "grain": 0.0}
 WIDTH_FLOOR = 0.3  # px added to edge widths before the log (below it, differences do not show)
 NOISE_FLOOR = 2.0  # grey levels added to noise sigma before the log: fainter noise is invisible
 SAME_LEVEL = 0.07  # stops (linear light): frames this close share an exposure
@@ -61,9 +61,13 @@ BLOCKING_FLOOR = 2.5  # grey levels of block grid a clean frame's own compressio
 BLOCKING_SLACK = 1.0  # grey levels of block grid above the least blocky frame that are no fault
 CLIP_SLACK = 0.01  # share of the frame newly blown that still counts as "no more clipping"
 # A frame whose block grid shows this much more than the least blocky at its level (grey levels) while it reads
-# less noisy than every frame at that level without such a grid by this much (log noise) was re-compressed:
-# the compression wiped the sensor noise the others share, so it sets no noise reference.
+# less noisy than every frame at that level without such a grid by this much (log noise) may be a re-compressed
+# copy: the compression wiped the sensor noise the others share. It is one (and sets no noise reference) when
+# its grid is heavier than a camera's own compression ever shows (HEAVY_GRID grey levels), or when it kept
+# under WIPED_NOISE of the quietest such sibling's noise sigma: noise masks a grid, so a clean frame beside
+# auto-ISO siblings also shows more grid and less noise than they do, but an ISO step leaves more than that.
 SMOOTHED_BLOCKING, SMOOTHED_NOISE = 1.0, 0.05
+HEAVY_GRID, WIPED_NOISE = 4.5, 0.25
 DETAIL_FEATURES = ("soft", "fine", "grain")
 DETAIL_LAYERS = 4  # fine, coarse, laplace, clear: technical.DETAIL_CHANNELS, tiles flattened in each
 DETAIL_SHARE = 0.3  # share of the usable tiles taken as the most detailed (soft, fine) / flattest (grain)
@@ -225,10 +229,7 @@ def _noise_peers(out: list[dict[str, float]], same: float, blocking: list, noise
     and `noise` are the frames' raw block grid and log noise (None when not measured), `soft`
     their tile softness (`_tiles`, None without detail maps).
 
-    A smoothed frame shows a grid above the least blocky frame at its level and above what a
-    clean file's own compression shows, and reads less noisy than every frame without such a grid (noise masks
-    a grid, so a clean frame beside noisier siblings also shows more grid than they do: only the
-    floor tells it from a re-compressed copy). A frame counts as crisp when its edges on the
+    A smoothed frame: see SMOOTHED_BLOCKING. A frame counts as crisp when its edges on the
     detailed tiles are as crisp as the crispest frame's, even if noise made a sibling read
     crisper overall."""
     level = [i for i, o in enumerate(out) if o["dark"] < same and o["bright"] < same]
@@ -237,8 +238,15 @@ def _noise_peers(out: list[dict[str, float]], same: float, blocking: list, noise
         grid = min(blocking[i] for i in level)
         blocky = {i for i in level if blocking[i] >= max(grid + SMOOTHED_BLOCKING, BLOCKING_FLOOR)}
         plain = [j for j in level if j not in blocky]
-        level = [i for i in level if i not in blocky or
-                 any(noise[i] > noise[j] - SMOOTHED_NOISE for j in plain if j != i)] or level
+
+        def smoothed(i: int) -> bool:
+            if i not in blocky or not plain:
+                return False
+            quietest = min(noise[j] for j in plain)
+            wiped = math.exp(noise[i]) - NOISE_FLOOR < WIPED_NOISE * (math.exp(quietest) - NOISE_FLOOR)
+            return noise[i] < quietest - SMOOTHED_NOISE and (blocking[i] >= HEAVY_GRID or wiped)
+
+        level = [i for i in level if not smoothed(i)] or level
     crisp = min(out[i]["width"] for i in level)
     peers = [i for i in level if (out[i]["width"] <= crisp + PEER_WIDTH or (soft is not None and soft[i] <= PEER_SOFT))
              and out[i]["blocking"] <= PEER_BLOCKING]

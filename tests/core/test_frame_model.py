@@ -143,14 +143,22 @@ def _noise(sigma: float) -> float:
 
 
 def test_a_clean_frames_own_light_grid_beside_noisier_siblings_does_not_make_it_a_recompressed_copy():
-    # Noise masks a JPEG grid: the clean file shows 2.2 grey levels of its own compression, its
-    # auto-ISO sibling (three times the noise, read a little crisper for it) almost none.
-    frames = [_signals(noise=_noise(0.35), blockiness=2.23, sharpness=0.55),
-              _signals(noise=_noise(1.15), blockiness=0.19, sharpness=0.6)]
+    # Noise masks a JPEG grid: the clean file shows 2-3 grey levels of its own compression, its
+    # auto-ISO sibling (2-3 times the noise, read a little crisper for it) much less.
+    for grid, sigma, iso_grid, iso_sigma in ((2.23, 0.35, 0.19, 1.15), (3.04, 0.50, 1.01, 1.14)):
+        frames = [_signals(noise=_noise(sigma), blockiness=grid, sharpness=0.55),
+                  _signals(noise=_noise(iso_sigma), blockiness=iso_grid, sharpness=0.6)]
+        feats = frame_model.group_features(frames)
+        assert feats[0]["noise"] == 0.0 and feats[1]["noise"] > 0.15
+        rows = {r.photo_id: r for r in rank_groups([Group([0, 1], "burst")], dict(enumerate(frames)), {})}
+        assert rows[0].group_rank == 1
+
+
+def test_a_copy_whose_light_grid_comes_with_its_noise_wiped_out_is_a_recompressed_copy():
+    # a grid of 3.1 grey levels alone could be the camera's; the noise down to a tenth cannot
+    frames = [_signals(noise=_noise(0.36), blockiness=0.9), _signals(noise=_noise(0.04), blockiness=3.11)]
     feats = frame_model.group_features(frames)
-    assert feats[0]["noise"] == 0.0 and feats[1]["noise"] > 0.2
-    rows = {r.photo_id: r for r in rank_groups([Group([0, 1], "burst")], dict(enumerate(frames)), {})}
-    assert rows[0].group_rank == 1
+    assert feats[0]["noise"] == 0.0
 
 
 def test_a_recompressed_copy_sets_no_noise_reference_even_beside_a_more_compressed_one():
