@@ -24,6 +24,14 @@ the user's pairs of differently exposed frames (0, the meter, unless another is 
 its column enters the fit `EXPOSURE_SCALE` times larger, like `generic`, so the one feature that
 carries the whole shape is not shrunk onto the linear ones.
 
+`alone` (1 for a photo outside any burst) is a base rate of its own, and like `generic` enters
+the fit `ALONE_SCALE` times larger: how often a photographer keeps a photo that stands alone is
+not how often they keep a burst's best frame (a burst frame's score also carries the chance of
+beating its siblings, below), and the decisions say it directly. Shrunk like the other weights,
+it stayed near 0, and single photos and re-framed shots were ranked above the frames a
+photographer who keeps a stop under the meter kept (benchmark: after 200 decisions 0.768 -> 0.786
+on other photographs; "high contrast" 0.888 -> 0.910 on the same sources).
+
 A photo's keep score is sigmoid of (1 - alpha) * generic + alpha * v, where v is u plus the log
 chance that the frame beats the best of its burst's other frames (you keep one frame of a moment).
 alpha is chosen on held-back decisions: fit on the decisions before a point, measure agreement
@@ -46,13 +54,14 @@ another album adds to it; deterministic: the same evidence gives the same file.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 import warnings
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
-from culler.core.taste_evidence import FEATURES, RANKED, decisions_count
+from culler.core.taste_evidence import FEATURES, OLD_FEATURES, RANKED, decisions_count, upgrade
 
 HOLDOUT = 0.2  # share of the decisions held back in each fold to choose alpha
 FOLDS = 3  # forward-chaining folds: check on the 3rd, 4th and last (most recent) fifth
@@ -62,7 +71,10 @@ GENERIC_SCALE = 3.0  # culler's score's column scaled up in the fit: its weight 
 EXPOSURE_SCALE = 3.0  # the same for the distance from the preferred exposure
 PREFER_GAIN = 0.5  # see _preferred_offset
 FILE_NAME = "taste.json"
+log = logging.getLogger(__name__)
 _GENERIC = FEATURES.index("generic")
+_ALONE = FEATURES.index("alone")
+ALONE_SCALE = 3.0  # the same for `alone`, how often you keep a photo with no burst (see the module doc)
 _DARK, _BRIGHT = FEATURES.index("rel_dark"), FEATURES.index("rel_bright")
 
 
@@ -263,6 +275,7 @@ def _fit_weights(rows: list[dict]) -> Profile:
     scale = np.ones(xs.shape[1])
     scale[_GENERIC] = GENERIC_SCALE
     scale[-2] = EXPOSURE_SCALE
+    scale[_ALONE] = ALONE_SCALE
     lr = LogisticRegression(C=C, fit_intercept=False, solver="newton-cholesky", max_iter=100)
     lr.fit(xs * scale, ys, sample_weight=ws)
     if lr.coef_[0][_GENERIC] < 0:  # culler's score is never followed backwards (see the module doc)
@@ -343,13 +356,18 @@ def load(path: Path) -> Profile:
         raise TasteError(f"{path}: cannot read the taste profile ({e})") from None
     if not isinstance(data, dict) or data.get("format") != "culler taste profile":
         raise TasteError(f"{path}: not a culler taste profile")
-    if data.get("features") != list(FEATURES):
+    older = data.get("features") == list(OLD_FEATURES)
+    if data.get("features") != list(FEATURES) and not older:
         raise TasteError(f"{path}: made by another version of culler (other features); learn it again")
-    if data.get("weights") is not None and len(data["weights"]) != len(FEATURES):
+    if data.get("weights") is not None and len(data["weights"]) != len(data["features"]):
         raise TasteError(f"{path}: damaged taste profile (weights)")
     try:
         evidence = [{**e, "a": _nans(e["a"]), "b": None if e["b"] is None else _nans(e["b"]),
                      "sib": [_nans(v) for v in e["sib"]]} for e in data["evidence"]]
+        if older:  # an earlier culler's file: its evidence, with `alone` added, refitted (not saved)
+            log.info("%s: taste profile from an earlier culler (no 'alone' feature): refitted from "
+                     "its %d decisions", path, decisions_count(evidence))
+            return fit(upgrade(evidence))
         return Profile(features=list(FEATURES), mean=data["mean"], std=data["std"], weights=data["weights"],
                        intercept=float(data["intercept"]), alpha=float(data["alpha"]),
                        decisions=int(data["decisions"]), agreement=data["agreement"],
