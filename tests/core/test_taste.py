@@ -341,3 +341,51 @@ def test_a_profile_saved_before_the_alone_feature_is_refitted_when_loaded(tmp_pa
     path.write_text(json.dumps(data))
     with pytest.raises(taste.TasteError, match="damaged"):
         taste.load(path)
+
+
+def test_bursts_whose_exposure_culler_misread_do_not_make_a_preferred_exposure():
+    """A photographer who keeps the metered frame every time. In 4 of 8 bursts two frames are
+    0.75 stop under and one 1.5 under: culler takes their level for the shared one, so the frame
+    kept reads 0.75 over and was an override (its pairs weigh 3). The pairs order better from
+    half a stop over than from the meter (by 1.2 of their weight; 0.5 was enough), but that point
+    wins only 11 of the 15 pairs the two order differently: chance (p 0.06), so no preferred
+    exposure is learned, nor said."""
+    signals, scores, rows, offsets = burst_album(4, 11)
+    n = len(signals)
+    more = burst_album(4, 12, stops=(0.0, -0.75, -0.75, -1.5))
+    for pid, sig in more[0].items():
+        signals[n + pid], offsets[n + pid] = sig, more[3][pid]
+        scores[n + pid] = 0.7 - 0.2 * abs(more[3][pid] + 0.75) + 0.01 * (pid % 4 == 1)  # culler's misreading
+    for g in {r.group for r in more[2]}:
+        ids = sorted((n + r.photo_id for r in more[2] if r.group == g), key=lambda i: -scores[i])
+        rows += [GroupRow(i, "m" + g, len(ids), ids.index(i) + 1, None, [], "burst") for i in ids]
+    features = taste_evidence.album_features(signals, rows, scores)
+    decisions = {pid: Decision(flag="pick" if offsets[pid] == 0.0 else "reject") for pid in signals}
+    ev = taste_evidence.evidence(features, rows, decisions)
+    misread = [features[i] for i in signals if i >= n and offsets[i] == 0.0]
+    assert {e["w"] for e in ev if e["kind"] == "pair" and e["a"] in misread} == {taste_evidence.OVERRIDE}
+    p = taste.fit(ev)
+    assert p.prefer == 0.0
+    assert not any("others' exposure" in s for s in taste_words.sentences(p))
+
+
+def test_the_sign_test_behind_a_preferred_exposure_holds_for_thousands_of_pairs():
+    """A profile of 5,000 decisions has thousands of split pairs (2 ** n overflowed a float)."""
+    assert taste._sign_test(11, 15) == pytest.approx(1941 / 32768)
+    assert taste._sign_test(1600, 3000) < 1e-3 < 0.4 < taste._sign_test(1500, 3000) < 0.6
+    assert taste._sign_test(0, 0) == 1.0
+
+
+@pytest.mark.parametrize("held, expected", [
+    ([0.9, 0.9, 0.9, 0.9], 0.25),  # as good as culler's order everywhere: the smallest weight
+    ([0.8, 0.8, 0.7, 0.6], 0.0),  # worse everywhere: culler's order
+    ([0.92, 0.91, 0.90, 0.919], 1.0),  # better than culler; the full weight within one decision (0.01)
+    ([0.92, 0.905, 0.90, 0.905], 0.25),  # ... but 0.015 below the best: the held-back decisions say no
+    ([0.9, 0.95, 0.945, 0.937], 0.75),  # within 0.01 of the best, 0.95, and then not
+    ([0.905, 0.91, 0.899, 0.898], 0.5),  # within 0.01 of the best but below culler's order
+])
+def test_the_weight_chosen_on_held_back_decisions(held, expected):
+    """culler's order agrees 0.9 on 100 held-back decisions."""
+    agreement, alpha = taste.choose_alpha(0.9, [(a, g) for a, g in zip((0.25, 0.5, 0.75, 1.0), held)], 100)
+    assert alpha == expected
+    assert agreement == (0.9 if expected == 0 else dict(zip((0.25, 0.5, 0.75, 1.0), held))[expected])
