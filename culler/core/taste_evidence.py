@@ -2,8 +2,10 @@
 
 Every photo gets one feature vector (`FEATURES`) built from the signals culler already has:
 the within-group features of the frame model (0 for a photo alone), absolute levels (exposure in
-stops, noise, edge width, contrast, clipping), CLIP-IQA and NIMA when present, and `generic`, the
-logit of the score culler shows (the generic ranking). A missing value is NaN.
+stops, noise, edge width, contrast, clipping), CLIP-IQA and NIMA when present, `generic`, the
+logit of the score culler shows (the generic ranking), and `alone`, 1 for a photo that is not a
+frame of a burst (a single photo, a re-framed shot), else 0. A missing value is NaN.
+`OLD_FEATURES` is the vector of earlier profile files (without `alone`; see `upgrade`).
 
 Decisions become evidence rows:
 - a pair: a kept frame over a sibling of its burst that was rejected or left undecided. When the
@@ -24,7 +26,8 @@ from culler.core import frame_model
 
 FEATURES = tuple(f"rel_{k}" for k in frame_model.FEATURES) + (
     "level", "noise_level", "width_level", "contrast_level", "highlights_level", "shadows_level",
-    "clipiqa", "nima", "generic")
+    "clipiqa", "nima", "generic", "alone")
+OLD_FEATURES = FEATURES[:-1]
 OVERRIDE = 3.0  # weight of a pair where the user kept a frame culler did not rank first
 RANKED = ("burst", "duplicates")
 
@@ -52,8 +55,19 @@ def _vector(sig: dict, rel: dict[str, float] | None, score) -> list[float]:
             None if sigma is None else math.log(sigma + frame_model.NOISE_FLOOR),
             None if width is None else math.log(width + frame_model.WIDTH_FLOOR),
             get("contrast"), get("highlights_clipped"), get("shadows_clipped"), get("clipiqa"),
-            None if nima is None else (nima - 1.0) / 9.0, _logit(_num(score))]
+            None if nima is None else (nima - 1.0) / 9.0, _logit(_num(score)),
+            0.0 if rel is not None else 1.0]
     return [math.nan if v is None else float(v) for v in out]
+
+
+def upgrade(rows: list[dict]) -> list[dict]:
+    """Evidence rows of an earlier profile file (`OLD_FEATURES` vectors) with `alone` added: a
+    label with no siblings was a photo alone; pairs and siblings are frames of a burst."""
+    def add(v, alone):
+        return list(v) + [alone]
+    return [{**e, "a": add(e["a"], float(e["kind"] == "label" and not e["sib"])),
+             "b": None if e["b"] is None else add(e["b"], 0.0), "sib": [add(v, 0.0) for v in e["sib"]]}
+            for e in rows]
 
 
 def kept(decision) -> bool | None:

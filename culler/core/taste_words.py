@@ -12,6 +12,10 @@ not preferences of their own.
 from __future__ import annotations
 
 NOTABLE = 0.12
+# Not how a photo looks: culler's own score, and whether it is a frame of a burst (a base rate,
+# which also takes up what shrinking takes from the other weights: its sign swings from one
+# set of decisions to the next, so it is no taste to name, nor a share of one)
+NOT_LOOKS = ("generic", "alone")
 SECONDARY = 0.5
 AXES = {  # axis -> (feature, sign) whose weights add up to "likes more of this"
     "darker": (("rel_dark", 1), ("rel_bright", -1), ("level", -1)),
@@ -25,7 +29,8 @@ AXES = {  # axis -> (feature, sign) whose weights add up to "likes more of this"
 
 def figures(profile) -> dict[str, float]:
     """Axis -> how much more of the keep decision it explains for this photographer than for the
-    default ranking (share of all the features' effect; + = you weigh it more in its favour).
+    default ranking (share of all the features' effect but `NOT_LOOKS`; + = you weigh it more in
+    its favour).
 
     The photographer's effect of a feature is its own weight plus what it contributes through
     culler's score (the `generic` weight times how the score moves with it); the default's is how
@@ -34,7 +39,8 @@ def figures(profile) -> dict[str, float]:
         return {}
     w = dict(zip(profile.features, profile.weights))
     beta = dict(zip(profile.features, profile.default_effects or [0.0] * len(profile.features)))
-    mine = {f: w.get(f, 0.0) + w.get("generic", 0.0) * beta.get(f, 0.0) for f in profile.features if f != "generic"}
+    mine = {f: w.get(f, 0.0) + w.get("generic", 0.0) * beta.get(f, 0.0) for f in profile.features
+            if f not in NOT_LOOKS}
     norm_mine = sum(abs(v) for v in mine.values()) or 1.0
     norm_default = sum(abs(beta[f]) for f in mine) or 1.0
     return {axis: round(sum(sign * (mine.get(f, 0.0) / norm_mine - beta.get(f, 0.0) / norm_default)
