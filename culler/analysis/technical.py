@@ -62,7 +62,7 @@ HIGHLIGHT_LEVEL, SHADOW_LEVEL = 252, 6
 MIN_FACE_EDGE_PIXELS = 40
 BLOCK = 8  # JPEG block size (px)
 DETAIL_GRID = 16  # tiles per side of the detail map
-DETAIL_CHANNELS = ("fine", "coarse", "laplace", "clear")  # see detail_map
+DETAIL_CHANNELS = ("fine", "coarse", "laplace", "clear", "light")  # see detail_map
 _LAPLACE_DIFF = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float32)  # Immerkaer's noise filter
 
 
@@ -188,9 +188,12 @@ def detail_map(grads: tuple[np.ndarray, ...], laplace: np.ndarray, grey8: np.nda
     scene holds (`frame_model` does this at group time). Per tile (float32, DETAIL_CHANNELS x
     GRID x GRID): the mean energy of the gradient at the fine and the coarse scale (the ratio gives
     the edge width, whatever the exposure), the mean energy of the 3x3 Laplacian-difference filter
-    (noise and the finest detail: 36 sigma^2 on pure noise), and the share of pixels clear of
-    black and white (clipped pixels hold neither detail nor noise). `grads` are the fine and
-    coarse gradients (x, y, x, y) of `edge_signals`, `laplace` the filter's response.
+    (noise and the finest detail: 36 sigma^2 on pure noise), the share of pixels clear of
+    black and white (clipped pixels hold neither detail nor noise), and the mean linear light
+    (siblings' exposures compared on the tiles clear in every frame: light that went into blown
+    highlights does not show in a frame's mean over the whole frame). `grads` are the fine and
+    coarse gradients (x, y, x, y) of `edge_signals`, `laplace` the filter's response. Maps saved
+    before the light channel existed have the first four channels only.
     """
     import cv2
 
@@ -207,6 +210,7 @@ def detail_map(grads: tuple[np.ndarray, ...], laplace: np.ndarray, grey8: np.nda
         tiles(_energy(cx, cy)),
         tiles(cv2.multiply(laplace, laplace)),
         tiles(cv2.inRange(grey8, 4, 251)).astype(np.float32) / 255.0,
+        tiles(cv2.LUT(grey8, _linear_lut())),
     ]).astype(np.float32)
 
 

@@ -47,9 +47,9 @@ from statistics import median
 FEATURES = ("width", "motion", "noise", "dark", "bright", "highlights", "shadows", "contrast", "blocking",
             "soft", "fine", "grain")
 # Fallback when resources/ranker.json is missing or unreadable: the shipped weights, rounded.
-_FALLBACK = {"width": 4.7, "motion": 2.1, "noise": 5.9, "dark": 3.0, "bright": 4.1, "highlights": 1.8,
-             "shadows": 0.6, "contrast": 1.1, "blocking": 0.8, "soft": 3.9, "fine": 3.9, "grain": 4.9}
-_FALLBACK_PLAIN = {"width": 10.1, "motion": 2.7, "noise": 8.1, "dark": 3.2, "bright": 4.9, "highlights": 2.2,
+_FALLBACK = {"width": 5.0, "motion": 2.1, "noise": 5.9, "dark": 3.0, "bright": 4.1, "highlights": 1.8,
+             "shadows": 0.6, "contrast": 1.2, "blocking": 0.8, "soft": 4.2, "fine": 3.2, "grain": 4.9}
+_FALLBACK_PLAIN = {"width": 10.2, "motion": 2.8, "noise": 8.1, "dark": 3.1, "bright": 4.8, "highlights": 1.9,
                    "shadows": 0.5, "contrast": 1.5, "blocking": 1.0, "soft": 0.0, "fine": 0.0, "grain": 0.0}
 WIDTH_FLOOR = 0.3  # px added to edge widths before the log (below it, differences do not show)
 NOISE_FLOOR = 2.0  # grey levels added to noise sigma before the log: fainter noise is invisible
@@ -70,6 +70,7 @@ SMOOTHED_BLOCKING, SMOOTHED_NOISE = 1.0, 0.05
 HEAVY_GRID, WIPED_NOISE = 4.5, 0.25
 DETAIL_FEATURES = ("soft", "fine", "grain")
 DETAIL_LAYERS = 4  # fine, coarse, laplace, clear: technical.DETAIL_CHANNELS, tiles flattened in each
+DETAIL_TILES = 16 * 16  # technical.DETAIL_GRID squared; newer maps add a 5th layer, light (`tile_levels`)
 DETAIL_SHARE = 0.3  # share of the usable tiles taken as the most detailed (soft, fine) / flattest (grain)
 DETAIL_CLEAR = 0.98  # a tile is usable when this share of its pixels is clear of black and white in every frame
 PEER_SOFT = 0.08  # a frame this much softer on the detailed tiles sets no noise reference
@@ -142,12 +143,41 @@ def stops(brightness: float | None) -> float | None:
     return None if brightness is None else 2.2 * math.log2(max(brightness, 0.005))
 
 
-def _levels(frames: list[dict[str, float | None]]) -> tuple[list[float | None], float]:
+def _levels(frames: list[dict[str, float | None]], details: list | None = None) -> tuple[list[float | None], float]:
     """Each frame's exposure in stops and how close two shared levels read: from the mean linear
-    light when every frame has it, else from the mean grey level (older analyses)."""
-    if all(f.get("light") is not None for f in frames):
-        return [math.log2(max(f["light"], 1e-4)) for f in frames], SAME_LEVEL
-    return [stops(f.get("brightness")) for f in frames], SAME_GREY_LEVEL
+    light when every frame has it, else from the mean grey level (older analyses). When every
+    frame's detail map has a light layer, each frame's level (relative to the first frame) is the
+    brighter of that and its reading on the tiles clear in every frame (`tile_levels`): light lost
+    to blown highlights makes an over-exposed frame read darker than it was shot, over the whole
+    frame more than on the clear tiles, and neither reading makes a frame read brighter."""
+    if not all(f.get("light") is not None for f in frames):
+        return [stops(f.get("brightness")) for f in frames], SAME_GREY_LEVEL
+    levels = [math.log2(max(f["light"], 1e-4)) for f in frames]
+    tiled = tile_levels(details or [])
+    if tiled is not None:
+        levels = [max(v - levels[0], t) for v, t in zip(levels, tiled)]
+    return levels, SAME_LEVEL
+
+
+def tile_levels(details: list) -> list[float] | None:
+    """Siblings' exposures (stops, relative to the first frame) from their detail maps' light
+    layer: the median over the tiles clear of black and white in every frame of the log ratio of
+    their light. None when a frame has no map with a light layer or too few tiles are clear in
+    every frame."""
+    import numpy as np
+
+    if len(details) < 2 or any(d is None for d in details):
+        return None
+    maps = [np.asarray(d, dtype=np.float64).reshape(-1) for d in details]
+    if any(m.size != DETAIL_TILES * (DETAIL_LAYERS + 1) for m in maps):
+        return None
+    layers = np.stack(maps).reshape(len(maps), DETAIL_LAYERS + 1, DETAIL_TILES)
+    clear, light = layers[:, 3], layers[:, 4]
+    usable = (clear.min(axis=0) >= DETAIL_CLEAR) & (light.min(axis=0) > 1e-4)
+    if usable.sum() < 8:
+        return None
+    logs = np.log2(light[:, usable])
+    return [float(v) for v in np.median(logs - logs[0], axis=1)]
 
 
 def level_tolerance(frames: list[dict[str, float | None]]) -> float:
@@ -162,7 +192,7 @@ def group_features(frames: list[dict[str, float | None]], details: list | None =
     signal missing for the whole group contributes nothing. `details` are the frames' detail maps
     (`technical.detail_map`, None when not known) for `detail_features`.
     """
-    levels, same = _levels(frames)
+    levels, same = _levels(frames, details)
     raw = {
         "width": [_log(edge_width(f.get("sharpness")), WIDTH_FLOOR) for f in frames],
         "motion": [f.get("motion_blur") for f in frames],
@@ -263,8 +293,8 @@ def _tiles(details: list, widths: list[float], sigmas: list[float | None]) -> di
     n = len(details)
     if n < 2 or any(d is None for d in details):
         return None
-    maps = [np.asarray(d, dtype=np.float64).reshape(-1) for d in details]
-    if any(m.size != maps[0].size or m.size % DETAIL_LAYERS for m in maps):
+    maps = [np.asarray(d, dtype=np.float64).reshape(-1)[:DETAIL_LAYERS * DETAIL_TILES] for d in details]
+    if any(m.size != DETAIL_LAYERS * DETAIL_TILES for m in maps):
         return None
     fine, coarse, lap, clear = np.stack(maps).reshape(n, DETAIL_LAYERS, -1).transpose(1, 0, 2)
     var = np.array([(s or 0.0) ** 2 for s in sigmas])[:, None]

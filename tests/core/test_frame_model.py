@@ -186,3 +186,28 @@ def test_between_two_shared_levels_the_brighter_wins_unless_it_blows_more_than_t
     assert abs(frame_model.reference_stops(levels, clipped) - (-1.875)) < 1e-9
     clipped = [0.08, 0.08, 0.014, 0.013, 0.0]
     assert abs(frame_model.reference_stops(levels, clipped) - (-2.48)) < 1e-9
+
+
+def test_an_over_exposed_frame_whose_extra_light_blew_out_still_reads_over_on_the_clear_tiles():
+    import numpy as np
+
+    from benchmarks.burst_album import _frame
+    from benchmarks.camera_sim import Scene
+    from benchmarks.photo_sources import load
+    from culler.analysis import technical
+
+    rng = np.random.default_rng(1)
+    scene = Scene.from_photo(dict(load("skimage"))["skimage:motorcycle_left"][:400, :400], rng, key_stops=0.8)
+    burst = [technical.measure_detail(_frame(scene, rng, 1.0, f, shift=(i, 0)))
+             for i, f in enumerate([{}, {"stops": 1.0}, {"defocus": 1.5}])]
+    signals, details = [s for s, _ in burst], [d for _, d in burst]
+    mean_light = np.log2(signals[1]["light"] / signals[0]["light"])
+    assert signals[1]["highlights_clipped"] > signals[0]["highlights_clipped"] + 0.1 and mean_light < 0.75
+    levels = frame_model.tile_levels(details)
+    assert abs(levels[1] - 1.0) < 0.1 and abs(levels[2]) < 0.05
+    feats = frame_model.group_features(signals, details)
+    assert abs(feats[1]["bright"] - 1.0) < 0.1
+    # a map saved before the light layer: the detail features are the same, exposure from the frame's mean
+    old = frame_model.group_features(signals, [d[:4] for d in details])
+    assert all(abs(o[k] - f[k]) < 1e-9 for o, f in zip(old, feats) for k in frame_model.DETAIL_FEATURES)
+    assert abs(old[1]["bright"] - mean_light) < 0.05
