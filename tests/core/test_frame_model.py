@@ -211,3 +211,5 @@ def test_an_over_exposed_frame_whose_extra_light_blew_out_still_reads_over_on_th
     old = frame_model.group_features(signals, [d[:4] for d in details])
     assert all(abs(o[k] - f[k]) < 1e-9 for o, f in zip(old, feats) for k in frame_model.DETAIL_FEATURES)
     assert abs(old[1]["bright"] - mean_light) < 0.05
+    mixed = frame_model.group_features(signals, [details[0][:4], details[1], details[2]])  # one photo re-analysed
+    assert mixed == old
