@@ -47,9 +47,9 @@ from statistics import median
 FEATURES = ("width", "motion", "noise", "dark", "bright", "highlights", "shadows", "contrast", "blocking",
             "soft", "fine", "grain")
 # Fallback when resources/ranker.json is missing or unreadable: the shipped weights, rounded.
-_FALLBACK = {"width": 5.0, "motion": 2.1, "noise": 5.9, "dark": 3.0, "bright": 4.1, "highlights": 1.8,
-             "shadows": 0.6, "contrast": 1.2, "blocking": 0.8, "soft": 4.2, "fine": 3.2, "grain": 4.9}
-_FALLBACK_PLAIN = {"width": 10.2, "motion": 2.8, "noise": 8.1, "dark": 3.1, "bright": 4.8, "highlights": 1.9,
+_FALLBACK = {"width": 5.0, "motion": 2.1, "noise": 5.9, "dark": 2.8, "bright": 3.6, "highlights": 1.3,
+             "shadows": 0.7, "contrast": 1.3, "blocking": 0.8, "soft": 4.2, "fine": 3.2, "grain": 4.9}
+_FALLBACK_PLAIN = {"width": 10.1, "motion": 2.8, "noise": 8.2, "dark": 2.9, "bright": 4.2, "highlights": 1.3,
                    "shadows": 0.5, "contrast": 1.5, "blocking": 1.0, "soft": 0.0, "fine": 0.0, "grain": 0.0}
 WIDTH_FLOOR = 0.3  # px added to edge widths before the log (below it, differences do not show)
 NOISE_FLOOR = 2.0  # grey levels added to noise sigma before the log: fainter noise is invisible
@@ -144,19 +144,17 @@ def stops(brightness: float | None) -> float | None:
 
 
 def _levels(frames: list[dict[str, float | None]], details: list | None = None) -> tuple[list[float | None], float]:
-    """Each frame's exposure in stops and how close two shared levels read: from the mean linear
-    light when every frame has it, else from the mean grey level (older analyses). When every
-    frame's detail map has a light layer, each frame's level (relative to the first frame) is the
-    brighter of that and its reading on the tiles clear in every frame (`tile_levels`): light lost
-    to blown highlights makes an over-exposed frame read darker than it was shot, over the whole
-    frame more than on the clear tiles, and neither reading makes a frame read brighter."""
-    if not all(f.get("light") is not None for f in frames):
-        return [stops(f.get("brightness")) for f in frames], SAME_GREY_LEVEL
-    levels = [math.log2(max(f["light"], 1e-4)) for f in frames]
+    """Each frame's exposure in stops and how close two shared levels read: from the light of the
+    tiles clear of black and white in every frame when every detail map has a light layer
+    (`tile_levels`; light that went into blown highlights, or stayed blown in a darker frame, hides
+    the difference between frames in their means over the whole frame), else from the mean linear
+    light when every frame has it, else from the mean grey level (older analyses)."""
     tiled = tile_levels(details or [])
     if tiled is not None:
-        levels = [max(v - levels[0], t) for v, t in zip(levels, tiled)]
-    return levels, SAME_LEVEL
+        return tiled, SAME_LEVEL
+    if all(f.get("light") is not None for f in frames):
+        return [math.log2(max(f["light"], 1e-4)) for f in frames], SAME_LEVEL
+    return [stops(f.get("brightness")) for f in frames], SAME_GREY_LEVEL
 
 
 def tile_levels(details: list) -> list[float] | None:
@@ -281,6 +279,11 @@ def _noise_peers(out: list[dict[str, float]], same: float, blocking: list, noise
     peers = [i for i in level if (out[i]["width"] <= crisp + PEER_WIDTH or (soft is not None and soft[i] <= PEER_SOFT))
              and out[i]["blocking"] <= PEER_BLOCKING]
     return peers or level
+
+
+def tiles_comparable(details: list) -> bool:
+    """Whether siblings' detail maps can be compared tile by tile (see `_tiles`)."""
+    return _tiles(details, [0.0] * len(details), [None] * len(details)) is not None
 
 
 def _tiles(details: list, widths: list[float], sigmas: list[float | None]) -> dict | None:

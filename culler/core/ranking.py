@@ -43,6 +43,7 @@ class RankingParams:
     quality_cap: float = 0.3  # quality scores together move a frame by at most this much utility
     reject_confidence: float = 0.99  # P(best frame is better) a reject waits for
     reject_sharpness_ratio: float = 0.6  # sharpness below 60 % of the best: blurred
+    reject_soft: float = 0.2  # ... and, where tiles were compared, edges this much wider there (log)
     reject_motion: float = 0.25  # motion_blur this much above the steadiest frame (and visibly softer)
     reject_stops: float = 1.0  # this many stops away from the group's shared exposure
     reject_highlights: float = 0.08  # this share of the frame more clipped than the least clipped frame
@@ -140,6 +141,7 @@ class _Frame:
         self.quality = {"clipiqa": get("clipiqa"), "nima": None if nima is None else (nima - 1) / 9,
                         "score": _num(score[0] if isinstance(score, (tuple, list)) else score)}
         self.features: dict[str, float] = {}
+        self.tiled = False  # compared with its siblings tile by tile (frame_model.tiles_comparable)
         self.utility = 0.0
 
 
@@ -163,8 +165,9 @@ def _utilities(frames: list[_Frame], p: RankingParams, m: frame_model.FrameModel
     """Each frame's utility: the learned technical model, eyes, and a bounded quality tie-breaker."""
     details = [f.detail for f in frames]
     m = m.for_group(all(d is not None for d in details))
+    tiled = frame_model.tiles_comparable(details)
     for f, feats in zip(frames, frame_model.group_features([f.signals for f in frames], details)):
-        f.features = feats
+        f.features, f.tiled = feats, tiled
         f.utility = m.utility(feats)
     seen = _eyes_seen(frames)
     eyes = [f.eyes_open for f in seen]
@@ -269,16 +272,17 @@ def _faults(f: _Frame, best: _Frame, frames: list[_Frame], p: RankingParams) -> 
         severe |= f.features["motion"] >= p.reject_motion and (ratio is None or ratio < 0.8)
     if ratio is not None and ratio < p.note_sharpness_ratio:
         blurred = ratio < p.reject_sharpness_ratio
+        # Noise reads as detail over the whole frame: when the siblings were compared tile by
+        # tile, a frame is blurred for a reject only if its edges there are clearly wider too.
+        blur_sure = not f.tiled or f.features["soft"] - best.features.get("soft", 0.0) >= p.reject_soft
         if blurred:
             reasons.append(f"blurred ({_pct(ratio)} % of the best frame's sharpness)")
         elif not shaken:
             reasons.append("less sharp than the best frame")
-        severe |= blurred
+        severe |= blurred and blur_sure
     exposure_reasons, exposure_severe = _exposure_faults(f, best, p)
     reasons += exposure_reasons
-    # When no two frames share a level, the reference is a guess: an exposure fault then names no reject.
-    same = frame_model.level_tolerance([g.signals for g in frames])
-    severe |= exposure_severe and sum(abs(_offset(g)) < same for g in frames) >= 2
+    severe |= exposure_severe and _reference_is_shared(frames)
     noisier = f.features.get("noise", 0.0) - best.features.get("noise", 0.0)
     if noisier >= p.note_noise:
         reasons.append("noisier than the best frame")
@@ -310,6 +314,18 @@ def _exposure_faults(f: _Frame, best: _Frame, p: RankingParams) -> tuple[list[st
         reasons.append(f"{_pct(f.shadows)} % shadows clipped")
         severe |= more_sh >= p.reject_shadows and -off >= p.reject_stops
     return reasons, severe
+
+
+def _reference_is_shared(frames: list[_Frame]) -> bool:
+    """Whether the burst's reference exposure is more than a guess: shared by at least two frames
+    and by more frames than any other level. With no level shared, or two levels shared by as many
+    frames each (two strays that happen to match), which one is right is a guess, and an exposure
+    fault then names no reject."""
+    same = frame_model.level_tolerance([g.signals for g in frames])
+    offsets = [_offset(g) for g in frames]
+    at_ref = sum(abs(o) < same for o in offsets)
+    elsewhere = [sum(abs(o - p) <= same for p in offsets) for o in offsets if abs(o) >= same]
+    return at_ref >= 2 and at_ref > max(elsewhere, default=0)
 
 
 def _offset(f: _Frame) -> float:

@@ -42,3 +42,35 @@ def test_a_darker_frame_that_blows_less_is_not_rejected_for_being_dark():
                2: _frame(light=0.258, highlights_clipped=0.099)}
     rows = {r.photo_id: r for r in ranking.rank_groups([[0, 1, 2]], signals, {})}
     assert rows[0].suggestion != "reject"
+
+
+def test_no_exposure_reject_when_two_levels_are_shared_by_as_many_frames():
+    # the clean frame and a defocused one share a level; two over-exposed strays share another
+    # 1.6 stops brighter that blows almost nothing more: which level is right is a guess
+    signals = {0: _frame(light=0.050), 1: _frame(light=0.050, sharpness=0.3),
+               2: _frame(light=0.152, highlights_clipped=0.005), 3: _frame(light=0.158, highlights_clipped=0.006)}
+    rows = {r.photo_id: r for r in ranking.rank_groups([[0, 1, 2, 3]], signals, {})}
+    assert rows[0].suggestion != "reject"
+    assert rows[1].suggestion == "reject"  # its blur is no guess
+
+
+def _tile_map(edge_px: float, light: float = 0.2):
+    """A detail map (technical.detail_map's 5 layers of 16 x 16 tiles) of a scene whose edges are
+    `edge_px` wide everywhere, with structure from flat to strong across the tiles."""
+    import numpy as np
+
+    coarse = np.linspace(1.0, 2000.0, 256)
+    ratio2 = (1.6 ** 2 + edge_px ** 2) / (0.8 ** 2 + edge_px ** 2)  # fine / coarse energy, as technical
+    return np.stack([ratio2 * coarse, coarse, 0.05 * coarse + 20.0, np.ones(256), np.full(256, light)])
+
+
+def test_a_frame_noise_made_look_blurred_is_not_rejected_when_its_tiles_are_as_crisp():
+    # noisy siblings read four times as sharp over the whole frame; tile by tile the edges are alike
+    signals = {0: _frame(sharpness=0.15), 1: _frame(sharpness=0.65), 2: _frame(sharpness=0.6)}
+    details = {0: _tile_map(1.0), 1: _tile_map(1.0), 2: _tile_map(1.0)}
+    rows = {r.photo_id: r for r in ranking.rank_groups([[0, 1, 2]], signals, {}, details=details)}
+    assert rows[0].suggestion != "reject"
+    # a frame whose edges are three times as wide on the same tiles is still rejected
+    details[0] = _tile_map(3.0)
+    rows = {r.photo_id: r for r in ranking.rank_groups([[0, 1, 2]], signals, {}, details=details)}
+    assert rows[0].suggestion == "reject" and any("blurred" in x for x in rows[0].reasons)
