@@ -66,7 +66,7 @@ import warnings
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
-from culler.core.taste_evidence import FEATURES, OLD_FEATURES, RANKED, decisions_count, upgrade
+from culler.core.taste_evidence import FEATURES, OLDER, RANKED, decisions_count, upgrade
 
 HOLDOUT = 0.2  # share of the decisions held back in each fold to choose alpha
 FOLDS = 3  # forward-chaining folds: check on the 3rd, 4th and last (most recent) fifth
@@ -396,18 +396,21 @@ def load(path: Path) -> Profile:
         raise TasteError(f"{path}: cannot read the taste profile ({e})") from None
     if not isinstance(data, dict) or data.get("format") != "culler taste profile":
         raise TasteError(f"{path}: not a culler taste profile")
-    older = data.get("features") == list(OLD_FEATURES)
-    if data.get("features") != list(FEATURES) and not older:
+    older = next((f for f in OLDER if data.get("features") == list(f)), None)
+    if data.get("features") != list(FEATURES) and older is None:
         raise TasteError(f"{path}: made by another version of culler (other features); learn it again")
     if data.get("weights") is not None and len(data["weights"]) != len(data["features"]):
         raise TasteError(f"{path}: damaged taste profile (weights)")
     try:
         evidence = [{**e, "a": _nans(e["a"]), "b": None if e["b"] is None else _nans(e["b"]),
                      "sib": [_nans(v) for v in e["sib"]]} for e in data["evidence"]]
-        if older:  # an earlier culler's file: its evidence, with `alone` added, refitted (not saved)
-            log.info("%s: taste profile from an earlier culler (no 'alone' feature): refitted from "
-                     "its %d decisions", path, decisions_count(evidence))
-            return fit(upgrade(evidence))
+        if older is not None:  # an earlier culler's file: its evidence brought up to date, refitted (not saved)
+            missing = [f for f in FEATURES if f not in older]
+            log.info("%s: taste profile from an earlier culler (without %s): refitted from its %d decisions",
+                     path, ", ".join(missing), decisions_count(evidence))
+            if any(len(v) != len(older) for e in evidence for v in [e["a"], e["b"] or older, *e["sib"]]):
+                raise ValueError("evidence vectors of the wrong length")
+            return fit(upgrade(evidence, older))
         return Profile(features=list(FEATURES), mean=data["mean"], std=data["std"], weights=data["weights"],
                        intercept=float(data["intercept"]), alpha=float(data["alpha"]),
                        decisions=int(data["decisions"]), agreement=data["agreement"],
