@@ -140,7 +140,9 @@ def album_report(store, album: Path, model_status: dict[str, str], profile=None,
     if profile is not None:
         from culler.core import taste_evidence
 
-        tastes = profile.scores(*taste_evidence.from_store(store))
+        from culler.analysis.clip_looks import for_context
+
+        tastes = profile.scores(*taste_evidence.from_store(store, for_context(ctx)))
     accepted, suggested = photo_keywords(store, album, ctx, model_status.get("clip") == "ok") if ctx else ({}, {})
     photos = []
     for p in store.photos():
