@@ -259,9 +259,8 @@ class TasteFeature(QObject):
         store = self.w.store()
         if store is None or self.w.analysis_running():
             return
-        from culler.pipeline.grouping import group_and_rank
-
         from culler.analysis.clip_looks import for_context
+        from culler.pipeline.grouping import group_and_rank
 
         looks = for_context(self.w.ctx)
         self.worker.submit("regroup", lambda: group_and_rank(store, looks=looks))
