@@ -377,8 +377,9 @@ def save(profile: Profile, path: Path) -> None:
     """Write atomically as JSON (NaN as null)."""
     data = {"format": "culler taste profile", "version": 1,  # not asdict(): it deep-copies the evidence
             **{f.name: getattr(profile, f.name) for f in fields(profile) if f.name != "evidence"}}
-    data["evidence"] = [{**e, "a": _nulls(e["a"]), "b": None if e["b"] is None else _nulls(e["b"]),
-                         "sib": [_nulls(v) for v in e["sib"]]} for e in profile.evidence]
+    vectors = iter(_nulls_all([v for e in profile.evidence for v in (e["a"], e["b"], *e["sib"]) if v is not None]))
+    data["evidence"] = [{**e, "a": next(vectors), "b": None if e["b"] is None else next(vectors),
+                         "sib": [next(vectors) for _ in e["sib"]]} for e in profile.evidence]
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part")
@@ -444,10 +445,18 @@ def merged(profile: Profile | None, albums: dict[str, list[dict]]) -> Profile:
     return fit(rows)
 
 
-def _nulls(v: list[float]) -> list[float | None]:
+def _nulls_all(vectors: list[list[float]]) -> list[list[float | None]]:
+    """Vectors of one length, rounded to 6 decimals, NaN as None (null in JSON), all at once (a
+    profile's evidence: 25,000 vectors for 5,000 decisions, one by one took a quarter of a second
+    of every save)."""
     import numpy as np
 
-    return [x if math.isfinite(x) else None for x in np.round(np.asarray(v, float), 6).tolist()]
+    if not vectors:
+        return []
+    x = np.round(np.array(vectors, float), 6)
+    out = x.astype(object)
+    out[~np.isfinite(x)] = None
+    return out.tolist()
 
 
 def _nans(v: list) -> list[float]:
