@@ -155,3 +155,43 @@ def test_a_profile_with_looks_stays_small_and_loads_back(tmp_path, dirs):
     assert path.stat().st_size < 60 * 600  # ~ a few hundred bytes a decision, not 512 numbers a photo
     back = taste.load(path)
     assert back.scores(features, rows) == pytest.approx(p.scores(features, rows), rel=1e-4)
+
+
+def test_the_grouping_stage_reads_the_looks_only_for_a_profile_and_orders_by_them(tmp_path, clip_dir, dirs):
+    """taste_blend.blend (the grouping stage's hook) asks for the looks only when a profile is
+    used; with a profile that learned a low-key taste, the album's photos are ordered by it."""
+    from culler.core import taste_blend
+
+    rng = random.Random(7)
+    evidence = []
+    for k in range(2):
+        features, rows, looks = _album(rng, dirs, 60, 1000 * k)
+        kept = _keeps(looks, rng)
+        evidence += taste_evidence.evidence(features, rows, {p: Decision(flag="pick" if kept[p] else "reject")
+                                                             for p in kept}, album=f"a{k}", seq0=1000 * k)
+    p = taste.fit(evidence)
+    store = _store(tmp_path, 12)
+    try:
+        ids = sorted(pid for pid in store.all_signals())
+        signals = {pid: {"brightness": 0.4, "sharpness": 0.6, "noise": 0.1, "contrast": 0.25} for pid in ids}
+        rows = [GroupRow(pid, f"s{pid}", 1, 1, None, [], "single") for pid in ids]
+        generic = {pid: 0.5 for pid in ids}
+        asked = []
+
+        def looks_of(s):
+            asked.append(s)
+            return clip_looks.album_looks(s, clip_dir, tmp_path / "cache")
+
+        assert taste_blend.blend(store, signals, rows, generic, None, looks_of) is None and not asked
+        hook = taste_blend.blend(store, signals, rows, generic, p, looks_of)
+        assert asked == [store]
+        low_key = {pid: v[0] for pid, v in looks_of(store).items()}
+        rank = {pid: k for k, pid in enumerate(sorted(ids, key=hook.keep))}
+        truth = {pid: k for k, pid in enumerate(sorted(ids, key=low_key.get))}
+        n = len(ids)  # culler's score ties: the order comes from the taste, which follows the look
+        spearman = 1 - 6 * sum((rank[i] - truth[i]) ** 2 for i in ids) / (n * (n * n - 1))
+        assert spearman > 0.7, spearman
+        blind = taste_blend.blend(store, signals, rows, generic, p, None)  # no looks: nothing tells them apart
+        assert len({round(blind.keep(i), 9) for i in ids}) == 1
+    finally:
+        store.close()
