@@ -20,7 +20,9 @@ sources (other crops, other seed) and one made from other photographs (opencv's 
 Agreement = AUC of predicting the photographer's keeps among the photos they decided; `generic`
 is culler's own score; `ceiling` is the photographer's own noiseless taste scored the same way
 (their random choices cap every model below 1). Medians over `--repeats` decision seeds;
-`refit_seconds` times a fit on 5,000 decisions.
+`refit_seconds` times a fit on 5,000 decisions, also with the CLIP look features filled (random
+numbers: these albums are analysed without CLIP, so in the agreement figures the looks are missing
+and play no part; the filled ones give the time and file size of a profile learned with CLIP).
 
     .venv/bin/python benchmarks/taste.py [--repeats 5] [--cache DIR]
 """
@@ -196,13 +198,18 @@ def run(albums: dict[str, dict], repeats: int) -> dict:
     return results, words
 
 
-def refit_seconds(albums: dict[str, dict], n: int = 5000, repeats: int = 3) -> tuple:
+def refit_seconds(albums: dict[str, dict], n: int = 5000, repeats: int = 3, looks: bool = False) -> tuple:
     """(median seconds of a fit, of the window's whole refit with the file written,
     decisions, evidence rows, profile file bytes) on `n` decisions (the training album's evidence
-    tiled, with fresh seq numbers)."""
+    tiled, with fresh seq numbers); `looks`: with random CLIP look values in every photo's vector."""
     rng = np.random.default_rng(7)
     train = albums["train"]
-    ev = taste_evidence.evidence(train["features"], train["group_rows"],
+    features = train["features"]
+    if looks:
+        cols = [taste_evidence.FEATURES.index(f) for f in taste_evidence.LOOKS]
+        features = {pid: [round(float(rng.normal(0, 0.03)), 6) if i in cols else x for i, x in enumerate(v)]
+                    for pid, v in features.items()}
+    ev = taste_evidence.evidence(features, train["group_rows"],
                                  first_decisions(decide(train, PHOTOGRAPHERS["darker"], rng), 10 ** 6))
     rows, k = [], 0
     while taste_evidence.decisions_count(rows) < n:
@@ -235,12 +242,15 @@ def main(argv: list[str] | None = None) -> int:
     t_build = time.perf_counter() - t0
     results, words = run(albums, args.repeats)
     secs, window_secs, n, rows, size = refit_seconds(albums)
+    look_secs, look_window_secs, _, _, look_size = refit_seconds(albums, looks=True)
     print(json.dumps({"cpu": cpu_model(), "albums": {k: {"sources": a["sources"], "seed": a["seed"],
                                                     "photos": len(a["photos"])} for k, a in albums.items()},
                       "inconsistent": INCONSISTENT, "repeats": args.repeats, "agreement_auc": results,
                       f"learned_words_after_{DECISIONS[-1]}": words,
                       "refit_seconds": secs, "window_refit_seconds": window_secs, "refit_decisions": n,
                       "refit_evidence_rows": rows, "profile_bytes": size,
+                      "with_clip_looks": {"refit_seconds": look_secs, "window_refit_seconds": look_window_secs,
+                                          "profile_bytes": look_size},
                       "album_build_seconds": round(t_build, 1)}))
     return 0
 

@@ -138,9 +138,10 @@ def album_report(store, album: Path, model_status: dict[str, str], profile=None,
     critiques = VlmAnswers(store).photo_critiques()
     tastes = {}
     if profile is not None:
+        from culler.analysis.clip_looks import for_context
         from culler.core import taste_evidence
 
-        tastes = profile.scores(*taste_evidence.from_store(store))
+        tastes = profile.scores(*taste_evidence.from_store(store, for_context(ctx)))
     accepted, suggested = photo_keywords(store, album, ctx, model_status.get("clip") == "ok") if ctx else ({}, {})
     photos = []
     for p in store.photos():

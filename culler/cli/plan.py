@@ -60,7 +60,7 @@ def ensure_scored(album: Path, store, ctx, signals: str, recursive: bool, stream
     return True
 
 
-def schedule(store, minutes: float, scope: str = "all", profile=None) -> tuple[object, dict]:
+def schedule(store, minutes: float, scope: str = "all", profile=None, looks=None) -> tuple[object, dict]:
     """(budget.Plan, photo id -> Photo) from the store's scores, groups and decisions; with a taste
     profile, its scores (the generic ones blended with the photographer's taste) order the review."""
     from culler.core import budget, taste_evidence
@@ -69,7 +69,7 @@ def schedule(store, minutes: float, scope: str = "all", profile=None) -> tuple[o
     by_id = {p.id: p for p in photos}
     scores = store.scores()
     if profile is not None:
-        tastes = profile.scores(*taste_evidence.from_store(store))
+        tastes = profile.scores(*taste_evidence.from_store(store, looks))
         scores = {pid: (tastes.get(pid, s), c) if s is not None else (s, c) for pid, (s, c) in scores.items()}
     items = budget.build_items(photos, scores, store.groups(), store.decisions(), scope)
     return budget.plan(items, total_seconds=minutes * 60.0), by_id
@@ -118,7 +118,9 @@ def run(ctx, args) -> int:
         except KeyboardInterrupt:
             print("culler plan: interrupted; what was analysed is kept", file=sys.stderr)
             return 130
-        the_plan, by_id = schedule(store, args.minutes, args.scope, profile)
+        from culler.analysis.clip_looks import for_context
+
+        the_plan, by_id = schedule(store, args.minutes, args.scope, profile, for_context(ctx))
         doc = plan_json(album, args.minutes, args.scope, signals, the_plan, by_id)
     finally:
         store.close()

@@ -101,6 +101,7 @@ def album_evidence(ctx, album: Path, signals: str = "all", recursive: bool = Fal
     """The evidence rows of one album's decisions (culler's own and other apps' sidecars),
     analysing the photos that need it first (progress on `stream`, default stderr). Raises
     StoreError when its session cannot be opened. Also the window's "Learn from rated folders…"."""
+    from culler.analysis.clip_looks import for_context
     from culler.cli.plan import ensure_scored
     from culler.core import taste_evidence
     from culler.core.store import Store
@@ -108,7 +109,7 @@ def album_evidence(ctx, album: Path, signals: str = "all", recursive: bool = Fal
     store = Store.open(album, Path(ctx.data_dir))
     try:
         ensure_scored(album, store, ctx, signals, recursive, stream)  # also takes on the sidecars' decisions
-        features, rows = taste_evidence.from_store(store)
+        features, rows = taste_evidence.from_store(store, for_context(ctx))
         return taste_evidence.evidence(features, rows, store.decisions(), album=str(album),
                                        order=taste_evidence.decision_order(store))
     finally:

@@ -64,14 +64,16 @@ ALBUM_DEFAULT = "album default"  # blend's `profile`: the user's profile unless 
 
 
 def blend(store, signals: dict[int, dict], rows, generic: dict[int, float | None],
-          profile=ALBUM_DEFAULT) -> TasteBlend | None:
+          profile=ALBUM_DEFAULT, looks=None) -> TasteBlend | None:
     """The hook for this album (rows and `generic`: the generic ranking's), or None. `profile`: a
     Profile given on purpose (`--taste FILE`), None for culler's own order (`--taste none`), or
-    ALBUM_DEFAULT for the user's profile where the album has not turned it off."""
+    ALBUM_DEFAULT for the user's profile where the album has not turned it off. `looks`: a
+    callable store -> CLIP look values (taste_evidence.from_store), called only when a profile is used."""
     if profile is ALBUM_DEFAULT:
         profile = for_album(store)
     elif profile is not None and not _earned(profile):
         profile = None  # nothing learned yet: culler's own order
     if profile is None:
         return None
-    return TasteBlend(profile, taste_evidence.album_features(signals, rows, generic), rows)
+    return TasteBlend(profile, taste_evidence.album_features(signals, rows, generic,
+                                                             looks(store) if looks else None), rows)

@@ -3,9 +3,12 @@
 Every photo gets one feature vector (`FEATURES`) built from the signals culler already has:
 the within-group features of the frame model (0 for a photo alone), absolute levels (exposure in
 stops, noise, edge width, contrast, clipping), CLIP-IQA and NIMA when present, `generic`, the
-logit of the score culler shows (the generic ranking), and `alone`, 1 for a photo that is not a
-frame of a burst (a single photo, a re-framed shot), else 0. A missing value is NaN.
-`OLD_FEATURES` is the vector of earlier profile files (without `alone`; see `upgrade`).
+logit of the score culler shows (the generic ranking), `alone`, 1 for a photo that is not a
+frame of a burst (a single photo, a re-framed shot), else 0, and the CLIP looks (`look_low_key`,
+`look_people`...: culler/analysis/clip_looks.py, computed outside core from the stored CLIP
+embeddings and passed in as numbers; NaN without CLIP's model file or embedding). A missing value
+is NaN. `OLDER` lists the vectors of earlier profile files (without the looks, without `alone`
+either; see `upgrade`).
 
 Decisions become evidence rows:
 - a pair: a kept frame over a sibling of its burst that was rejected or left undecided. When the
@@ -22,18 +25,23 @@ from __future__ import annotations
 
 import math
 
+from culler.analysis.clip_looks import NAMES as LOOK_NAMES
 from culler.core import frame_model
 
+LOOKS = tuple(f"look_{k}" for k in LOOK_NAMES)
 FEATURES = tuple(f"rel_{k}" for k in frame_model.FEATURES) + (
     "level", "noise_level", "width_level", "contrast_level", "highlights_level", "shadows_level",
-    "clipiqa", "nima", "generic", "alone")
-OLD_FEATURES = FEATURES[:-1]
+    "clipiqa", "nima", "generic", "alone") + LOOKS
+OLDER = (FEATURES[:-len(LOOKS)], FEATURES[:-len(LOOKS) - 1])  # earlier files: no looks; nor `alone`
 OVERRIDE = 3.0  # weight of a pair where the user kept a frame culler did not rank first
 RANKED = ("burst", "duplicates")
 
 
-def album_features(signals: dict[int, dict], rows, scores: dict[int, float | None]) -> dict[int, list[float]]:
-    """photo id -> feature vector, for every photo in `signals` (rows: GroupRow of each photo)."""
+def album_features(signals: dict[int, dict], rows, scores: dict[int, float | None],
+                   looks: dict[int, list[float]] | None = None) -> dict[int, list[float]]:
+    """photo id -> feature vector, for every photo in `signals` (rows: GroupRow of each photo;
+    looks: photo id -> its CLIP look values in `LOOKS` order, absent = NaN)."""
+    looks = looks or {}
     members: dict[str, list[int]] = {}
     for r in rows:
         if r.kind in RANKED and r.group_size > 1 and r.photo_id in signals:
@@ -42,10 +50,10 @@ def album_features(signals: dict[int, dict], rows, scores: dict[int, float | Non
     for ids in members.values():
         for pid, feats in zip(ids, frame_model.group_features([signals[i] or {} for i in ids])):
             rel[pid] = feats
-    return {pid: _vector(sig or {}, rel.get(pid), scores.get(pid)) for pid, sig in signals.items()}
+    return {pid: _vector(sig or {}, rel.get(pid), scores.get(pid), looks.get(pid)) for pid, sig in signals.items()}
 
 
-def _vector(sig: dict, rel: dict[str, float] | None, score) -> list[float]:
+def _vector(sig: dict, rel: dict[str, float] | None, score, look=None) -> list[float]:
     get = lambda k: _num(sig.get(k))  # noqa: E731
     out = [float(rel.get(k, 0.0)) if rel else 0.0 for k in frame_model.FEATURES]
     width, sigma, level = frame_model.edge_width(get("sharpness")), frame_model.noise_sigma(get("noise")), \
@@ -57,14 +65,18 @@ def _vector(sig: dict, rel: dict[str, float] | None, score) -> list[float]:
             get("contrast"), get("highlights_clipped"), get("shadows_clipped"), get("clipiqa"),
             None if nima is None else (nima - 1.0) / 9.0, _logit(_num(score)),
             0.0 if rel is not None else 1.0]
+    out += [_num(v) for v in look] if look is not None and len(look) == len(LOOKS) else [None] * len(LOOKS)
     return [math.nan if v is None else float(v) for v in out]
 
 
-def upgrade(rows: list[dict]) -> list[dict]:
-    """Evidence rows of an earlier profile file (`OLD_FEATURES` vectors) with `alone` added: a
-    label with no siblings was a photo alone; pairs and siblings are frames of a burst."""
+def upgrade(rows: list[dict], features: tuple[str, ...] = OLDER[1]) -> list[dict]:
+    """Evidence rows of an earlier profile file (vectors of `features`, one of `OLDER`) brought to
+    `FEATURES`: `alone` added where missing (a label with no siblings was a photo alone; pairs and
+    siblings are frames of a burst), the looks NaN (not known: the file kept no embedding)."""
+    has_alone = "alone" in features
+
     def add(v, alone):
-        return list(v) + [alone]
+        return list(v) + ([] if has_alone else [alone]) + [math.nan] * len(LOOKS)
     return [{**e, "a": add(e["a"], float(e["kind"] == "label" and not e["sib"])),
              "b": None if e["b"] is None else add(e["b"], 0.0), "sib": [add(v, 0.0) for v in e["sib"]]}
             for e in rows]
@@ -132,11 +144,13 @@ def _logit(p: float | None) -> float | None:
     return math.log(p / (1 - p))
 
 
-def from_store(store) -> tuple[dict[int, list[float]], list]:
-    """(photo id -> feature vector, GroupRows) of an analysed album's session store."""
+def from_store(store, looks=None) -> tuple[dict[int, list[float]], list]:
+    """(photo id -> feature vector, GroupRows) of an analysed album's session store. `looks`: a
+    callable store -> {photo id: look values} (culler/analysis/clip_looks.for_context), or None."""
     signals = store.all_signals()
     rows = list(store.groups().values())
-    return album_features(signals, rows, generic_scores(signals, rows, store.analysis_errors())), rows
+    return album_features(signals, rows, generic_scores(signals, rows, store.analysis_errors()),
+                          looks(store) if looks else None), rows
 
 
 def generic_scores(signals: dict[int, dict], rows, errors=()) -> dict[int, float | None]:

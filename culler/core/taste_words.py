@@ -7,9 +7,17 @@ axis is named when the two differ by more than `NOTABLE` and by at least
 `SECONDARY` of the strongest axis's difference: features move together (a darker frame also reads
 softer and flatter), so a strong preference leaks small weights onto the others' axes, which are
 not preferences of their own.
+
+The CLIP looks (`LOOK_WORDS`, culler/analysis/clip_looks.py) are axes of their own under the same
+rules, and exist only for a profile whose evidence has look values (CLIP's model file was there
+when the photos were learned from): without it, nothing is said of them, nor figured.
 """
 
 from __future__ import annotations
+
+import math
+
+from culler.core.taste_evidence import LOOKS
 
 NOTABLE = 0.12
 # Not how a photo looks: culler's own score, and whether it is a frame of a burst (a base rate,
@@ -25,6 +33,30 @@ AXES = {  # axis -> (feature, sign) whose weights add up to "likes more of this"
     "clipping": (("rel_highlights", 1), ("highlights_level", 1), ("rel_shadows", 1), ("shadows_level", 1)),
     "quality_models": (("clipiqa", 1), ("nima", 1)),
 }
+LOOK_WORDS = {  # look feature -> (what you keep more of when it weighs +, when it weighs -)
+    "look_low_key": ("moody, low-key photos", "bright, airy, high-key photos"),
+    "look_contrasty": ("photos in hard, dramatic light", "photos in soft, flat light"),
+    "look_people": ("photos of people", "photos without people"),
+    "look_wide": ("wide views and landscapes", "close-ups"),
+    "look_colourful": ("vivid, colourful photos", "muted and black-and-white photos"),
+}
+assert set(LOOK_WORDS) == set(LOOKS)
+
+
+def has_looks(profile) -> bool:
+    """Some of the evidence has CLIP look values (the model file was there when it was learned)."""
+    cols = [profile.features.index(f) for f in LOOKS if f in profile.features]
+    for e in profile.evidence:
+        for v in (e["a"], e["b"]):
+            if v is not None and any(math.isfinite(v[c]) for c in cols):
+                return True
+    return False
+
+
+def _axes(profile) -> dict:
+    if not has_looks(profile):
+        return AXES
+    return {**AXES, **{f: ((f, 1),) for f in LOOKS}}
 
 
 def figures(profile) -> dict[str, float]:
@@ -39,12 +71,13 @@ def figures(profile) -> dict[str, float]:
         return {}
     w = dict(zip(profile.features, profile.weights))
     beta = dict(zip(profile.features, profile.default_effects or [0.0] * len(profile.features)))
+    looks = has_looks(profile)
     mine = {f: w.get(f, 0.0) + w.get("generic", 0.0) * beta.get(f, 0.0) for f in profile.features
-            if f not in NOT_LOOKS}
+            if f not in NOT_LOOKS and (looks or f not in LOOKS)}
     norm_mine = sum(abs(v) for v in mine.values()) or 1.0
     norm_default = sum(abs(beta[f]) for f in mine) or 1.0
     return {axis: round(sum(sign * (mine.get(f, 0.0) / norm_mine - beta.get(f, 0.0) / norm_default)
-                            for f, sign in parts), 3) for axis, parts in AXES.items()}
+                            for f, sign in parts), 3) for axis, parts in _axes(profile).items()}
 
 
 def headline(profile) -> str:
@@ -100,6 +133,10 @@ def sentences(profile) -> list[str]:
         said.append("you agree with the quality models (CLIP-IQA, NIMA) more than the default")
     elif f["quality_models"] < -NOTABLE:
         said.append("you agree with the quality models (CLIP-IQA, NIMA) less than the default")
+    for look, (more, less) in LOOK_WORDS.items():
+        v = f.get(look, 0.0)
+        if abs(v) > NOTABLE:
+            said.append(f"you keep {more if v > 0 else less} more than the default")
     return said
 
 

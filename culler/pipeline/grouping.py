@@ -57,10 +57,11 @@ def group_inputs(store, photos: list) -> list:
     return items
 
 
-def group_and_rank(store, taste_profile=ALBUM_DEFAULT) -> int:
+def group_and_rank(store, taste_profile=ALBUM_DEFAULT, looks=None) -> int:
     """Recompute and store scores and groups for every present photo; returns how many groups have
     2 or more frames. `taste_profile`: see `taste_blend.blend` (the default: the user's profile
-    unless this album turned it off)."""
+    unless this album turned it off); `looks`: the CLIP look features' source
+    (culler/analysis/clip_looks.for_context), None without."""
     from culler.core import grouping, ranking, taste_blend
 
     photos = store.photos()
@@ -78,7 +79,7 @@ def group_and_rank(store, taste_profile=ALBUM_DEFAULT) -> int:
     # The score people see: a frame with a clearly better sibling in its burst is worth less.
     adjusted = ranking.album_scores(rows, plain, signals, details=details)
     # the photographer's taste, when it earned a weight
-    taste = taste_blend.blend(store, signals, rows, adjusted, taste_profile)
+    taste = taste_blend.blend(store, signals, rows, adjusted, taste_profile, looks)
     if taste is not None:
         rows = list(ranking.rank_groups(groups, signals, plain, keep_n=keep_n, details=details, taste=taste))
         adjusted = ranking.album_scores(rows, plain, signals, details=details, taste=taste)

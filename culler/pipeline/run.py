@@ -400,9 +400,10 @@ class Pipeline:
         self.store.sync_photos(present)
 
     def _group_and_rank(self) -> int:
+        from culler.analysis.clip_looks import for_context
         from culler.pipeline.grouping import group_and_rank
 
-        return group_and_rank(self.store, self.taste_profile)
+        return group_and_rank(self.store, self.taste_profile, for_context(self.ctx))
 
     # -- reporting -------------------------------------------------------------------------
     def _report(self, stage: str, done: int, total: int, meter: RateMeter | None = None,

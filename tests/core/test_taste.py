@@ -311,9 +311,11 @@ def test_a_photographer_who_never_keeps_single_photos_sees_them_below_the_frames
     assert max(taste_scores[i] for i in singles) < min(taste_scores[i] for i in best)
 
 
-def test_a_profile_saved_before_the_alone_feature_is_refitted_when_loaded(tmp_path, caplog):
-    """A file from before `alone` (one feature fewer) loads: its evidence gets `alone` (1 for a
-    decided photo with no siblings) and is refitted, with a log line; the file is left as it was."""
+@pytest.mark.parametrize("older", taste_evidence.OLDER, ids=["before-looks", "before-alone"])
+def test_a_profile_saved_before_the_alone_feature_is_refitted_when_loaded(tmp_path, caplog, older):
+    """A file from before the CLIP looks, or from before `alone` too, loads: its evidence gets
+    `alone` (1 for a decided photo with no siblings) and NaN looks and is refitted, with a log line
+    naming what it lacked; the file is left as it was."""
     signals, scores, rows, offsets = album_with_singles(15, 15, seed=4)
     features = taste_evidence.album_features(signals, rows, scores)
     decisions = decide([r for r in rows if r.kind == "burst"], offsets, -1.5, random.Random(4))
@@ -323,7 +325,7 @@ def test_a_profile_saved_before_the_alone_feature_is_refitted_when_loaded(tmp_pa
     path = tmp_path / "taste.json"
     taste.save(p, path)
     data = json.loads(path.read_text())
-    cut = len(taste_evidence.OLD_FEATURES)
+    cut = len(older)
     data["features"], data["weights"] = data["features"][:cut], data["weights"][:cut]
     data["mean"], data["std"] = data["mean"][:cut], data["std"][:cut]
     for e in data["evidence"]:
@@ -334,6 +336,7 @@ def test_a_profile_saved_before_the_alone_feature_is_refitted_when_loaded(tmp_pa
     with caplog.at_level("INFO", logger="culler.core.taste"):
         back = taste.load(path)
     assert "from an earlier culler" in caplog.text and "refitted from its 75 decisions" in caplog.text
+    assert "look_low_key" in caplog.text and (("alone" in caplog.text) == ("alone" not in older))
     assert back.features == list(taste_evidence.FEATURES) and back.decisions == p.decisions == 75
     assert back.scores(features, rows) == pytest.approx(p.scores(features, rows), rel=1e-4)  # saved rounded
     assert path.read_bytes() == before

@@ -38,8 +38,9 @@ class Regrouper(QObject):
 
     finished = Signal(object, float)  # error message or None, seconds taken
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, parent=None, looks=None) -> None:
         super().__init__(parent)
+        self._looks = looks  # the taste's CLIP look features' source (clip_looks.for_context)
         self._lock = threading.Lock()
         self._running = False
         self._again = None  # a store to regroup once the current run ends
@@ -63,7 +64,7 @@ class Regrouper(QObject):
         start = time.perf_counter()
         error = None
         try:
-            group_and_rank(store)
+            group_and_rank(store, looks=self._looks)
         except Exception as exc:  # shown in the panel; the old groups stay
             error = f"{type(exc).__name__}: {exc}"
         with self._lock:
@@ -94,7 +95,9 @@ class GroupingPanel(QDialog):
         self.setObjectName("groupingPanel")
         self.setWindowTitle("Grouping")
         self.setModal(False)
-        self.regrouper = Regrouper(self)
+        from culler.analysis.clip_looks import for_context
+
+        self.regrouper = Regrouper(self, for_context(getattr(window, "ctx", None)))
         self.regrouper.finished.connect(self._done)
         self._after_analysis = None  # a store to regroup once the analysis run is idle
         window.analysis_idle.connect(self._analysis_idle)

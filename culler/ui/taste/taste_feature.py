@@ -127,7 +127,9 @@ class TasteFeature(QObject):
             if not taste_blend.album_off(store):
                 cached = self._features
                 if cached is None or cached[0] is not store:
-                    cached = self._features = (store, *taste_evidence.from_store(store))
+                    from culler.analysis.clip_looks import for_context
+
+                    cached = self._features = (store, *taste_evidence.from_store(store, for_context(self.w.ctx)))
                 _, features, groups = cached
                 rows = taste_evidence.evidence(features, groups, store.decisions(), album=album,
                                                order=taste_evidence.decision_order(store))
@@ -257,9 +259,11 @@ class TasteFeature(QObject):
         store = self.w.store()
         if store is None or self.w.analysis_running():
             return
+        from culler.analysis.clip_looks import for_context
         from culler.pipeline.grouping import group_and_rank
 
-        self.worker.submit("regroup", lambda: group_and_rank(store))
+        looks = for_context(self.w.ctx)
+        self.worker.submit("regroup", lambda: group_and_rank(store, looks=looks))
 
     def _show_status(self) -> None:
         from culler.core import taste_words
