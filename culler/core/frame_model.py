@@ -205,7 +205,7 @@ def group_features(frames: list[dict[str, float | None]], details: list | None =
         present = [v for v in vals if v is not None]
         raw[k] = [median(present) if v is None else v for v in vals] if present else [None] * len(vals)
     out = [dict.fromkeys(FEATURES, 0.0) for _ in frames]
-    for k in ("width", "motion", "highlights", "shadows"):
+    for k in ("width", "motion"):
         _above_least(out, k, raw[k])
     if raw["blocking"][0] is not None:
         # A light grid below BLOCKING_FLOOR is the camera's own compression, found in clean frames too.
@@ -222,7 +222,7 @@ def group_features(frames: list[dict[str, float | None]], details: list | None =
         ref = reference_stops(raw["stops"], raw["highlights"], same)
         for o, v in zip(out, raw["stops"]):
             o["dark"], o["bright"] = max(0.0, ref - v), max(0.0, v - ref)
-        _clipping_at_reference(out, raw, same)
+    _clipping_at_reference(out, raw, same)
     sigmas = [noise_sigma(f.get("noise")) for f in frames]
     tiles = _tiles(details or [None] * len(frames), [o["width"] for o in out], sigmas)
     peers = _noise_peers(out, same, raw["blocking"], raw["noise"], None if tiles is None else tiles["soft"])
@@ -239,7 +239,7 @@ def _clipping_at_reference(out: list[dict[str, float]], raw: dict[str, list], sa
     """Clipping measured against what the scene allows at the reference exposure: blown highlights
     above the least clipped frame that is not darker than the reference (a darker frame clips less
     only because it is darker, and pays for that in `dark`), crushed shadows above the least
-    crushed frame that is not brighter."""
+    crushed frame that is not brighter (without exposure levels: above the least of all)."""
     for key, kept in (("highlights", "dark"), ("shadows", "bright")):
         if raw[key][0] is None:
             continue
