@@ -20,11 +20,11 @@ import math
 from culler.core.taste_evidence import LOOKS
 
 NOTABLE = 0.12
+SECONDARY = 0.5
 # Not how a photo looks: culler's own score, and whether it is a frame of a burst (a base rate,
 # which also takes up what shrinking takes from the other weights: its sign swings from one
 # set of decisions to the next, so it is no taste to name, nor a share of one)
 NOT_LOOKS = ("generic", "alone")
-SECONDARY = 0.5
 AXES = {  # axis -> (feature, sign) whose weights add up to "likes more of this"
     "darker": (("rel_dark", 1), ("rel_bright", -1), ("level", -1)),
     "noise": (("rel_noise", 1), ("noise_level", 1)),
