@@ -141,7 +141,6 @@ class _Frame:
         self.quality = {"clipiqa": get("clipiqa"), "nima": None if nima is None else (nima - 1) / 9,
                         "score": _num(score[0] if isinstance(score, (tuple, list)) else score)}
         self.features: dict[str, float] = {}
-        self.tiled = False  # compared with its siblings tile by tile (frame_model.tiles_comparable)
         self.utility = 0.0
 
 
@@ -165,9 +164,8 @@ def _utilities(frames: list[_Frame], p: RankingParams, m: frame_model.FrameModel
     """Each frame's utility: the learned technical model, eyes, and a bounded quality tie-breaker."""
     details = [f.detail for f in frames]
     m = m.for_group(all(d is not None for d in details))
-    tiled = frame_model.tiles_comparable(details)
     for f, feats in zip(frames, frame_model.group_features([f.signals for f in frames], details)):
-        f.features, f.tiled = feats, tiled
+        f.features = feats
         f.utility = m.utility(feats)
     seen = _eyes_seen(frames)
     eyes = [f.eyes_open for f in seen]
@@ -272,14 +270,11 @@ def _faults(f: _Frame, best: _Frame, frames: list[_Frame], p: RankingParams) -> 
         severe |= f.features["motion"] >= p.reject_motion and (ratio is None or ratio < 0.8)
     if ratio is not None and ratio < p.note_sharpness_ratio:
         blurred = ratio < p.reject_sharpness_ratio
-        # Noise reads as detail over the whole frame: when the siblings were compared tile by
-        # tile, a frame is blurred for a reject only if its edges there are clearly wider too.
-        blur_sure = not f.tiled or f.features["soft"] - best.features.get("soft", 0.0) >= p.reject_soft
         if blurred:
             reasons.append(f"blurred ({_pct(ratio)} % of the best frame's sharpness)")
         elif not shaken:
             reasons.append("less sharp than the best frame")
-        severe |= blurred and blur_sure
+        severe |= blurred and _blur_seen_on_tiles(f, best, frames, p)
     exposure_reasons, exposure_severe = _exposure_faults(f, best, p)
     reasons += exposure_reasons
     severe |= exposure_severe and _reference_is_shared(frames)
@@ -314,6 +309,14 @@ def _exposure_faults(f: _Frame, best: _Frame, p: RankingParams) -> tuple[list[st
         reasons.append(f"{_pct(f.shadows)} % shadows clipped")
         severe |= more_sh >= p.reject_shadows and -off >= p.reject_stops
     return reasons, severe
+
+
+def _blur_seen_on_tiles(f: _Frame, best: _Frame, frames: list[_Frame], p: RankingParams) -> bool:
+    """Noise reads as detail over the whole frame: when the siblings can be compared tile by
+    tile, a frame is blurred for a reject only if its edges there are clearly wider too."""
+    if not frame_model.tiles_comparable([g.detail for g in frames]):
+        return True
+    return f.features["soft"] - best.features.get("soft", 0.0) >= p.reject_soft
 
 
 def _reference_is_shared(frames: list[_Frame]) -> bool:
