@@ -47,10 +47,10 @@ from statistics import median
 FEATURES = ("width", "motion", "noise", "dark", "bright", "highlights", "shadows", "contrast", "blocking",
             "soft", "fine", "grain")
 # Fallback when resources/ranker.json is missing or unreadable: the shipped weights, rounded.
-_FALLBACK = {"width": 5.0, "motion": 2.1, "noise": 5.9, "dark": 2.8, "bright": 3.6, "highlights": 1.3,
-             "shadows": 0.7, "contrast": 1.3, "blocking": 0.8, "soft": 4.2, "fine": 3.2, "grain": 4.9}
-_FALLBACK_PLAIN = {"width": 10.1, "motion": 2.8, "noise": 8.2, "dark": 2.9, "bright": 4.2, "highlights": 1.3,
-                   "shadows": 0.5, "contrast": 1.5, "blocking": 1.0, "soft": 0.0, "fine": 0.0, "grain": 0.0}
+_FALLBACK = {"width": 5.0, "motion": 2.1, "noise": 6.0, "dark": 2.8, "bright": 3.6, "highlights": 1.3,
+             "shadows": 0.5, "contrast": 1.2, "blocking": 0.8, "soft": 4.1, "fine": 3.2, "grain": 4.9}
+_FALLBACK_PLAIN = {"width": 10.2, "motion": 2.8, "noise": 8.1, "dark": 3.0, "bright": 4.2, "highlights": 1.3,
+                   "shadows": 0.4, "contrast": 1.4, "blocking": 1.0, "soft": 0.0, "fine": 0.0, "grain": 0.0}
 WIDTH_FLOOR = 0.3  # px added to edge widths before the log (below it, differences do not show)
 NOISE_FLOOR = 2.0  # grey levels added to noise sigma before the log: fainter noise is invisible
 SAME_LEVEL = 0.07  # stops (linear light): frames this close share an exposure
@@ -59,6 +59,10 @@ SHAKE_WIDTH = 0.2  # log edge width above the crispest frame at which motion blu
 PEER_WIDTH, PEER_BLOCKING = 0.1, 3.0  # frames this close to the crispest set the noise reference
 BLOCKING_FLOOR = 2.5  # grey levels of block grid a clean frame's own compression may show
 BLOCKING_SLACK = 1.0  # grey levels of block grid above the least blocky frame that are no fault
+# Stops: siblings shot at one exposure but a few pixels apart can read this much further apart than
+# SAME_LEVEL (other content in the tiles). The references for noise and clipping take every frame
+# this close to the reference exposure, so a frame that read a little off still sets them.
+LEVEL_SPREAD = 0.1
 CLIP_SLACK = 0.01  # share of the frame newly blown that still counts as "no more clipping"
 # A frame whose block grid shows this much more than the least blocky at its level (grey levels) while it reads
 # less noisy than every frame at that level without such a grid by this much (log noise) may be a re-compressed
@@ -222,10 +226,11 @@ def group_features(frames: list[dict[str, float | None]], details: list | None =
         ref = reference_stops(raw["stops"], raw["highlights"], same)
         for o, v in zip(out, raw["stops"]):
             o["dark"], o["bright"] = max(0.0, ref - v), max(0.0, v - ref)
-    _clipping_at_reference(out, raw, same)
+    near = same + LEVEL_SPREAD
+    _clipping_at_reference(out, raw, near)
     sigmas = [noise_sigma(f.get("noise")) for f in frames]
     tiles = _tiles(details or [None] * len(frames), [o["width"] for o in out], sigmas)
-    peers = _noise_peers(out, same, raw["blocking"], raw["noise"], None if tiles is None else tiles["soft"])
+    peers = _noise_peers(out, near, raw["blocking"], raw["noise"], None if tiles is None else tiles["soft"])
     if raw["noise"][0] is not None:
         least = min(raw["noise"][i] for i in peers)
         for o, v in zip(out, raw["noise"]):

@@ -54,6 +54,17 @@ def test_conversions_match_the_technical_signals_definitions():
     assert frame_model.edge_width(None) is None and frame_model.noise_sigma(None) is None
 
 
+def test_a_frame_that_reads_a_little_off_the_shared_exposure_still_sets_the_noise_reference():
+    # the clean frame reads 0.12 stops brighter than its two siblings (other content in the tiles
+    # after a few pixels of shift), one of them an auto-ISO frame: the ISO frame is the noisier one,
+    # not the reference that makes every frame read as clean as it
+    frames = _levels((-1.0, 0.0), (-1.12, 0.0), (-1.12, 0.0))
+    frames[0]["noise"], frames[1]["noise"], frames[2]["noise"] = 0.05, 0.3, 0.3
+    frames[2]["sharpness"] = 0.4  # the third frame is blurred: it sets no noise reference
+    clean, iso, _ = frame_model.group_features(frames)
+    assert clean["noise"] == 0.0 and iso["noise"] > 0.3
+
+
 def _levels(*stops_and_clipping):
     """Frames at these exposures (stops of linear light) with this share of highlights clipped."""
     return [{"sharpness": 0.8, "light": 2.0 ** s, "brightness": 2.0 ** (s / 2.2), "highlights_clipped": h}
