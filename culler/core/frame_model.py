@@ -310,10 +310,11 @@ def _tiles(details: list, widths: list[float], sigmas: list[float | None]) -> di
     if usable.size < 8:
         return None
     ref = int(np.argmin(widths))
-    coarse = np.maximum(coarse - 2.0 * GAIN_COARSE * var, 1e-6)
-    by_structure = usable[np.argsort(coarse[ref, usable])]
     k = max(4, round(DETAIL_SHARE * usable.size))
+    var = _with_noise_on_flat_tiles(var, lap, _by_structure(coarse, var, ref, usable)[:k])
+    by_structure = _by_structure(coarse, var, ref, usable)
     flat, strong = by_structure[:k], by_structure[-k:]
+    coarse = np.maximum(coarse - 2.0 * GAIN_COARSE * var, 1e-6)
     strong = strong[coarse[ref, strong] > DETAIL_FLOOR]
     soft = np.zeros(n)
     if strong.size >= 4:
@@ -323,6 +324,25 @@ def _tiles(details: list, widths: list[float], sigmas: list[float | None]) -> di
         soft = np.median(np.log(b + WIDTH_FLOOR) - np.log(b[ref] + WIDTH_FLOOR), axis=1)
         soft -= soft.min()
     return {"coarse": coarse, "lap": lap, "flat": flat, "strong": strong, "soft": soft}
+
+
+def _by_structure(coarse, var, ref: int, usable):
+    """The usable tiles, flattest first, by the reference frame's coarse energy above its noise."""
+    import numpy as np
+
+    return usable[np.argsort(np.maximum(coarse[ref, usable] - 2.0 * GAIN_COARSE * var[ref, 0], 1e-6))]
+
+
+def _with_noise_on_flat_tiles(var, lap, flat):
+    """Each frame's noise variance (grey levels^2, a column) raised to what its flat tiles show
+    above the quietest sibling's on the same tiles: the global sigma, read where the frame is
+    least noisy, can miss most of an auto-ISO frame's noise in a dark or smooth scene, which then
+    reads as fine detail (crisper edges)."""
+    import numpy as np
+
+    flat_noise = np.median(lap[:, flat], axis=1) / LAPLACE_GAIN
+    extra = np.maximum(var[:, 0] - var.min(), flat_noise - flat_noise.min())
+    return (var.min() + extra)[:, None]
 
 
 def detail_features(tiles: dict | None, peers: list[int], n: int) -> list[dict[str, float]]:

@@ -65,6 +65,27 @@ def test_a_frame_that_reads_a_little_off_the_shared_exposure_still_sets_the_nois
     assert clean["noise"] == 0.0 and iso["noise"] > 0.3
 
 
+def test_auto_iso_noise_the_global_sigma_misses_is_not_read_as_crisper_edges():
+    # a dark, smooth scene (the moon, shot low key) and a sibling 3 stops of auto-ISO gain above
+    # it: the global sigma, read where the frame is least noisy, misses most of the ISO frame's
+    # noise, which then fills its fine gradients. On the tiles the clean frame is the crisp one and
+    # the ISO frame the grainy one.
+    import numpy as np
+
+    from benchmarks.burst_album import _frame
+    from benchmarks.camera_sim import Scene
+    from benchmarks.photo_sources import load
+    from culler.analysis import technical
+
+    rng = np.random.default_rng(3)
+    scene = Scene.from_photo(dict(load("skimage"))["skimage:moon"][:400, :400], rng, key_stops=-1.3)
+    burst = [technical.measure_detail(_frame(scene, rng, 2.0, f, shift=(i, 0)))
+             for i, f in enumerate([{}, {"iso_stops": 3.0}])]
+    clean, iso = frame_model.group_features([s for s, _ in burst], [d for _, d in burst])
+    assert clean["soft"] == 0.0 and iso["soft"] > 0.0
+    assert clean["grain"] == 0.0 and iso["grain"] > 0.5
+
+
 def _levels(*stops_and_clipping):
     """Frames at these exposures (stops of linear light) with this share of highlights clipped."""
     return [{"sharpness": 0.8, "light": 2.0 ** s, "brightness": 2.0 ** (s / 2.2), "highlights_clipped": h}
