@@ -47,8 +47,8 @@ from statistics import median
 FEATURES = ("width", "motion", "noise", "dark", "bright", "highlights", "shadows", "contrast", "blocking",
             "soft", "fine", "grain")
 # Fallback when resources/ranker.json is missing or unreadable: the shipped weights, rounded.
-_FALLBACK = {"width": 5.0, "motion": 2.1, "noise": 6.0, "dark": 2.8, "bright": 3.6, "highlights": 1.3,
-             "shadows": 0.5, "contrast": 1.2, "blocking": 0.8, "soft": 4.1, "fine": 3.2, "grain": 4.9}
+_FALLBACK = {"width": 4.9, "motion": 2.1, "noise": 5.9, "dark": 2.8, "bright": 3.6, "highlights": 1.3,
+             "shadows": 0.6, "contrast": 1.2, "blocking": 0.8, "soft": 4.2, "fine": 3.2, "grain": 5.0}
 _FALLBACK_PLAIN = {"width": 10.2, "motion": 2.8, "noise": 8.1, "dark": 3.0, "bright": 4.2, "highlights": 1.3,
                    "shadows": 0.4, "contrast": 1.4, "blocking": 1.0, "soft": 0.0, "fine": 0.0, "grain": 0.0}
 WIDTH_FLOOR = 0.3  # px added to edge widths before the log (below it, differences do not show)
