@@ -15,6 +15,9 @@ then grouped, ranked and scored by culler's code. Figures:
   ranks the true groups, isolating the ranker from the grouping);
 - clean_suggested_reject (must be 0) and reject_precision (rejects that fell on faulty frames);
 - beats_clean per fault kind: how often a frame with that fault ranked above the clean one;
+- exposure_guessed: the bursts whose frames share no exposure level (every sibling strayed, or
+  two strays match), where which level is right is a guess, and how often the clean frame still
+  came first in them (the shortfall no reading relative to the siblings can remove);
 - score_auc: the album-wide score puts clean frames above faulty ones (all pairs across the album),
   for the fused signal score alone and for the score culler reports (which knows the burst);
 - brackets / panoramas kept whole (one group each) and never given a reject suggestion.
@@ -42,6 +45,7 @@ if str(ROOT) not in sys.path:
 
 from benchmarks import burst_album, photo_sources  # noqa: E402
 from benchmarks.grouping_eval import analyse  # noqa: E402
+from culler.core import frame_model  # noqa: E402
 from culler.core.grouping import Group, GroupingParams, GroupInput, group  # noqa: E402
 
 FAULTY = set(burst_album.FAULTS)
@@ -70,6 +74,15 @@ def auc(pos: list[float], neg: list[float]) -> float | None:
         return None
     p, n = np.asarray(pos, float)[:, None], np.asarray(neg, float)[None, :]
     return float(((p > n).sum() + 0.5 * (p == n).sum()) / (p.size * n.size))
+
+
+def _level_shared(ids: list[int], signals: dict, details: dict) -> bool:
+    """Whether the burst's frames share a reference exposure (`frame_model.reference_is_shared`);
+    when they do not, no relative reading tells the clean frame's level from a stray's."""
+    frames = [signals[i] for i in ids]
+    feats = frame_model.group_features(frames, [details[i] for i in ids])
+    offsets = [f["bright"] - f["dark"] for f in feats]
+    return frame_model.reference_is_shared(offsets, frame_model.level_tolerance(frames))
 
 
 def evaluate(shots: list[dict], use_deep: bool, model=None) -> dict:
@@ -105,6 +118,8 @@ def evaluate(shots: list[dict], use_deep: bool, model=None) -> dict:
             if shots[i]["what"] in FAULTY:
                 beats[shots[i]["what"]][0] += true_rows[i].group_rank < true_rows[c].group_rank
                 beats[shots[i]["what"]][1] += 1
+    guessed = [next(i for i in ids if shots[i]["what"] == "clean") for ids in bursts
+               if not _level_shared(ids, signals, details)]
     rejects = [pid for pid, r in rows.items() if r.suggestion == "reject"]
     missed = [{"file": shots[c]["path"].name, "winner": shots[w]["what"], "winner_file": shots[w]["path"].name,
                "reasons": rows[c].reasons}
@@ -129,6 +144,8 @@ def evaluate(shots: list[dict], use_deep: bool, model=None) -> dict:
                              if rejects else None),
         "faulty_frames_suggested_reject": f"{sum(rows[i].suggestion == 'reject' for i in faulty)}/{len(faulty)}",
         "beats_clean": {k: f"{v[0]}/{v[1]}" for k, v in beats.items()},
+        "exposure_guessed": {"bursts": len(guessed),
+                             "clean_first": int(sum(true_rows[c].group_rank == 1 for c in guessed))},
         "score_auc_fused": round(auc([fused[c] for c in clean], [fused[i] for i in faulty]), 4),
         "score_auc": round(auc([final[c] for c in clean], [final[i] for i in faulty]), 4),
         "reframes_merged_with_burst": int(sum(len(truth[shots[r]["group"] - 1]) > 1 and

@@ -413,6 +413,17 @@ def reference_stops(levels: list[float], highlights: list[float | None], same: f
     return median(levels[j] for j in (darker if blown else brighter))
 
 
+def reference_is_shared(offsets: list[float], same: float = SAME_LEVEL) -> bool:
+    """Whether a group's reference exposure is more than a guess: shared by at least two frames
+    and by more frames than any other level. `offsets` are the frames' stops from the reference
+    (`bright` - `dark`). With no level shared, or two levels shared by as many frames each (two
+    strays that happen to match), which one is right is a guess: nothing relative to the siblings
+    tells a burst of one clean frame and strays over from one of strays under and one clean."""
+    at_ref = sum(abs(o) < same for o in offsets)
+    elsewhere = [sum(abs(o - p) <= same for p in offsets) for o in offsets if abs(o) >= same]
+    return at_ref >= 2 and at_ref > max(elsewhere, default=0)
+
+
 def _above_least(out: list[dict], key: str, values: list) -> None:
     """out[i][key] = how far values[i] lies above the group's least (lower is better) value."""
     if values[0] is None:

@@ -320,15 +320,10 @@ def _blur_seen_on_tiles(f: _Frame, best: _Frame, frames: list[_Frame], p: Rankin
 
 
 def _reference_is_shared(frames: list[_Frame]) -> bool:
-    """Whether the burst's reference exposure is more than a guess: shared by at least two frames
-    and by more frames than any other level. With no level shared, or two levels shared by as many
-    frames each (two strays that happen to match), which one is right is a guess, and an exposure
-    fault then names no reject."""
-    same = frame_model.level_tolerance([g.signals for g in frames])
-    offsets = [_offset(g) for g in frames]
-    at_ref = sum(abs(o) < same for o in offsets)
-    elsewhere = [sum(abs(o - p) <= same for p in offsets) for o in offsets if abs(o) >= same]
-    return at_ref >= 2 and at_ref > max(elsewhere, default=0)
+    """Whether the burst's reference exposure is more than a guess (`frame_model.reference_is_shared`):
+    an exposure fault measured against a guess names no reject."""
+    return frame_model.reference_is_shared([_offset(g) for g in frames],
+                                           frame_model.level_tolerance([g.signals for g in frames]))
 
 
 def _offset(f: _Frame) -> float:

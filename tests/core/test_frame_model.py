@@ -245,3 +245,9 @@ def test_an_over_exposed_frame_whose_extra_light_blew_out_still_reads_over_on_th
     assert abs(old[1]["bright"] - mean_light) < 0.05
     mixed = frame_model.group_features(signals, [details[0][:4], details[1], details[2]])  # one photo re-analysed
     assert mixed == old
+
+
+def test_a_reference_exposure_is_shared_only_by_a_majority_of_at_least_two_frames():
+    assert frame_model.reference_is_shared([0.0, 0.01, -1.0, 0.8])  # clean + a blurred sibling, two strays
+    assert not frame_model.reference_is_shared([0.0, -0.6, 0.9])  # every sibling strayed: a guess
+    assert not frame_model.reference_is_shared([0.0, 0.02, 1.4, 1.45])  # two pairs: which is right is a guess
