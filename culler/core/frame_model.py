@@ -69,7 +69,9 @@ CLIP_SLACK = 0.01  # share of the frame newly blown that still counts as "no mor
 # copy: the compression wiped the sensor noise the others share. It is one (and sets no noise reference) when
 # its grid is heavier than a camera's own compression ever shows (HEAVY_GRID grey levels), or when it kept
 # under WIPED_NOISE of the quietest such sibling's noise sigma: noise masks a grid, so a clean frame beside
-# auto-ISO siblings also shows more grid and less noise than they do, but an ISO step leaves more than that.
+# auto-ISO siblings also shows more grid and less noise than they do, but an ISO step leaves more than that;
+# or when its edges on the detailed tiles are PEER_SOFT wider than the crispest such sibling's (compression
+# takes the finest edges with the noise, an ISO step takes neither from the clean frame).
 SMOOTHED_BLOCKING, SMOOTHED_NOISE = 1.0, 0.05
 HEAVY_GRID, WIPED_NOISE = 4.5, 0.25
 DETAIL_FEATURES = ("soft", "fine", "grain")
@@ -277,7 +279,8 @@ def _noise_peers(out: list[dict[str, float]], same: float, blocking: list, noise
                 return False
             quietest = min(noise[j] for j in plain)
             wiped = math.exp(noise[i]) - NOISE_FLOOR < WIPED_NOISE * (math.exp(quietest) - NOISE_FLOOR)
-            return noise[i] < quietest - SMOOTHED_NOISE and (blocking[i] >= HEAVY_GRID or wiped)
+            softer = soft is not None and soft[i] - min(soft[j] for j in plain) >= PEER_SOFT
+            return noise[i] < quietest - SMOOTHED_NOISE and (blocking[i] >= HEAVY_GRID or wiped or softer)
 
         level = [i for i in level if not smoothed(i)] or level
     crisp = min(out[i]["width"] for i in level)

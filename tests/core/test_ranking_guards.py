@@ -1,6 +1,6 @@
 """Reject suggestions stay away from frames whose fault is only a guess (lone faces, unshared levels)."""
 
-from culler.core import ranking
+from culler.core import frame_model, ranking
 
 
 def _frame(**kw):
@@ -74,3 +74,16 @@ def test_a_frame_noise_made_look_blurred_is_not_rejected_when_its_tiles_are_as_c
     details[0] = _tile_map(3.0)
     rows = {r.photo_id: r for r in ranking.rank_groups([[0, 1, 2]], signals, {}, details=details)}
     assert rows[0].suggestion == "reject" and any("blurred" in x for x in rows[0].reasons)
+
+
+def test_a_re_compressed_copy_with_a_light_grid_is_no_noise_reference_when_its_edges_went_soft():
+    # a dark scene: the re-compressed copy shows a grid of only 4.1 grey levels and kept half the
+    # sensor noise, so it reads as a quieter clean frame; on the detailed tiles its edges are
+    # wider than the clean frame's. It must not make the clean frame read "noisier".
+    signals = {0: _frame(noise=0.075, blockiness=2.1), 1: _frame(noise=0.0375, blockiness=4.1),
+               2: _frame(noise=0.0625, blockiness=1.9, sharpness=0.5)}
+    details = {0: _tile_map(1.0), 1: _tile_map(1.4), 2: _tile_map(3.0)}
+    clean, copy, _ = frame_model.group_features(list(signals.values()), list(details.values()))
+    assert clean["noise"] == 0.0 and copy["soft"] > 0.08
+    rows = {r.photo_id: r for r in ranking.rank_groups([[0, 1, 2]], signals, {}, details=details)}
+    assert rows[0].group_rank == 1 and rows[1].group_rank == 2
