@@ -297,8 +297,14 @@ def _exposure_faults(f: _Frame, best: _Frame, p: RankingParams) -> tuple[list[st
             reasons.append(f"underexposed ({-d:.1f} stops darker)" if far else "darker than the best frame")
         elif d > 0:
             reasons.append(f"overexposed ({d:.1f} stops brighter)" if far else "brighter than the best frame")
-        # A darker frame that blows fewer highlights than the best may be the well-exposed one.
-        unclips = d < 0 and (best.highlights or 0.0) > (f.highlights or 0.0) + frame_model.CLIP_SLACK
+        # A darker frame that blows fewer highlights than the best may be the well-exposed one, and
+        # so may a brighter one that blows no more but keeps shadows the best crushes.
+        hl, best_hl = f.highlights or 0.0, best.highlights or 0.0
+        if d < 0:
+            unclips = best_hl > hl + frame_model.CLIP_SLACK
+        else:
+            keeps = (best.shadows or 0.0) > (f.shadows or 0.0) + frame_model.CLIP_SLACK
+            unclips = keeps and hl <= best_hl + frame_model.CLIP_SLACK
         severe |= far and abs(d) >= p.reject_stops and not unclips
     more_hl = f.features.get("highlights", 0.0) - best.features.get("highlights", 0.0)
     if f.highlights is not None and more_hl >= p.note_highlights:

@@ -87,3 +87,17 @@ def test_a_re_compressed_copy_with_a_light_grid_is_no_noise_reference_when_its_e
     assert clean["noise"] == 0.0 and copy["soft"] > 0.08
     rows = {r.photo_id: r for r in ranking.rank_groups([[0, 1, 2]], signals, {}, details=details)}
     assert rows[0].group_rank == 1 and rows[1].group_rank == 2
+
+
+def test_a_brighter_frame_that_blows_nothing_but_keeps_shadows_the_reference_crushes_is_no_over_exposure_reject():
+    # the clean frame and three strays under: two of them (1.7 stops) share a level and become the
+    # reference. The clean frame blows no highlight and keeps the shadows they crush: it may be the
+    # well-exposed one, and "overexposed" names no reject
+    signals = {0: _frame(light=0.107, shadows_clipped=0.002), 1: _frame(light=0.170, shadows_clipped=0.0002),
+               2: _frame(light=0.0505, shadows_clipped=0.027), 3: _frame(light=0.0522, shadows_clipped=0.026)}
+    rows = {r.photo_id: r for r in ranking.rank_groups([[0, 1, 2, 3]], signals, {})}
+    assert rows[1].suggestion != "reject"
+    # a frame as far over that blows highlights the reference keeps is still rejected
+    signals[1] = _frame(light=0.170, shadows_clipped=0.0002, highlights_clipped=0.08)
+    rows = {r.photo_id: r for r in ranking.rank_groups([[0, 1, 2, 3]], signals, {})}
+    assert rows[1].suggestion == "reject" and any("overexposed" in x for x in rows[1].reasons)
