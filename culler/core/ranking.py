@@ -130,7 +130,8 @@ class _Frame:
         self.faces = get("faces")
         self.eyes_closed = get("eyes_closed")
         self.eyes_open = get("eyes_open")
-        if self.eyes_open is None and self.eyes_closed is not None and self.faces:
+        if "eyes_open" not in sig and self.eyes_closed is not None and self.faces:
+            # an analysis from before eyes_open was stored; a None one is a face too small to judge
             self.eyes_open = max(0.0, 1.0 - self.eyes_closed / self.faces)
         self.sharpness = get("sharpness")
         self.motion = get("motion_blur")

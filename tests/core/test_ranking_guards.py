@@ -101,3 +101,17 @@ def test_a_brighter_frame_that_blows_nothing_but_keeps_shadows_the_reference_cru
     signals[1] = _frame(light=0.170, shadows_clipped=0.0002, highlights_clipped=0.08)
     rows = {r.photo_id: r for r in ranking.rank_groups([[0, 1, 2, 3]], signals, {})}
     assert rows[1].suggestion == "reject" and any("overexposed" in x for x in rows[1].reasons)
+
+
+def test_faces_too_small_to_judge_are_not_read_as_open_eyes_beside_one_that_could_be_judged():
+    # one face at the edge of the size the eye cascades can judge: judged (no eye found) in one
+    # frame, too small to judge (eyes_open None) in its four siblings. Nothing says anyone blinked.
+    signals = {i: _frame(faces=1.0, eyes_closed=0.0, eyes_open=None) for i in range(4)}
+    signals[4] = _frame(faces=1.0, eyes_closed=1.0, eyes_open=0.0)
+    rows = {r.photo_id: r for r in ranking.rank_groups([[0, 1, 2, 3, 4]], signals, {})}
+    assert rows[4].suggestion != "reject" and not any("eyes closed" in x for x in rows[4].reasons)
+    # an analysis from before eyes_open was stored still reads open eyes from the closed count
+    old = {i: _frame(faces=1.0, eyes_closed=0.0) for i in range(3)}
+    old[2]["eyes_closed"] = 1.0
+    rows = {r.photo_id: r for r in ranking.rank_groups([[0, 1, 2]], old, {})}
+    assert rows[2].suggestion == "reject" and any("eyes closed" in x for x in rows[2].reasons)
