@@ -292,13 +292,15 @@ def _panoramas(seq: _Sequence, tinies: TinySet, p: GroupingParams, claimed: set[
     ok = np.flatnonzero(tinies.has[a] & tinies.has[b] & (tinies.texture[a] >= p.min_texture)
                         & (tinies.texture[b] >= p.min_texture))
     if len(ok):
-        # near-duplicates are no panorama steps: skip the pairs a rank correlation already shows as such
-        ok = ok[~tinies.could_agree(a[ok], b[ok], p.pixel_corr + tinies.PREFILTER_MARGIN - 0.05)]
+        # near-duplicates (frames that match as they stand) are no panorama steps: the pairs whose
+        # rank correlation already shows it are skipped (the cost), the rest checked below
+        ok = ok[~tinies.could_agree(a[ok], b[ok], p.pixel_corr + tinies.PREFILTER_MARGIN + 0.05)]
     if len(ok):
         ok = ok[tinies.could_pan(a[ok], b[ok], p.panorama_corr - 0.05)]
     if len(ok):
         dx, side, static = tinies.side_shift(a[ok], b[ok])
-        step[ok] = np.where((side >= p.panorama_corr) & (side > static + 0.1), np.sign(dx), 0)
+        pans = (side >= p.panorama_corr) & (side > static + 0.1) & (static < p.pixel_corr)
+        step[ok] = np.where(pans, np.sign(dx), 0)
     out, k = [], 0
     for run in runs:
         cur, direction = [run[0]], 0
