@@ -293,7 +293,7 @@ def _panoramas(seq: _Sequence, tinies: TinySet, p: GroupingParams, claimed: set[
                         & (tinies.texture[b] >= p.min_texture))
     if len(ok):
         # near-duplicates (frames that match as they stand) are no panorama steps: the pairs whose
-        # rank correlation already shows it are skipped (the cost), the rest checked below
+        # rank correlation already shows it are skipped here (cheaply), the rest below
         ok = ok[~tinies.could_agree(a[ok], b[ok], p.pixel_corr + tinies.PREFILTER_MARGIN + 0.05)]
     if len(ok):
         ok = ok[tinies.could_pan(a[ok], b[ok], p.panorama_corr - 0.05)]

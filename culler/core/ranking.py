@@ -302,11 +302,11 @@ def _exposure_faults(f: _Frame, best: _Frame, p: RankingParams) -> tuple[list[st
         # so may a brighter one that blows no more but keeps shadows the best crushes.
         hl, best_hl = f.highlights or 0.0, best.highlights or 0.0
         if d < 0:
-            unclips = best_hl > hl + frame_model.CLIP_SLACK
+            may_be_right = best_hl > hl + frame_model.CLIP_SLACK
         else:
-            keeps = (best.shadows or 0.0) > (f.shadows or 0.0) + frame_model.CLIP_SLACK
-            unclips = keeps and hl <= best_hl + frame_model.CLIP_SLACK
-        severe |= far and abs(d) >= p.reject_stops and not unclips
+            keeps_shadows = (best.shadows or 0.0) > (f.shadows or 0.0) + frame_model.CLIP_SLACK
+            may_be_right = keeps_shadows and hl <= best_hl + frame_model.CLIP_SLACK
+        severe |= far and abs(d) >= p.reject_stops and not may_be_right
     more_hl = f.features.get("highlights", 0.0) - best.features.get("highlights", 0.0)
     if f.highlights is not None and more_hl >= p.note_highlights:
         reasons.append(f"{_pct(f.highlights)} % highlights clipped")
