@@ -203,6 +203,33 @@ def test_a_recompressed_copy_sets_no_noise_reference_even_beside_a_more_compress
     assert rows[0].group_rank == 1
 
 
+def test_a_copy_resaved_at_middling_quality_in_a_dark_scene_sets_no_noise_reference():
+    # opencv's ela_original 4 stops down (a burst of the benchmark): the clean file's own grid 2.1
+    # grey levels, a copy at quality 46 only 4.1 (lighter than a "heavy" grid) with about half the
+    # sensor noise left (not "wiped" either), and one at quality 19. The copy's grid stands 5 times
+    # above its noise; a camera's own compression stays below its noise.
+    frames = [_signals(noise=_noise(0.57), blockiness=2.14, sharpness=0.32),
+              _signals(noise=_noise(0.31), blockiness=4.11, sharpness=0.32),
+              _signals(noise=_noise(0.05), blockiness=5.77, sharpness=0.33)]
+    feats = frame_model.group_features(frames)
+    assert feats[0]["noise"] == 0.0
+    rows = {r.photo_id: r for r in rank_groups([Group([0, 1, 2], "burst")], dict(enumerate(frames)), {})}
+    assert rows[0].group_rank == 1
+
+
+def test_a_clean_frame_beside_a_strong_auto_iso_sibling_is_no_copy_for_its_grid_and_quieter_noise():
+    # opencv's leuvenA: the clean file shows 3.5 grey levels of its camera's grid and a noise sigma
+    # of 0.5; its sibling at auto-ISO +3 stops 3.8, which hides any grid. The clean frame kept an
+    # eighth of the ISO frame's noise, as a copy "wiped" of it would, but its grid does not stand
+    # above its own noise the way a re-compressed copy's does.
+    frames = [_signals(noise=_noise(0.5), blockiness=3.54, sharpness=0.69),
+              _signals(noise=_noise(3.82), blockiness=0.0, sharpness=0.695)]
+    feats = frame_model.group_features(frames)
+    assert feats[0]["noise"] == 0.0 and feats[1]["noise"] > 0.5
+    rows = {r.photo_id: r for r in rank_groups([Group([0, 1], "burst")], dict(enumerate(frames)), {})}
+    assert rows[0].group_rank == 1
+
+
 def test_highlights_a_darker_frame_keeps_are_no_fault_of_the_frames_at_the_reference():
     # a white background blows 79 % of the frame at the shared exposure; 0.7 stop under saves it
     frames = [_signals(light=0.825, highlights_clipped=0.79), _signals(light=0.827, highlights_clipped=0.79),
