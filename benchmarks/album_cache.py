@@ -36,12 +36,13 @@ def fingerprint() -> str:
 
 
 def album(cache: Path | None, sources: list[str], seed: int, bursts: int, deep_dir: Path | None,
-          make: Maker) -> list[dict]:
-    """The analysed album `make` builds, read from `cache` when it holds this very album."""
+          make: Maker, variant: str = "") -> list[dict]:
+    """The analysed album `make` builds, read from `cache` when it holds this very album
+    (`variant` names a maker built otherwise, e.g. "-q75" for another camera quality)."""
     if cache is None:
         with tempfile.TemporaryDirectory(prefix="culler-album-") as tmp:
             return make(Path(tmp), sources, seed, bursts, deep_dir)
-    name = f"{'+'.join(sources)}-{seed}-{bursts}{'-deep' if deep_dir else ''}-{fingerprint()}.pkl"
+    name = f"{'+'.join(sources)}-{seed}-{bursts}{'-deep' if deep_dir else ''}{variant}-{fingerprint()}.pkl"
     path = cache / name
     if path.is_file():
         return pickle.loads(path.read_bytes())

@@ -28,6 +28,7 @@ from benchmarks.camera_sim import Scene, jpeg_roundtrip
 from benchmarks.photo_factory import write_jpeg
 
 FAULTS = ("defocus", "shake", "iso", "under", "over", "jpeg")
+CAMERA_QUALITY = 92  # the JPEG quality every frame is saved at, as a camera does
 
 
 def _log_uniform(rng: np.random.Generator, lo: float, hi: float) -> float:
@@ -72,8 +73,10 @@ def _crop(img: np.ndarray, rng, area: tuple[float, float]) -> np.ndarray:
 
 
 def build(root: Path, photos: list[tuple[str, np.ndarray]], seed: int = 0, bursts: int = 60,
-          singles: int = 16, brackets: int = 5, panoramas: int = 5, reframe_share: float = 0.3) -> list[dict]:
-    """Write the album under `root`; one truth record per file, in file-name (= shooting) order."""
+          singles: int = 16, brackets: int = 5, panoramas: int = 5, reframe_share: float = 0.3,
+          quality: int = CAMERA_QUALITY) -> list[dict]:
+    """Write the album under `root`; one truth record per file, in file-name (= shooting) order.
+    `quality`: the camera's own JPEG quality (a phone or a quick script may save at 75-85)."""
     rng = np.random.default_rng(seed)
     kinds = ["burst"] * bursts + ["single"] * singles + ["bracket"] * brackets + ["panorama"] * panoramas
     rng.shuffle(kinds)
@@ -139,5 +142,5 @@ def build(root: Path, photos: list[tuple[str, np.ndarray]], seed: int = 0, burst
 
     for i, s in enumerate(shots):
         s["path"] = write_jpeg(root / f"IMG_{i + 1:04d}.jpg", s.pop("img"), captured_at=s["at"],
-                               exposure_bias=s["bias"], quality=92)
+                               exposure_bias=s["bias"], quality=quality)
     return shots

@@ -23,6 +23,10 @@ then grouped, ranked and scored by culler's code. Figures:
 - brackets / panoramas kept whole (one group each) and never given a reject suggestion.
 
     .venv/bin/python benchmarks/burst_eval.py [--report opencv] [--swap] [--random-weights] [--cache DIR]
+                                              [--camera-quality Q]
+
+`--camera-quality` (default 92) is the JPEG quality the simulated camera saves every frame at:
+a harder compression takes the finest band of the sensor noise and leaves a grid of its own.
 
 Needs Debian's opencv-doc for the `opencv` source. Prints one JSON object.
 """
@@ -30,6 +34,7 @@ Needs Debian's opencv-doc for the `opencv` source. Prints one JSON object.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import subprocess
 import sys
@@ -51,9 +56,10 @@ from culler.core.grouping import Group, GroupingParams, GroupInput, group  # noq
 FAULTY = set(burst_album.FAULTS)
 
 
-def make_album(root: Path, sources: list[str], seed: int, bursts: int, deep_dir: Path | None) -> list[dict]:
+def make_album(root: Path, sources: list[str], seed: int, bursts: int, deep_dir: Path | None,
+               quality: int = burst_album.CAMERA_QUALITY) -> list[dict]:
     photos = [p for s in sources for p in photo_sources.load(s)]
-    shots = burst_album.build(root, photos, seed=seed, bursts=bursts)
+    shots = burst_album.build(root, photos, seed=seed, bursts=bursts, quality=quality)
     analyse(shots, deep_dir)
     return shots
 
@@ -163,12 +169,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--random-weights", action="store_true", help="also run with all signals (random model weights)")
     ap.add_argument("--cache", type=Path, default=None, help="keep the analysed albums here (see album_cache.py)")
+    ap.add_argument("--camera-quality", type=int, default=burst_album.CAMERA_QUALITY,
+                    help="the JPEG quality the simulated camera saves every frame at")
     args = ap.parse_args(argv)
     held = [s for s in args.report.split(",") if s]
+    quality = args.camera_quality
+    variant = "" if quality == burst_album.CAMERA_QUALITY else f"-q{quality}"
+    make = functools.partial(make_album, quality=quality)
     tune = [s for s in photo_sources.SOURCES if s not in held]
     from benchmarks import album_cache, train_ranker
 
-    report: dict = {"split": {"tune": tune, "report": held}, "bursts_per_album": args.bursts, "seed": args.seed}
+    report: dict = {"split": {"tune": tune, "report": held}, "bursts_per_album": args.bursts, "seed": args.seed,
+                    "camera_quality": quality}
     with tempfile.TemporaryDirectory(prefix="culler-burst-eval-") as tmp:
         deep_dir = None
         if args.random_weights:
@@ -176,14 +188,14 @@ def main(argv: list[str] | None = None) -> int:
             subprocess.run([sys.executable, str(ROOT / "benchmarks" / "random_weights.py"), str(deep_dir)],
                            check=True, stdout=subprocess.DEVNULL)
         t0 = time.perf_counter()
-        shots = album_cache.album(args.cache, held, args.seed, args.bursts, deep_dir, make_album)
+        shots = album_cache.album(args.cache, held, args.seed, args.bursts, deep_dir, make, variant)
         report["held_out"] = {"technical_only": evaluate(shots, False)}
         if deep_dir is not None:
             report["held_out"]["all_signals_random_weights"] = evaluate(shots, True)
         if args.swap:
             # The other way round: fit on the held-out half, report on the tuning half.
             model = train_ranker.fit(train_ranker.pairs_of(shots))
-            other = album_cache.album(args.cache, tune, args.seed + 1, args.bursts, deep_dir, make_album)
+            other = album_cache.album(args.cache, tune, args.seed + 1, args.bursts, deep_dir, make, variant)
             report["swapped"] = {"split": {"tune": held, "report": tune},
                                  "technical_only": evaluate(other, False, model=model)}
         report["seconds"] = round(time.perf_counter() - t0, 1)

@@ -36,3 +36,27 @@ def test_without_a_cache_folder_every_run_builds(tmp_path):
     album_cache.album(None, ["skimage"], 3, 10, None, _maker(calls))
     album_cache.album(None, ["skimage"], 3, 10, None, _maker(calls))
     assert calls == [3, 3] and not list(tmp_path.iterdir())
+
+
+def test_an_album_built_otherwise_is_another_album(tmp_path):
+    calls: list = []
+    album_cache.album(tmp_path, ["opencv"], 3, 10, None, _maker(calls))
+    album_cache.album(tmp_path, ["opencv"], 3, 10, None, _maker(calls), "-q75")  # another camera quality
+    album_cache.album(tmp_path, ["opencv"], 3, 10, None, _maker(calls), "-q75")
+    assert calls == [3, 3] and len(list(tmp_path.glob("opencv-3-10*-q75-*.pkl"))) == 1
+
+
+def test_the_simulated_camera_saves_at_the_quality_asked(tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    from benchmarks import burst_album
+
+    photo = ("test:gradient", (np.indices((96, 128)).sum(axis=0) % 256).astype(np.uint8)[..., None].repeat(3, axis=2))
+    tables = {}
+    for q in (75, 92):
+        shots = burst_album.build(tmp_path / str(q), [photo], seed=1, bursts=1, singles=0, brackets=0, panoramas=0,
+                                  reframe_share=0.0, quality=q)
+        with Image.open(shots[0]["path"]) as im:
+            tables[q] = sum(im.quantization[0])  # the luminance table: coarser steps at a lower quality
+    assert tables[75] > 2 * tables[92]
