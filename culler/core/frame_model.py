@@ -69,10 +69,10 @@ CLIP_SLACK = 0.01  # share of the frame newly blown that still counts as "no mor
 # copy: the compression wiped the sensor noise the others share. It is one (and sets no noise reference) when its
 # grid stands GRID_OVER_NOISE times above its own noise sigma (plus GRID_NOISE_FLOOR grey levels): a camera's
 # own compression quantises finer than its sensor's noise, so its grid stays below it (clean frames: 1.4 times
-# the median, 4.6 at the 99th percentile, over 2,760 bursts), while a copy re-saved at quality 15-55 shows 4.8
-# times or more (5th percentile of 1,607). A clean frame beside auto-ISO siblings shows more grid and less noise
-# than they do (noise masks a grid), so comparing its noise with theirs cannot tell it from a copy. A copy is
-# also one when its edges on the detailed tiles are PEER_SOFT wider than the crispest such sibling's
+# the median, 4.6 at the 99th percentile, over 2,760 bursts), while a copy re-saved at quality 15-55 shows 4.5
+# times or more (1st percentile of 1,607; 5.5 at the 5th). A clean frame beside auto-ISO siblings shows more
+# grid and less noise than they do (noise masks a grid), so comparing its noise with theirs cannot tell it from
+# a copy. A copy is also one when its edges on the detailed tiles are PEER_SOFT wider than the crispest such sibling's
 # (compression takes the finest edges with the noise, an ISO step takes neither from the clean frame).
 SMOOTHED_BLOCKING, SMOOTHED_NOISE = 1.0, 0.05
 GRID_OVER_NOISE, GRID_NOISE_FLOOR = 4.0, 0.5
